@@ -1,0 +1,56 @@
+import { eq, sql } from 'drizzle-orm';
+import { pipelines, runs } from '../src/db/schema/index.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface RunStartedInput {
+  workflowId: string;
+  temporalRunId: string;
+  pipeline: string;
+  model?: string;
+  owner?: string;
+  spec: unknown;
+  specHash: string;
+  trigger: string;
+  triggeredBy?: string;
+}
+
+/** Activities that keep the `runs` table in step with the workflow. Each write is an upsert keyed by workflow id. */
+export function createRunActivities({ db }: ActivityDeps) {
+  return {
+    async recordRunStarted(input: RunStartedInput): Promise<void> {
+      await db
+        .insert(pipelines)
+        .values({ name: input.pipeline, owner: input.owner, specHash: input.specHash })
+        .onConflictDoUpdate({ target: pipelines.name, set: { owner: input.owner, specHash: input.specHash, updatedAt: sql`now()` } });
+      await db
+        .insert(runs)
+        .values({
+          workflowId: input.workflowId,
+          temporalRunId: input.temporalRunId,
+          pipeline: input.pipeline,
+          model: input.model,
+          spec: input.spec,
+          specHash: input.specHash,
+          trigger: input.trigger,
+          triggeredBy: input.triggeredBy,
+          status: 'running',
+          stage: 'integrate',
+        })
+        .onConflictDoNothing();
+    },
+
+    async recordRunProgress(input: { workflowId: string; stage: string; status: string; commit?: string }): Promise<void> {
+      await db
+        .update(runs)
+        .set({ stage: input.stage, status: input.status, ...(input.commit ? { commit: input.commit } : {}) })
+        .where(eq(runs.workflowId, input.workflowId));
+    },
+
+    async recordRunFinished(input: { workflowId: string; status: string; error?: string }): Promise<void> {
+      await db
+        .update(runs)
+        .set({ status: input.status, error: input.error ?? null, finishedAt: sql`coalesce(${runs.finishedAt}, now())` })
+        .where(eq(runs.workflowId, input.workflowId));
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { StoredArtifact } from '../src/artifacts/store.js';
+import { stepRuns } from '../src/db/schema/index.js';
+import type { StepResult } from '../src/dsl/config.js';
+import type { StepSpec } from '../src/dsl/spec.js';
+import { ensureWorktree } from '../src/git.js';
+import type { ActivityDeps } from './deps.js';
+import { workspacePath } from './integrate.js';
+
+export interface StepOutput {
+  metrics: Record<string, number>;
+  artifacts: Record<string, StoredArtifact>;
+  /** The step function's other JSON fields. */
+  result: Record<string, unknown>;
+}
+
+export interface RunStepInput {
+  workflowId: string;
+  stage: string;
+  step: StepSpec;
+  repo: string;
+  commit: string;
+  datasets: { name: string; path: string; sha256: string }[];
+  pipelineParams: Record<string, string | number | boolean>;
+  seed: number;
+  previous: Record<string, StepOutput>;
+}
+
+const metricsFileSchema = z.record(z.string(), z.number());
+const LOG_TAIL_LINES = 20;
+
+function tail(text: string): string {
+  return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+}
+
+export function createStepActivities(deps: ActivityDeps) {
+  const { db, store, config, home } = deps;
+
+  async function record(input: RunStepInput, values: { status: string; output?: unknown; error?: string; durationMs?: number }) {
+    const attempt = Context.current().info.attempt;
+    const finished = values.status !== 'running';
+    await db
+      .insert(stepRuns)
+      .values({ workflowId: input.workflowId, step: input.step.id, stage: input.stage, status: values.status, attempts: attempt })
+      .onConflictDoUpdate({
+        target: [stepRuns.workflowId, stepRuns.step],
+        set: {
+          status: values.status,
+          attempts: attempt,
+          output: values.output ?? null,
+          error: values.error ?? null,
+          durationMs: values.durationMs ?? null,
+          finishedAt: finished ? sql`now()` : null,
+        },
+      });
+  }
+
+  async function storeArtifacts(outputDir: string, named: Record<string, string>): Promise<Record<string, StoredArtifact>> {
+    const stored: Record<string, StoredArtifact> = {};
+    for (const [name, file] of Object.entries(named)) {
+      const path = resolve(outputDir, file);
+      if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`artifact "${name}" (${file}) was not written to the output directory`, 'StepOutputError');
+      stored[name] = await store.put(path);
+    }
+    return stored;
+  }
+
+  async function runFunction(input: RunStepInput & { step: Extract<StepSpec, { kind: 'function' }> }, workspace: string, outputDir: string): Promise<StepOutput> {
+    const definition = config.steps.get(input.step.fn);
+    if (!definition) {
+      const known = [...config.steps.keys()].join(', ') || 'none';
+      throw ApplicationFailure.nonRetryable(`step "${input.step.id}": function "${input.step.fn}" is not registered in ferry.config.ts on this worker (registered: ${known})`, 'StepNotFound');
+    }
+    const params = definition.params.safeParse(input.step.params);
+    if (!params.success) {
+      const issue = params.error.issues[0]!;
+      throw ApplicationFailure.nonRetryable(`step "${input.step.id}": params.${issue.path.join('.')}: ${issue.message}`, 'InvalidParams');
+    }
+    const ctx = Context.current();
+    const result: StepResult =
+      (await definition.run(
+        {
+          workflowId: input.workflowId,
+          stepId: input.step.id,
+          workspace,
+          commit: input.commit,
+          datasets: Object.fromEntries(input.datasets.map((d) => [d.name, { path: join(workspace, d.path), sha256: d.sha256 }])),
+          pipelineParams: input.pipelineParams,
+          seed: input.seed,
+          outputDir,
+          previous: Object.fromEntries(Object.entries(input.previous).map(([id, out]) => [id, { ...out.result, metrics: out.metrics }])),
+          heartbeat: (progress) => ctx.heartbeat(progress),
+        },
+        params.data,
+      )) ?? {};
+    const { metrics = {}, artifacts = {}, ...rest } = result;
+    return { metrics, artifacts: await storeArtifacts(outputDir, artifacts), result: rest };
+  }
+
+  async function runCommand(input: RunStepInput & { step: Extract<StepSpec, { kind: 'command' }> }, workspace: string, outputDir: string): Promise<StepOutput> {
+    const ctx = Context.current();
+    const logPath = join(outputDir, '..', `${input.step.id}.log`);
+    const log = createWriteStream(logPath);
+    let captured = '';
+    const outputs = input.step.outputs ? resolve(workspace, input.step.outputs) : undefined;
+    if (outputs) {
+      rmSync(outputs, { recursive: true, force: true });
+      mkdirSync(outputs, { recursive: true });
+    }
+    const code = await new Promise<number | null>((resolvePromise, reject) => {
+      const child = spawn('sh', ['-c', input.step.run], {
+        cwd: workspace,
+        env: { ...process.env, ...input.step.env, FERRY_SEED: String(input.seed), FERRY_OUTPUT_DIR: outputs ?? outputDir, FERRY_PARAMS: JSON.stringify(input.pipelineParams) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const onData = (chunk: Buffer) => {
+        log.write(chunk);
+        captured = (captured + chunk.toString('utf8')).slice(-20_000);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      const beat = setInterval(() => ctx.heartbeat(), 5_000);
+      const abort = () => child.kill('SIGTERM');
+      ctx.cancellationSignal.addEventListener('abort', abort);
+      child.on('error', reject);
+      child.on('close', (exitCode) => {
+        clearInterval(beat);
+        ctx.cancellationSignal.removeEventListener('abort', abort);
+        resolvePromise(exitCode);
+      });
+    });
+    await new Promise((r) => log.end(r));
+    const logArtifact = await store.put(logPath);
+    if (code !== 0) {
+      throw ApplicationFailure.retryable(`step "${input.step.id}": \`${input.step.run}\` exited ${code}; log ${logArtifact.uri}; last lines:\n${tail(captured)}`, 'CommandFailed');
+    }
+    let metrics: Record<string, number> = {};
+    const artifacts: Record<string, StoredArtifact> = { log: logArtifact };
+    if (outputs) {
+      const metricsPath = join(outputs, 'metrics.json');
+      if (existsSync(metricsPath)) {
+        const parsed = metricsFileSchema.safeParse(JSON.parse(readFileSync(metricsPath, 'utf8')));
+        if (!parsed.success) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${input.step.outputs}/metrics.json must be a flat object of numbers`, 'StepOutputError');
+        metrics = parsed.data;
+      }
+      const model = join(outputs, 'model');
+      if (existsSync(model)) artifacts.model = await store.put(model);
+    }
+    return { metrics, artifacts, result: {} };
+  }
+
+  return {
+    /** Runs one declared step (function or command) in the run's workspace and records it in `step_runs`. */
+    async runStep(input: RunStepInput): Promise<StepOutput> {
+      const started = Date.now();
+      const workspace = workspacePath(home, input.workflowId);
+      await ensureWorktree(input.repo, workspace, input.commit);
+      const outputDir = join(home, 'runs', input.workflowId, input.step.id, 'out');
+      rmSync(outputDir, { recursive: true, force: true });
+      mkdirSync(outputDir, { recursive: true });
+      await record(input, { status: 'running' });
+      try {
+        const output =
+          input.step.kind === 'function'
+            ? await runFunction({ ...input, step: input.step }, workspace, outputDir)
+            : await runCommand({ ...input, step: input.step }, workspace, outputDir);
+        await record(input, { status: 'succeeded', output, durationMs: Date.now() - started });
+        return output;
+      } catch (err) {
+        await record(input, { status: 'failed', error: (err as Error).message, durationMs: Date.now() - started });
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { desc, eq } from 'drizzle-orm';
+import { runs, stepRuns } from '../../db/schema/index.js';
+import { UsageError } from '../../errors.js';
+import { statusQuery } from '../../../workflows/pipeline.js';
+import { printJson, printTable, workflowUrl } from '../output.js';
+import { openSession } from '../session.js';
+
+/** `ferry status`: recent runs from Postgres, or one run's stages from its workflow and its steps from Postgres. */
+export async function status(runId: string | undefined, opts: { limit: string; format: string }): Promise<void> {
+  const limit = Number(opts.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${opts.limit}: expected a whole number ≥ 1`);
+  const session = await openSession();
+  try {
+    const { db } = session.database;
+    if (!runId) {
+      const rows = await db
+        .select({ run: runs.workflowId, pipeline: runs.pipeline, status: runs.status, stage: runs.stage, commit: runs.commit, started: runs.startedAt, finished: runs.finishedAt })
+        .from(runs)
+        .orderBy(desc(runs.startedAt))
+        .limit(limit);
+      if (opts.format === 'json') return printJson(rows);
+      if (rows.length === 0) return void process.stdout.write('No runs yet. Start one with: npx ferry run pipelines/hello.ts\n');
+      return printTable(rows.map((r) => ({ ...r, commit: r.commit?.slice(0, 12) })), ['run', 'pipeline', 'status', 'stage', 'commit', 'started', 'finished']);
+    }
+    const [row] = await db.select().from(runs).where(eq(runs.workflowId, runId));
+    if (!row) throw new UsageError(`run ${runId}: not found; list runs with 'npx ferry status'`);
+    const live = await session.client.workflow.getHandle(runId).query(statusQuery).catch(() => undefined);
+    const steps = await db.select().from(stepRuns).where(eq(stepRuns.workflowId, runId)).orderBy(stepRuns.id);
+    const url = workflowUrl(session.endpoints.uiUrl, session.endpoints.namespace, runId);
+    if (opts.format === 'json') return printJson({ run: row, live, steps, url });
+    const out = process.stdout;
+    out.write(`Run ${runId}  pipeline ${row.pipeline}  status ${live?.state ?? row.status}  commit ${row.commit ?? '-'}\n`);
+    if (url) out.write(`Temporal UI: ${url}\n`);
+    if (row.error) out.write(`Error: ${row.error}\n`);
+    out.write('\n');
+    if (live) {
+      printTable(
+        live.stages.map((s) => ({ stage: s.name, state: s.state, seconds: s.finishedAt && s.startedAt ? ((s.finishedAt - s.startedAt) / 1000).toFixed(1) : '', detail: s.detail })),
+        ['stage', 'state', 'seconds', 'detail'],
+      );
+      out.write('\n');
+    }
+    printTable(
+      steps.map((s) => ({ step: s.step, stage: s.stage, status: s.status, attempts: s.attempts, ms: s.durationMs, error: s.error?.split('\n')[0] })),
+      ['step', 'stage', 'status', 'attempts', 'ms', 'error'],
+    );
+  } finally {
+    await session.close();
+  }
+}

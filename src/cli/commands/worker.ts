@@ -1,0 +1,25 @@
+import { createDatabase } from '../../db/client.js';
+import { migrateDatabase } from '../../db/migrate.js';
+import { readEnv } from '../../env.js';
+import { resolveEndpoints } from '../../stack.js';
+import { hostWorker } from '../../worker-host.js';
+import { say } from '../output.js';
+
+/** `ferry worker`: one more worker for a shared stack (a Temporal cluster and a Postgres server, or a running ferry dev). */
+export async function worker(opts: { taskQueue?: string; config?: string }): Promise<void> {
+  const env = readEnv();
+  const endpoints = resolveEndpoints(env);
+  const database = createDatabase(endpoints.databaseUrl);
+  try {
+    await migrateDatabase(database.db);
+    const { worker: w, connection } = await hostWorker({ env, address: endpoints.temporalAddress, db: database.db, taskQueue: opts.taskQueue, configFile: opts.config });
+    say(`Ferry worker polling task queue "${w.options.taskQueue}" on ${endpoints.temporalAddress} (Ctrl-C to stop)`);
+    try {
+      await w.run();
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await database.close();
+  }
+}

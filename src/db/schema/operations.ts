@@ -1,0 +1,77 @@
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** A deployment of a model version to an environment through a target. */
+export const deployments = pgTable('deployments', {
+  id: serial('id').primaryKey(),
+  model: text('model').notNull(),
+  version: integer('version').notNull(),
+  env: text('env').notNull(),
+  target: text('target').notNull(),
+  strategy: text('strategy').notNull(),
+  /** deploying | live | rolled-back | failed | superseded */
+  status: text('status').notNull(),
+  trafficPercent: integer('traffic_percent').notNull().default(0),
+  workflowId: text('workflow_id'),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  details: jsonb('details').notNull().default({}),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
+/** Every prediction the model server made, written in batches. */
+export const predictions = pgTable(
+  'predictions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id').notNull().unique(),
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    env: text('env').notNull(),
+    inputs: jsonb('inputs').notNull(),
+    outputs: jsonb('outputs'),
+    error: text('error'),
+    latencyMs: doublePrecision('latency_ms').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('predictions_model_env_at_idx').on(t.model, t.env, t.at)],
+);
+
+/** Ground truth arriving after the fact, by request id. */
+export const feedback = pgTable('feedback', {
+  requestId: text('request_id').primaryKey(),
+  label: jsonb('label').notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One check of a monitored deployment: drift, performance or data quality over a window. */
+export const monitorChecks = pgTable('monitor_checks', {
+  id: serial('id').primaryKey(),
+  model: text('model').notNull(),
+  env: text('env').notNull(),
+  version: integer('version').notNull(),
+  kind: text('kind').notNull(),
+  windowStart: timestamp('window_start', { withTimezone: true }),
+  windowEnd: timestamp('window_end', { withTimezone: true }),
+  result: jsonb('result').notNull(),
+  breached: boolean('breached').notNull(),
+  action: text('action'),
+  workflowId: text('workflow_id'),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** An incident: open → acknowledged → resolved. */
+export const incidents = pgTable('incidents', {
+  id: serial('id').primaryKey(),
+  model: text('model').notNull(),
+  env: text('env').notNull(),
+  kind: text('kind').notNull(),
+  status: text('status').notNull().default('open'),
+  summary: text('summary').notNull(),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+  acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+  acknowledgedBy: text('acknowledged_by'),
+  resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  resolvedBy: text('resolved_by'),
+});

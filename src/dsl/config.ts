@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+
+/** What a step function is given: where it runs and what the run integrated. */
+export interface StepContext {
+  workflowId: string;
+  stepId: string;
+  /** Checkout of the integrated commit (a git worktree), the working directory of the step. */
+  workspace: string;
+  commit: string;
+  /** Declared datasets, resolved inside the workspace, with the sha256 recorded at integration. */
+  datasets: Record<string, { path: string; sha256: string }>;
+  /** The pipeline's params after `--param` overrides. */
+  pipelineParams: Record<string, string | number | boolean>;
+  seed: number;
+  /** An empty directory for this step's artifacts; files named in `artifacts` are stored content-addressed. */
+  outputDir: string;
+  /** Outputs of earlier steps of this run, by step id (e.g. the trained model's artifact for evaluation). */
+  previous: Record<string, StepResult>;
+  /** Reports liveness (and progress) to Temporal; required for steps declared with `heartbeat`. */
+  heartbeat(progress?: unknown): void;
+}
+
+/** What a step function returns. Everything must be JSON. */
+export interface StepResult {
+  metrics?: Record<string, number>;
+  /** name → file path inside `outputDir`; the model file is named `model`. */
+  artifacts?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export interface StepDefinition<S extends z.ZodType = z.ZodType> {
+  readonly kind: 'step';
+  readonly name: string;
+  readonly params: S;
+  readonly run: (ctx: StepContext, params: z.infer<S>) => Promise<StepResult | void>;
+}
+
+/**
+ * Declares a step function that pipelines refer to by `name` (`step('train', name, params)`). Its params are
+ * validated with `paramsSchema` when the step runs; an invalid value fails the step without retries.
+ * @example
+ * export const train = defineStep('penguins.train', z.object({ trees: z.number().int() }), async (ctx, { trees }) => {
+ *   return { metrics: { accuracy: 0.97 }, artifacts: { model: 'model.json' } };
+ * });
+ */
+export function defineStep<S extends z.ZodType>(
+  name: string,
+  paramsSchema: S,
+  run: (ctx: StepContext, params: z.infer<S>) => Promise<StepResult | void>,
+): StepDefinition<S> {
+  return { kind: 'step', name, params: paramsSchema, run };
+}
+
+export interface GateContext {
+  metrics: Record<string, number>;
+  productionMetrics?: Record<string, number>;
+}
+
+export interface GateDefinition {
+  readonly kind: 'gate';
+  readonly name: string;
+  readonly check: (ctx: GateContext) => Promise<{ passed: boolean; value?: number; message: string }> | { passed: boolean; value?: number; message: string };
+}
+
+/** Declares a custom gate function (`gate.custom(label, name)` in a pipeline). */
+export function defineGate(name: string, check: GateDefinition['check']): GateDefinition {
+  return { kind: 'gate', name, check };
+}
+
+export interface FerryConfig {
+  /** Step functions the worker registers. */
+  steps?: StepDefinition[];
+  gates?: GateDefinition[];
+}
+
+/**
+ * The project's ferry.config.ts: which step functions and gates workers load.
+ * @example export default defineConfig({ steps: [train, evaluate] });
+ */
+export function defineConfig(config: FerryConfig): FerryConfig {
+  return config;
+}

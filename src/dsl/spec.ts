@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+
+/**
+ * The pipeline spec: the plain, serialisable description `definePipeline` returns and the lifecycle workflow runs.
+ * This schema is the single source of truth: the TypeScript types below are inferred from it.
+ */
+
+const slug = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'expected lower-case letters, digits and dashes, starting with a letter (e.g. "churn-model")')
+  .max(63, 'expected at most 63 characters');
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/** Options every step takes: how long it may run, how often it is retried, where it runs. */
+const stepOptions = {
+  /** Start-to-close timeout per attempt. */
+  timeout: durationSchema.default('10m'),
+  /** Attempts after the first; 0 means run once. */
+  retries: z.number().int().min(0, 'expected a number ≥ 0').max(100, 'expected a number ≤ 100').default(3),
+  /** Heartbeat timeout: a step that reports nothing for this long is retried (long training). */
+  heartbeat: durationSchema.optional(),
+  /** Task queue of the workers that may run it (e.g. "gpu": `ferry worker --task-queue gpu`). */
+  taskQueue: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').optional(),
+  /** Extra environment variables. */
+  env: z.record(z.string(), z.string()).default({}),
+};
+
+export const functionStepSchema = z.strictObject({
+  kind: z.literal('function'),
+  id: slug,
+  /** Name of a step registered with `defineStep` in ferry.config.ts. */
+  fn: z.string().min(1, 'expected the name of a step registered in ferry.config.ts'),
+  params: z.record(z.string(), z.unknown()).default({}),
+  ...stepOptions,
+});
+
+export const commandStepSchema = z.strictObject({
+  kind: z.literal('command'),
+  id: slug,
+  /** Shell command run in a workspace checked out at the integrated commit. */
+  run: z.string().min(1, 'expected a shell command'),
+  /** Directory (relative to the workspace) the command writes its outputs and `metrics.json` to. */
+  outputs: z.string().min(1).optional(),
+  ...stepOptions,
+});
+
+export const stepSchema = z.discriminatedUnion('kind', [functionStepSchema, commandStepSchema]);
+
+const metric = z.string().min(1, 'expected a metric name');
+
+export const gateSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('min'), metric, min: z.number() }),
+  z.strictObject({ kind: z.literal('max'), metric, max: z.number() }),
+  z.strictObject({
+    kind: z.literal('no-regression'),
+    metric,
+    /** How much worse than production is still accepted (absolute). */
+    tolerance: z.number().min(0, 'expected a number ≥ 0').default(0),
+    higherIsBetter: z.boolean().default(true),
+  }),
+  z.strictObject({ kind: z.literal('custom'), name: z.string().min(1), fn: z.string().min(1, 'expected the name of a registered gate function') }),
+]);
+
+export const approvalSchema = z.strictObject({
+  /** Distinct approvals needed (N of M). */
+  required: z.number().int().min(1, 'expected a number ≥ 1').default(1),
+  /** Groups whose members may approve; empty = any user with the approver role. */
+  groups: z.array(z.string().min(1)).default([]),
+  /** Undecided after this long → rejected. */
+  expiresIn: durationSchema.default('3d'),
+  remindEvery: durationSchema.optional(),
+  escalateAfter: durationSchema.optional(),
+  escalateTo: z.array(z.string().min(1)).default([]),
+});
+
+export const strategySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('all-at-once') }),
+  z.strictObject({
+    kind: z.literal('canary'),
+    /** Traffic percentages in order, ending at 100. */
+    steps: z
+      .array(z.number().gt(0, 'expected a percentage > 0').max(100, 'expected a percentage ≤ 100'))
+      .min(1)
+      .refine((s) => s[s.length - 1] === 100, 'the last canary step must be 100'),
+    bake: durationSchema.default('1m'),
+    maxErrorRate: z.number().min(0).max(1, 'expected a number ≤ 1').default(0.05),
+    maxLatencyMs: z.number().positive().optional(),
+  }),
+  z.strictObject({ kind: z.literal('blue-green'), bake: durationSchema.default('1m') }),
+]);
+
+export const deploySchema = z.strictObject({
+  env: slug,
+  approval: approvalSchema.optional(),
+  target: z.enum(['local', 'kubernetes', 'webhook']).default('local'),
+  strategy: strategySchema.default({ kind: 'all-at-once' }),
+});
+
+export const monitorSchema = z.strictObject({
+  every: durationSchema.default('1h'),
+  /** Drift threshold on the share of drifted features. */
+  maxDriftShare: z.number().min(0).max(1, 'expected a number ≤ 1').default(0.5),
+  minMetric: z.strictObject({ metric, min: z.number() }).optional(),
+  /** Breaches within `window` checks needed before acting (k of n). */
+  breaches: z.number().int().min(1).default(1),
+  window: z.number().int().min(1).default(1),
+  onBreach: z.enum(['alert', 'rollback', 'retrain']).default('alert'),
+});
+
+export const pipelineSpecSchema = z
+  .object({
+    apiVersion: z.literal('ferry/v1'),
+    name: slug,
+    /** Registry name of the model this pipeline produces (defaults to the pipeline name). */
+    model: slug.optional(),
+    owner: z.string().min(1).optional(),
+    description: z.string().optional(),
+    repo: z
+      .object({
+        path: z.string().min(1).default('.'),
+        ref: z.string().min(1).default('HEAD'),
+        allowDirty: z.boolean().default(false),
+      })
+      .default({ path: '.', ref: 'HEAD', allowDirty: false }),
+    datasets: z.array(z.strictObject({ name: slug, path: z.string().min(1, 'expected a file path') })).default([]),
+    params: z.record(z.string(), scalar).default({}),
+    seed: z.number().int().min(0).default(0),
+    on: z.strictObject({ push: z.strictObject({ branches: z.array(z.string().min(1)).min(1) }).optional() }).default({}),
+    build: z.array(stepSchema).default([]),
+    train: stepSchema.optional(),
+    evaluate: z.strictObject({ step: stepSchema.optional(), gates: z.array(gateSchema).default([]) }).optional(),
+    deploy: z.array(deploySchema).default([]),
+    monitor: monitorSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    const steps = [...spec.build, spec.train, spec.evaluate?.step].filter((s) => s !== undefined);
+    steps.forEach((step) => {
+      if (seen.has(step.id)) ctx.addIssue({ code: 'custom', message: `step id "${step.id}" is used twice; give each step its own id`, path: ['steps'] });
+      seen.add(step.id);
+    });
+    const envs = new Set<string>();
+    spec.deploy.forEach((d, i) => {
+      if (envs.has(d.env)) ctx.addIssue({ code: 'custom', message: `environment "${d.env}" is deployed twice`, path: ['deploy', i, 'env'] });
+      envs.add(d.env);
+    });
+    if (spec.deploy.length > 0 && !spec.train) {
+      ctx.addIssue({ code: 'custom', message: 'a pipeline that deploys needs a train step to produce the model', path: ['train'] });
+    }
+  });
+
+export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
+export type PipelineInput = z.input<typeof pipelineSpecSchema>;
+export type StepSpec = z.infer<typeof stepSchema>;
+export type GateSpec = z.infer<typeof gateSchema>;
+export type ApprovalSpec = z.infer<typeof approvalSchema>;
+export type DeploySpec = z.infer<typeof deploySchema>;
+export type MonitorSpec = z.infer<typeof monitorSchema>;

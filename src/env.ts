@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+
+/** The environment Ferry reads, validated once. Unset means "use the embedded default". */
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  FERRY_HOME: z.string().min(1).default('.ferry'),
+  FERRY_TOKEN: z.string().min(1).optional(),
+  FERRY_TASK_QUEUE: z.string().min(1).default('ferry'),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  TEMPORAL_CLI: z.string().min(1).optional(),
+});
+
+export type FerryEnv = z.infer<typeof envSchema>;
+
+/** Reads and validates Ferry's environment variables; an invalid one is a usage error naming the variable. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): FerryEnv {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`environment variable ${issue.path.join('.')}: ${issue.message}; fix or unset it`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { FerryError } from './errors.js';
+
+const exec = promisify(execFile);
+
+/** Runs git and returns trimmed stdout; a failure names the command and git's own message. */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  try {
+    const { stdout } = await exec('git', args, { cwd, maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim();
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new FerryError(`git ${args.join(' ')} in ${cwd} failed: ${(e.stderr ?? e.message).trim().split('\n')[0]}`, { cause: err });
+  }
+}
+
+/** Resolves a ref (branch, tag, `HEAD`, SHA) to a full commit SHA. */
+export async function resolveCommit(repo: string, ref: string): Promise<string> {
+  return git(repo, 'rev-parse', '--verify', `${ref}^{commit}`);
+}
+
+/** Whether tracked files differ from HEAD (untracked files do not count: they cannot reach the commit). */
+export async function isDirty(repo: string): Promise<boolean> {
+  return (await git(repo, 'status', '--porcelain', '--untracked-files=no')).length > 0;
+}
+
+/** Ensures a detached worktree of `commit` at `path` (idempotent: an existing one at that commit is reused). */
+export async function ensureWorktree(repo: string, path: string, commit: string): Promise<void> {
+  if (existsSync(path)) {
+    const head = await git(path, 'rev-parse', 'HEAD').catch(() => '');
+    if (head === commit) return;
+    await git(repo, 'worktree', 'remove', '--force', path).catch(() => undefined);
+  }
+  await git(repo, 'worktree', 'prune');
+  await git(repo, 'worktree', 'add', '--detach', '--force', path, commit);
+}
+
+/** Removes a worktree made by `ensureWorktree`; missing is fine. */
+export async function removeWorktree(repo: string, path: string): Promise<void> {
+  if (existsSync(path)) await git(repo, 'worktree', 'remove', '--force', path);
+  await git(repo, 'worktree', 'prune');
+}

@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { createDatabase, type Database } from './db/client.js';
+import { startEmbeddedPostgres } from './db/embedded.js';
+import { migrateDatabase } from './db/migrate.js';
+import type { FerryEnv } from './env.js';
+import { FerryError } from './errors.js';
+import { startDevServer } from './temporal/dev-server.js';
+import { provisionTemporalCli } from './temporal/provision.js';
+
+/** Where a running `ferry dev` says it can be reached, so other `ferry` processes find it. */
+const devStateSchema = z.object({
+  pid: z.number().int(),
+  temporalAddress: z.string(),
+  namespace: z.string(),
+  databaseUrl: z.string(),
+  uiUrl: z.string().optional(),
+  startedAt: z.string(),
+});
+export type DevState = z.infer<typeof devStateSchema>;
+
+export interface Endpoints {
+  temporalAddress: string;
+  namespace: string;
+  databaseUrl: string;
+  uiUrl?: string;
+}
+
+const devStateFile = (home: string) => join(resolve(home), 'dev.json');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running `ferry dev` of this FERRY_HOME, if any. */
+export function readDevState(home: string): DevState | undefined {
+  const file = devStateFile(home);
+  if (!existsSync(file)) return undefined;
+  const parsed = devStateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  return parsed.success && alive(parsed.data.pid) ? parsed.data : undefined;
+}
+
+/**
+ * Endpoints for commands that talk to a running stack: environment variables first, then a running `ferry dev`.
+ * Nothing found is a one-line error naming both fixes.
+ */
+export function resolveEndpoints(env: FerryEnv, needs: { temporal?: boolean; database?: boolean } = { temporal: true, database: true }): Endpoints {
+  const dev = readDevState(env.FERRY_HOME);
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? dev?.temporalAddress;
+  const databaseUrl = env.DATABASE_URL ?? dev?.databaseUrl;
+  const missing = [needs.temporal && !temporalAddress ? 'TEMPORAL_ADDRESS' : undefined, needs.database && !databaseUrl ? 'DATABASE_URL' : undefined].filter(Boolean);
+  if (missing.length > 0) {
+    throw new FerryError(`no Ferry stack is running: start 'npx ferry dev' in another terminal, or set ${missing.join(' and ')}`);
+  }
+  return { temporalAddress: temporalAddress ?? '', namespace: env.TEMPORAL_NAMESPACE, databaseUrl: databaseUrl ?? '', uiUrl: dev?.uiUrl };
+}
+
+export interface Stack extends Endpoints {
+  database: Database;
+  /** Whether this process started the Temporal server / the embedded Postgres (or uses configured ones). */
+  embedded: { temporal: boolean; postgres: boolean };
+  stop(): Promise<void>;
+}
+
+export interface StartStackOptions {
+  env: FerryEnv;
+  /** Keep Temporal's SQLite and PGlite's data under FERRY_HOME (dev, demo); otherwise in memory. */
+  persistent: boolean;
+  headless?: boolean;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Starts what is not configured: the Temporal dev server unless `TEMPORAL_ADDRESS` is set, embedded PGlite unless
+ * `DATABASE_URL` is set; then applies migrations. `stop()` undoes it all, in reverse order.
+ */
+export async function startStack(options: StartStackOptions): Promise<Stack> {
+  const { env } = options;
+  const home = resolve(env.FERRY_HOME);
+  mkdirSync(home, { recursive: true });
+  const running = readDevState(env.FERRY_HOME);
+  if (running && running.pid !== process.pid) {
+    throw new FerryError(`'ferry dev' is already running for ${home} (pid ${running.pid}); stop it first, or use it from this terminal with 'npx ferry run …'`);
+  }
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    let temporalAddress = env.TEMPORAL_ADDRESS;
+    let uiUrl: string | undefined;
+    if (!temporalAddress) {
+      const binary = await provisionTemporalCli({ explicitPath: env.TEMPORAL_CLI, onProgress: options.onProgress });
+      const server = await startDevServer({
+        binary,
+        headless: options.headless,
+        namespace: env.TEMPORAL_NAMESPACE,
+        dbFile: options.persistent ? join(home, 'temporal.db') : undefined,
+      });
+      stops.push(server.stop);
+      temporalAddress = server.address;
+      uiUrl = server.uiUrl;
+    }
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: options.persistent ? join(home, 'pgdata') : undefined });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const database = createDatabase(databaseUrl);
+    stops.push(database.close);
+    await migrateDatabase(database.db);
+    return {
+      temporalAddress,
+      namespace: env.TEMPORAL_NAMESPACE,
+      databaseUrl,
+      uiUrl,
+      database,
+      embedded: { temporal: !env.TEMPORAL_ADDRESS, postgres: !env.DATABASE_URL },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Announces a running `ferry dev` to other processes; returns the function that withdraws it. */
+export function writeDevState(home: string, state: Omit<DevState, 'pid' | 'startedAt'>): () => void {
+  const file = devStateFile(home);
+  writeFileSync(file, JSON.stringify({ ...state, pid: process.pid, startedAt: new Date().toISOString() }, null, 2));
+  return () => rmSync(file, { force: true });
+}

@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { createFileStore } from './artifacts/store.js';
+import { loadConfig } from './config.js';
+import type { Db } from './db/client.js';
+import type { FerryEnv } from './env.js';
+import { createFerryWorker } from './temporal/worker.js';
+import { installRuntime } from './temporal/runtime.js';
+import type { WorkerOptions } from '@temporalio/worker';
+
+export interface HostWorkerOptions {
+  env: FerryEnv;
+  address: string;
+  db: Db;
+  taskQueue?: string;
+  configFile?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** Builds a worker with the project's ferry.config.ts and the local artifact store: what `dev`, `worker` and `demo` run. */
+export async function hostWorker(options: HostWorkerOptions) {
+  installRuntime();
+  const home = resolve(options.env.FERRY_HOME);
+  const config = await loadConfig(process.cwd(), options.configFile);
+  const taskQueue = options.taskQueue ?? options.env.FERRY_TASK_QUEUE;
+  return createFerryWorker({
+    address: options.address,
+    namespace: options.env.TEMPORAL_NAMESPACE,
+    taskQueue,
+    // Workflows run on Ferry's own queue only; a resource queue (e.g. gpu) runs activities.
+    workflows: taskQueue === options.env.FERRY_TASK_QUEUE,
+    workflowBundle: options.workflowBundle,
+    deps: { db: options.db, store: createFileStore(resolve(home, 'artifacts')), config, home, cwd: process.cwd() },
+  });
+}

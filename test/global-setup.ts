@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { provisionTemporalCli } from '../src/temporal/provision.js';
+import { workflowsPath } from '../src/temporal/worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * Starts one real Temporal dev server (headless, in memory) and bundles the workflow code once for the whole run.
+ * With TEMPORAL_ADDRESS set, uses that server. No server → the run fails with the provisioning error; nothing skips.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  project.provide('workflowBundlePath', bundlePath);
+  let stop = async () => {};
+  if (process.env.TEMPORAL_ADDRESS) {
+    project.provide('temporalAddress', process.env.TEMPORAL_ADDRESS);
+  } else {
+    const binary = await provisionTemporalCli({ explicitPath: process.env.TEMPORAL_CLI });
+    const server = await startDevServer({ binary, headless: true });
+    project.provide('temporalAddress', server.address);
+    stop = server.stop;
+  }
+  return async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,28 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+import { durationMs } from '../src/dsl/duration.js';
+import type { StepSpec } from '../src/dsl/spec.js';
+
+/** Timeout and retry presets, named once. Errors of these types are user mistakes: retrying cannot fix them. */
+export const NON_RETRYABLE = ['IntegrateError', 'StepNotFound', 'InvalidParams', 'StepOutputError', 'ZodError'];
+
+/** Bookkeeping writes to Postgres: short, retried patiently (the database may be restarting). */
+export const quick: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** git checkouts and dataset hashing. */
+export const checkout: ActivityOptions = {
+  startToCloseTimeout: '10m',
+  retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** A declared step: its own timeout, retries, heartbeat and task queue. */
+export function stepOptions(step: StepSpec, defaultQueue: string): ActivityOptions {
+  return {
+    taskQueue: step.taskQueue ?? defaultQueue,
+    startToCloseTimeout: durationMs(step.timeout),
+    heartbeatTimeout: step.heartbeat ? durationMs(step.heartbeat) : step.kind === 'command' ? '1m' : undefined,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: step.retries + 1, nonRetryableErrorTypes: NON_RETRYABLE },
+  };
+}
