@@ -169,6 +169,15 @@ CREATE TABLE "predictions" (
 	CONSTRAINT "predictions_request_id_unique" UNIQUE("request_id")
 );
 --> statement-breakpoint
+CREATE TABLE "serving_routes" (
+	"model" text NOT NULL,
+	"env" text NOT NULL,
+	"routes" jsonb NOT NULL,
+	"generation" integer DEFAULT 1 NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "serving_routes_model_env_pk" PRIMARY KEY("model","env")
+);
+--> statement-breakpoint
 CREATE TABLE "alias_history" (
 	"id" serial PRIMARY KEY NOT NULL,
 	"model" text NOT NULL,

@@ -2,26 +2,33 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.js';
-import type { FerryConfig, GateDefinition, StepDefinition } from './dsl/config.js';
+import type { FerryConfig, GateDefinition, PredictorDefinition, StepDefinition } from './dsl/config.js';
 
 export interface LoadedConfig {
   file?: string;
   steps: Map<string, StepDefinition>;
   gates: Map<string, GateDefinition>;
+  predictors: Map<string, PredictorDefinition>;
 }
 
-function index<T extends { name: string }>(items: T[] | undefined, what: string, file: string): Map<string, T> {
+function index<T>(items: T[] | undefined, key: (item: T) => string, what: string, file: string): Map<string, T> {
   const map = new Map<string, T>();
   for (const item of items ?? []) {
-    if (map.has(item.name)) throw new UsageError(`${file}: ${what} "${item.name}" is registered twice; give each one its own name`);
-    map.set(item.name, item);
+    const name = key(item);
+    if (map.has(name)) throw new UsageError(`${file}: ${what} "${name}" is registered twice; give each one its own name`);
+    map.set(name, item);
   }
   return map;
 }
 
 /** Builds the registries from a config object (tests pass one directly). */
 export function configFrom(config: FerryConfig, file = 'ferry.config.ts'): LoadedConfig {
-  return { file, steps: index(config.steps, 'step', file), gates: index(config.gates, 'gate', file) };
+  return {
+    file,
+    steps: index(config.steps, (s) => s.name, 'step', file),
+    gates: index(config.gates, (g) => g.name, 'gate', file),
+    predictors: index(config.predictors, (p) => p.model, 'predictor for model', file),
+  };
 }
 
 /** Loads `ferry.config.ts` from `cwd` (or the given file); no file means no step functions. */
@@ -29,7 +36,7 @@ export async function loadConfig(cwd = process.cwd(), file?: string): Promise<Lo
   const path = resolve(cwd, file ?? 'ferry.config.ts');
   if (!existsSync(path)) {
     if (file) throw new UsageError(`${file}: no such file; pass --config with the path of your ferry.config.ts`);
-    return { steps: new Map(), gates: new Map() };
+    return configFrom({});
   }
   const mod = (await import(pathToFileURL(path).href)) as { default?: FerryConfig };
   if (!mod.default) throw new UsageError(`${path}: has no default export; end it with "export default defineConfig({ steps: [...] })"`);

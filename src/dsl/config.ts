@@ -67,10 +67,31 @@ export function defineGate(name: string, check: GateDefinition['check']): GateDe
   return { kind: 'gate', name, check };
 }
 
+/** A loaded model: turns a batch of input records into outputs (one per record). */
+export type Predict = (inputs: Record<string, unknown>[]) => Promise<unknown[]> | unknown[];
+
+export interface PredictorDefinition {
+  readonly kind: 'predictor';
+  /** The registry model name it serves. */
+  readonly model: string;
+  /** Loads a registered version's model artifact (a local file path) into a predict function. */
+  readonly load: (artifactPath: string) => Promise<Predict> | Predict;
+}
+
+/**
+ * Declares how the model server loads and calls a registered model's artifact.
+ * @example definePredictor('penguins', async (file) => { const rf = load(file); return (rows) => rows.map(predictOne); })
+ */
+export function definePredictor(model: string, load: PredictorDefinition['load']): PredictorDefinition {
+  return { kind: 'predictor', model, load };
+}
+
 export interface FerryConfig {
   /** Step functions the worker registers. */
   steps?: StepDefinition[];
   gates?: GateDefinition[];
+  /** How the model server loads each model. */
+  predictors?: PredictorDefinition[];
 }
 
 /**

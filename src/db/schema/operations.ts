@@ -1,4 +1,4 @@
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** A deployment of a model version to an environment through a target. */
 export const deployments = pgTable('deployments', {
@@ -75,3 +75,19 @@ export const incidents = pgTable('incidents', {
   resolvedAt: timestamp('resolved_at', { withTimezone: true }),
   resolvedBy: text('resolved_by'),
 });
+
+/**
+ * What the local model server should serve for a model in an environment: `[{ version, percent }]` summing to 100.
+ * `generation` increases with every change; the server reports the generation it serves, so a deploy can read it back.
+ */
+export const servingRoutes = pgTable(
+  'serving_routes',
+  {
+    model: text('model').notNull(),
+    env: text('env').notNull(),
+    routes: jsonb('routes').$type<{ version: number; percent: number }[]>().notNull(),
+    generation: integer('generation').notNull().default(1),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.model, t.env] })],
+);
