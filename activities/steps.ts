@@ -94,7 +94,16 @@ export function createStepActivities(deps: ActivityDeps) {
           pipelineParams: input.pipelineParams,
           seed: input.seed,
           outputDir,
-          previous: Object.fromEntries(Object.entries(input.previous).map(([id, out]) => [id, { ...out.result, metrics: out.metrics }])),
+          previous: Object.fromEntries(
+            Object.entries(input.previous).map(([id, out]) => [
+              id,
+              {
+                metrics: out.metrics,
+                result: out.result,
+                artifacts: Object.fromEntries(Object.entries(out.artifacts).map(([name, a]) => [name, { ...a, path: store.localPath(a.uri) }])),
+              },
+            ]),
+          ),
           heartbeat: (progress) => ctx.heartbeat(progress),
         },
         params.data,

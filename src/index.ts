@@ -1,6 +1,7 @@
 // Ferry's public authoring API.
 export { approval, command, definePipeline, gate, step } from './dsl/define.js';
 export { defineConfig, defineGate, definePredictor, defineStep } from './dsl/config.js';
-export type { FerryConfig, GateContext, GateDefinition, Predict, PredictorDefinition, StepContext, StepDefinition, StepResult } from './dsl/config.js';
+export type { FerryConfig, GateContext, GateDefinition, Predict, PredictorDefinition, PreviousStep, StepContext, StepDefinition, StepResult } from './dsl/config.js';
 export type { ApprovalSpec, DeploySpec, GateSpec, MonitorSpec, PipelineInput, PipelineSpec, StepSpec } from './dsl/spec.js';
 export { FerryError, UsageError } from './errors.js';
+export { allowedTaskQueues, definePolicy, maxDriftThreshold, requireApproval, requireGates, requireOwner, type Policy, type PolicyContext, type PolicyViolation } from './policy/index.js';

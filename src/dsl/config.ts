@@ -15,9 +15,16 @@ export interface StepContext {
   /** An empty directory for this step's artifacts; files named in `artifacts` are stored content-addressed. */
   outputDir: string;
   /** Outputs of earlier steps of this run, by step id (e.g. the trained model's artifact for evaluation). */
-  previous: Record<string, StepResult>;
+  previous: Record<string, PreviousStep>;
   /** Reports liveness (and progress) to Temporal; required for steps declared with `heartbeat`. */
   heartbeat(progress?: unknown): void;
+}
+
+/** An earlier step's output as a later step sees it: metrics, stored artifacts (with a local path) and other fields. */
+export interface PreviousStep {
+  metrics: Record<string, number>;
+  artifacts: Record<string, { sha256: string; uri: string; size: number; path: string }>;
+  result: Record<string, unknown>;
 }
 
 /** What a step function returns. Everything must be JSON. */

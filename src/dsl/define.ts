@@ -1,13 +1,8 @@
 import type { z } from 'zod';
-import type {
-  ApprovalSpec,
-  GateSpec,
-  PipelineInput,
-  StepSpec,
-} from './spec.js';
+import type { approvalSchema, ApprovalSpec, GateSpec, PipelineInput, StepSpec, stepSchema } from './spec.js';
 
 type StepOptions = Partial<Pick<StepSpec, 'timeout' | 'retries' | 'heartbeat' | 'taskQueue' | 'env'>>;
-type StepInput = z.input<typeof import('./spec.js').stepSchema>;
+type StepInput = z.input<typeof stepSchema>;
 
 /**
  * Declares a pipeline: the whole lifecycle of one model as a plain, serialisable spec. Validation happens when the
@@ -68,6 +63,6 @@ export const gate = {
  * An approval rule for one environment. Defaults: one approval, any approver, expires (→ rejected) after 3 days.
  * @example approval({ required: 2, groups: ['ml-leads'], expiresIn: '2d', remindEvery: '4h' })
  */
-export function approval(rule: Partial<z.input<typeof import('./spec.js').approvalSchema>> = {}): ApprovalSpec {
+export function approval(rule: Partial<z.input<typeof approvalSchema>> = {}): ApprovalSpec {
   return { required: 1, groups: [], expiresIn: '3d', escalateTo: [], ...rule };
 }

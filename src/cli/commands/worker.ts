@@ -2,6 +2,7 @@ import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { readEnv } from '../../env.js';
 import { resolveEndpoints } from '../../stack.js';
+import { registerSearchAttributes } from '../../temporal/register-search-attributes.js';
 import { hostWorker } from '../../worker-host.js';
 import { say } from '../output.js';
 
@@ -12,6 +13,8 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
   const database = createDatabase(endpoints.databaseUrl);
   try {
     await migrateDatabase(database.db);
+    const added = await registerSearchAttributes(endpoints.temporalAddress, endpoints.namespace);
+    if (added.length > 0) say(`Registered search attributes: ${added.join(', ')}`);
     const { worker: w, connection } = await hostWorker({ env, address: endpoints.temporalAddress, db: database.db, taskQueue: opts.taskQueue, configFile: opts.config });
     say(`Ferry worker polling task queue "${w.options.taskQueue}" on ${endpoints.temporalAddress} (Ctrl-C to stop)`);
     try {

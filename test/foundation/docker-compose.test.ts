@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+// No Docker engine runs on these machines: the stack is checked by parsing it and holding it to what Ferry needs.
+const service = z.object({
+  image: z.string().optional(),
+  build: z.unknown().optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+  ports: z.array(z.string()).optional(),
+  depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
+  healthcheck: z.object({ test: z.array(z.string()) }).optional(),
+  volumes: z.array(z.string()).optional(),
+});
+const compose = z.object({ services: z.record(z.string(), service), volumes: z.record(z.string(), z.unknown()) });
+const file = compose.parse(parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')));
+
+describe('docker-compose.yml', () => {
+  it('pins every image to an exact tag (no latest)', () => {
+    for (const [name, s] of Object.entries(file.services)) {
+      if (s.build) continue;
+      expect(s.image, name).toMatch(/^[\w./-]+:\d+(\.\d+)+$/);
+    }
+  });
+
+  it('runs Temporal on the stack\'s PostgreSQL, with the UI pointed at it', () => {
+    expect(file.services.temporal?.image).toMatch(/^temporalio\/auto-setup:1\.29\./);
+    expect(file.services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(file.services.temporal?.ports).toContain('7233:7233');
+    expect(file.services['temporal-ui']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('builds a Ferry worker from the repo, configured through the documented environment', () => {
+    const worker = file.services.worker!;
+    expect(worker.build).toBe('.');
+    expect(worker.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: expect.stringMatching(/^postgres:\/\/.+@postgres:5432\//) });
+    expect(worker.depends_on).toMatchObject({ temporal: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
+  });
+
+  it('health-checks the stateful services and keeps their data in volumes', () => {
+    for (const name of ['postgres', 'temporal', 'worker']) expect(file.services[name]?.healthcheck, name).toBeDefined();
+    expect(Object.keys(file.volumes)).toEqual(expect.arrayContaining(['postgres-data', 'ferry-data']));
+    expect(file.services.postgres?.volumes?.some((v) => v.startsWith('postgres-data:'))).toBe(true);
+  });
+});
