@@ -34,6 +34,7 @@ export interface RunStepInput {
 
 const metricsFileSchema = z.record(z.string(), z.number());
 const LOG_TAIL_LINES = 20;
+const hasSetpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
 
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
@@ -123,7 +124,11 @@ export function createStepActivities(deps: ActivityDeps) {
       mkdirSync(outputs, { recursive: true });
     }
     const code = await new Promise<number | null>((resolvePromise, reject) => {
-      const child = spawn('sh', ['-c', input.step.run], {
+      // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
+      // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
+      const script = `trap 'trap - TERM; kill 0' TERM; ${input.step.run} & wait $!`;
+      const child = spawn(hasSetpriv ? '/usr/bin/setpriv' : 'sh', hasSetpriv ? ['--pdeathsig', 'TERM', '--', 'sh', '-c', script] : ['-c', script], {
+        detached: true,
         cwd: workspace,
         env: { ...process.env, ...input.step.env, FERRY_SEED: String(input.seed), FERRY_OUTPUT_DIR: outputs ?? outputDir, FERRY_PARAMS: JSON.stringify(input.pipelineParams) },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -134,8 +139,15 @@ export function createStepActivities(deps: ActivityDeps) {
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
-      const beat = setInterval(() => ctx.heartbeat(), 5_000);
-      const abort = () => child.kill('SIGTERM');
+      // Beat well inside the heartbeat timeout, so a dead worker is noticed quickly and a live one never is.
+      const beat = setInterval(() => ctx.heartbeat(), Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 10_000) / 3));
+      const abort = () => {
+        try {
+          process.kill(-child.pid!, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      };
       ctx.cancellationSignal.addEventListener('abort', abort);
       child.on('error', reject);
       child.on('close', (exitCode) => {

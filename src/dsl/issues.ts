@@ -24,6 +24,8 @@ function describe(value: unknown): string {
 /** Turns one zod issue into a human sentence (the default messages are written for developers of zod, not users). */
 export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
   const got = describe(valueAt(input, issue.path));
+  // Messages written in the schema ("expected a shell command") say it best.
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.message.startsWith('expected')) return `${issue.message}, got ${got}`;
   switch (issue.code) {
     case 'invalid_type':
       return `expected ${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}, got ${got}`;
@@ -40,7 +42,8 @@ export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
     case 'invalid_value':
       return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${got}`;
     case 'invalid_union':
-      return `expected ${'discriminator' in issue && issue.discriminator ? `"${String(issue.discriminator)}" to be one of the known kinds` : 'one of the allowed forms'}, got ${got}`;
+      // Unions in the spec carry their own "expected …" message; plain ones fall back to a generic one.
+      return `${issue.message.startsWith('expected') ? issue.message : 'expected one of the allowed forms'}, got ${got}`;
     default:
       return /got /.test(issue.message) || issue.code === 'custom' ? issue.message : `${issue.message}, got ${got}`;
   }

@@ -46,7 +46,9 @@ export const commandStepSchema = z.strictObject({
   ...stepOptions,
 });
 
-export const stepSchema = z.discriminatedUnion('kind', [functionStepSchema, commandStepSchema]);
+export const stepSchema = z.discriminatedUnion('kind', [functionStepSchema, commandStepSchema], {
+  error: 'expected "function" or "command" (use step() or command())',
+});
 
 const metric = z.string().min(1, 'expected a metric name');
 
@@ -61,7 +63,7 @@ export const gateSchema = z.discriminatedUnion('kind', [
     higherIsBetter: z.boolean().default(true),
   }),
   z.strictObject({ kind: z.literal('custom'), name: z.string().min(1), fn: z.string().min(1, 'expected the name of a registered gate function') }),
-]);
+], { error: 'expected "min" or "max" or "no-regression" or "custom" (use gate.min(), gate.max(), gate.noRegression() or gate.custom())' });
 
 export const approvalSchema = z.strictObject({
   /** Distinct approvals needed (N of M). */
@@ -89,7 +91,7 @@ export const strategySchema = z.discriminatedUnion('kind', [
     maxLatencyMs: z.number().positive().optional(),
   }),
   z.strictObject({ kind: z.literal('blue-green'), bake: durationSchema.default('1m') }),
-]);
+], { error: 'expected "all-at-once" or "canary" or "blue-green"' });
 
 export const deploySchema = z.strictObject({
   env: slug,
@@ -110,7 +112,7 @@ export const monitorSchema = z.strictObject({
 });
 
 export const pipelineSpecSchema = z
-  .object({
+  .strictObject({
     apiVersion: z.literal('ferry/v1'),
     name: slug,
     /** Registry name of the model this pipeline produces (defaults to the pipeline name). */
@@ -118,7 +120,7 @@ export const pipelineSpecSchema = z
     owner: z.string().min(1).optional(),
     description: z.string().optional(),
     repo: z
-      .object({
+      .strictObject({
         path: z.string().min(1).default('.'),
         ref: z.string().min(1).default('HEAD'),
         allowDirty: z.boolean().default(false),
