@@ -129,6 +129,18 @@ export function floorDD(a: DD): DD {
   return { hi, lo };
 }
 
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+// Index of the high 32-bit word (sign, exponent, top of the significand) on this platform.
+const HI = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f ? 1 : 0;
+
+/** 2^n for −1022 ≤ n ≤ 1023, built from its bits (exact, cheaper than Math.pow). */
+function pow2i(n: number): number {
+  U32[HI] = (n + 1023) << 20;
+  U32[1 - HI] = 0;
+  return F64[0]!;
+}
+
 /** x · 2^e for doubles (musl `scalbn`: two steps when needed, without double rounding into subnormals). */
 export function ldexp(x: number, e: number): number {
   let y = x;
@@ -151,25 +163,22 @@ export function ldexp(x: number, e: number): number {
       if (n < -1022) n = -1022;
     }
   }
-  return y * Math.pow(2, n);
+  return y * pow2i(n);
 }
 
-/** Splits x into m · 2^e with 0.5 ≤ |m| < 1 (C `frexp`). */
+/** Splits x into m · 2^e with 0.5 ≤ |m| < 1 (C `frexp`), reading the exponent bits. */
 export function frexp(x: number): [number, number] {
   if (x === 0 || !Number.isFinite(x)) return [x, 0];
-  const ax = Math.abs(x);
-  let e = Math.floor(Math.log2(ax)) + 1;
-  let m = ldexp(x, -e);
-  // log2 may be off by one near powers of two.
-  while (Math.abs(m) < 0.5) {
-    m *= 2;
-    e -= 1;
+  F64[0] = x;
+  const biased = (U32[HI]! >>> 20) & 0x7ff;
+  if (biased === 0) {
+    // Subnormal: scale into the normal range first.
+    const [m, e] = frexp(x * 18014398509481984); // 2^54
+    return [m, e - 54];
   }
-  while (Math.abs(m) >= 1) {
-    m /= 2;
-    e += 1;
-  }
-  return [m, e];
+  const e = biased - 1022;
+  U32[HI] = (U32[HI]! & 0x800fffff) | (1022 << 20);
+  return [F64[0]!, e];
 }
 
 /** dd · 2^e. */
