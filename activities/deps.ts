@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { LoadedConfig } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
+import type { ApprovalNotice } from './approvals.js';
 
 /** What activities are built from (`createActivities(deps)`): injected so tests can pass their own. */
 export interface ActivityDeps {
@@ -11,4 +12,10 @@ export interface ActivityDeps {
   home: string;
   /** Directory pipeline repo paths are relative to. */
   cwd: string;
+  /** Key that verifies decisions signed by entry points (FERRY_SIGNING_KEY or FERRY_HOME/signing.key). */
+  signingKey?: Buffer;
+  /** Base URL of the model server the `local` target deploys to. */
+  serveUrl?: string;
+  /** Where approval notices go (the Slack app when configured). */
+  notify?: (notice: ApprovalNotice) => Promise<void>;
 }

@@ -1,5 +1,13 @@
+import { createApprovalActivities } from './approvals.js';
+import { createAuditActivities } from './audit.js';
+import { createDeployActivities } from './deploy.js';
 import type { ActivityDeps } from './deps.js';
+import { createGateActivities } from './gates.js';
 import { createIntegrateActivities } from './integrate.js';
+import { createLineageActivities } from './lineage.js';
+import { createMonitorActivities } from './monitor.js';
+import { createPolicyActivities } from './policies.js';
+import { createRegistryActivities } from './registry.js';
 import { createRunActivities } from './runs.js';
 import { createStepActivities } from './steps.js';
 
@@ -11,6 +19,14 @@ export function createActivities(deps: ActivityDeps) {
     ...createRunActivities(deps),
     ...createIntegrateActivities(deps),
     ...createStepActivities(deps),
+    ...createGateActivities(deps),
+    ...createRegistryActivities(deps),
+    ...createLineageActivities(deps),
+    ...createAuditActivities(deps),
+    ...createApprovalActivities(deps),
+    ...createDeployActivities(deps),
+    ...createMonitorActivities(deps),
+    ...createPolicyActivities(deps),
   };
 }
 

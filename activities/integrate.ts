@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { sha256File } from '../src/artifacts/store.js';
+import { fingerprintEnvironment } from '../src/environment.js';
 import { ensureWorktree, isDirty, resolveCommit } from '../src/git.js';
 import type { PipelineSpec } from '../src/dsl/spec.js';
 import type { ActivityDeps } from './deps.js';
@@ -12,6 +13,8 @@ export interface IntegrateResult {
   dirty: boolean;
   workspace: string;
   datasets: { name: string; path: string; sha256: string; bytes: number }[];
+  /** Runtime versions, OS and lockfile hashes of the checkout. */
+  environment: Record<string, unknown>;
 }
 
 /** Where a run's checkout lives: one worktree per workflow id, so retries and other steps reuse it. */
@@ -45,7 +48,7 @@ export function createIntegrateActivities({ home, cwd }: ActivityDeps) {
         }
         datasets.push({ name: dataset.name, path: dataset.path, sha256: await sha256File(path), bytes: statSync(path).size });
       }
-      return { repo, commit, dirty, workspace, datasets };
+      return { repo, commit, dirty, workspace, datasets, environment: await fingerprintEnvironment(workspace) };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { appendAudit } from '../src/audit/index.js';
 import { pipelines, runs } from '../src/db/schema/index.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -18,11 +19,12 @@ export interface RunStartedInput {
 export function createRunActivities({ db }: ActivityDeps) {
   return {
     async recordRunStarted(input: RunStartedInput): Promise<void> {
-      await db
+      await db.transaction(async (tx) => {
+      await tx
         .insert(pipelines)
         .values({ name: input.pipeline, owner: input.owner, specHash: input.specHash })
         .onConflictDoUpdate({ target: pipelines.name, set: { owner: input.owner, specHash: input.specHash, updatedAt: sql`now()` } });
-      await db
+      await tx
         .insert(runs)
         .values({
           workflowId: input.workflowId,
@@ -37,6 +39,18 @@ export function createRunActivities({ db }: ActivityDeps) {
           stage: 'integrate',
         })
         .onConflictDoNothing();
+      await appendAudit(tx, {
+        actor: input.triggeredBy ?? 'ferry',
+        action: 'run.started',
+        subjectKind: 'run',
+        subjectId: input.workflowId,
+        workflowId: input.workflowId,
+        temporalRunId: input.temporalRunId,
+        reason: `trigger ${input.trigger}`,
+        details: { pipeline: input.pipeline, model: input.model, specHash: input.specHash },
+        idempotencyKey: `${input.workflowId}:run.started`,
+      });
+      });
     },
 
     async recordRunProgress(input: { workflowId: string; stage: string; status: string; commit?: string }): Promise<void> {
@@ -46,11 +60,24 @@ export function createRunActivities({ db }: ActivityDeps) {
         .where(eq(runs.workflowId, input.workflowId));
     },
 
-    async recordRunFinished(input: { workflowId: string; status: string; error?: string }): Promise<void> {
-      await db
-        .update(runs)
-        .set({ status: input.status, error: input.error ?? null, finishedAt: sql`coalesce(${runs.finishedAt}, now())` })
-        .where(eq(runs.workflowId, input.workflowId));
+    async recordRunFinished(input: { workflowId: string; temporalRunId?: string; status: string; error?: string }): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .update(runs)
+          .set({ status: input.status, error: input.error ?? null, finishedAt: sql`coalesce(${runs.finishedAt}, now())` })
+          .where(eq(runs.workflowId, input.workflowId));
+        await appendAudit(tx, {
+          actor: 'ferry',
+          action: 'run.finished',
+          subjectKind: 'run',
+          subjectId: input.workflowId,
+          workflowId: input.workflowId,
+          temporalRunId: input.temporalRunId,
+          reason: input.error ?? input.status,
+          details: { status: input.status },
+          idempotencyKey: `${input.workflowId}:run.finished`,
+        });
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ const devStateSchema = z.object({
   namespace: z.string(),
   databaseUrl: z.string(),
   uiUrl: z.string().optional(),
+  serveUrl: z.string().optional(),
   startedAt: z.string(),
 });
 export type DevState = z.infer<typeof devStateSchema>;
@@ -25,6 +26,8 @@ export interface Endpoints {
   namespace: string;
   databaseUrl: string;
   uiUrl?: string;
+  /** The model server of a running `ferry dev`, or FERRY_SERVE_URL. */
+  serveUrl?: string;
 }
 
 const devStateFile = (home: string) => join(resolve(home), 'dev.json');
@@ -58,7 +61,7 @@ export function resolveEndpoints(env: FerryEnv, needs: { temporal?: boolean; dat
   if (missing.length > 0) {
     throw new FerryError(`no Ferry stack is running: start 'npx ferry dev' in another terminal, or set ${missing.join(' and ')}`);
   }
-  return { temporalAddress: temporalAddress ?? '', namespace: env.TEMPORAL_NAMESPACE, databaseUrl: databaseUrl ?? '', uiUrl: dev?.uiUrl };
+  return { temporalAddress: temporalAddress ?? '', namespace: env.TEMPORAL_NAMESPACE, databaseUrl: databaseUrl ?? '', uiUrl: dev?.uiUrl, serveUrl: process.env.FERRY_SERVE_URL ?? dev?.serveUrl };
 }
 
 export interface Stack extends Endpoints {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
+import { loadSigningKey } from './auth/attest.js';
 import { loadConfig } from './config.js';
 import type { Db } from './db/client.js';
 import type { FerryEnv } from './env.js';
@@ -14,6 +15,8 @@ export interface HostWorkerOptions {
   taskQueue?: string;
   configFile?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The model server the `local` deployment target drives. */
+  serveUrl?: string;
 }
 
 /** Builds a worker with the project's ferry.config.ts and the local artifact store: what `dev`, `worker` and `demo` run. */
@@ -29,6 +32,14 @@ export async function hostWorker(options: HostWorkerOptions) {
     // Workflows run on Ferry's own queue only; a resource queue (e.g. gpu) runs activities.
     workflows: taskQueue === options.env.FERRY_TASK_QUEUE,
     workflowBundle: options.workflowBundle,
-    deps: { db: options.db, store: createFileStore(resolve(home, 'artifacts')), config, home, cwd: process.cwd() },
+    deps: {
+      db: options.db,
+      store: createFileStore(resolve(home, 'artifacts')),
+      config,
+      home,
+      cwd: process.cwd(),
+      signingKey: loadSigningKey({ ...process.env, FERRY_HOME: options.env.FERRY_HOME }),
+      serveUrl: options.serveUrl ?? process.env.FERRY_SERVE_URL,
+    },
   });
 }

@@ -1,30 +1,43 @@
 import {
   ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
   defineQuery,
+  executeChild,
+  isCancellation,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { StepOutput } from '../activities/steps.js';
-import { checkGate, gateName, type GateResult } from '../src/dsl/gates.js';
-import { pipelineSpecSchema, type PipelineSpec, type StepSpec } from '../src/dsl/spec.js';
+import { checkGate, type GateResult } from '../src/dsl/gates.js';
+import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec } from '../src/dsl/spec.js';
 import { searchAttributes } from '../src/temporal/search-attributes.js';
+import { createApprovals } from './approval.js';
+import { monitorWorkflowId, type monitor } from './monitor.js';
 import { checkout, quick, stepOptions } from './presets.js';
+import { promotion, promotionWorkflowId, type PromotionResult } from './promotion.js';
 import type { RunStatus, StageStatus } from './status.js';
 
 export interface PipelineRunInput {
   spec: PipelineSpec;
   specHash: string;
-  /** How the run was started: `cli`, `push`, `schedule`, `reproduce`. */
+  /** How the run was started: `cli`, `push`, `schedule`, `reproduce`, `retrain`, `demo`. */
   trigger: string;
+  /** The Ferry user who started it (separation of duties: they cannot approve it). */
   triggeredBy?: string;
   /** Git ref to integrate instead of `spec.repo.ref`. */
   ref?: string;
   /** Task queue of the workers that run Ferry's own activities. */
   taskQueue: string;
+  /** Runs this one descends from (a retrain of, a reproduction of). */
+  parentRuns?: string[];
 }
 
 export interface PipelineRunResult {
@@ -33,6 +46,8 @@ export interface PipelineRunResult {
   metrics: Record<string, number>;
   gates: GateResult[];
   modelVersion?: number;
+  artifactSha256?: string;
+  deployments: PromotionResult[];
 }
 
 /** The `status` query: where the run is, stage by stage. */
@@ -41,9 +56,16 @@ export const statusQuery = defineQuery<RunStatus>('status');
 const act = proxyActivities<Activities>(quick);
 const git = proxyActivities<Activities>(checkout);
 
+/** The innermost cause's message: what the user needs (an activity failure wraps the real one). */
+function rootMessage(err: unknown): string {
+  let current = err as Error;
+  while (current?.cause instanceof Error) current = current.cause;
+  return current?.message ?? String(err);
+}
+
 /**
- * The lifecycle interpreter: runs any validated pipeline spec through integrate → build → train → evaluate, recording
- * every stage in Postgres and in the Temporal UI (search attributes, current details).
+ * The lifecycle interpreter: runs any validated pipeline spec through integrate → build → train → evaluate →
+ * register → (approve → deploy) per environment → monitor, recording every stage in Postgres and in the Temporal UI.
  */
 export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunResult> {
   const parsed = pipelineSpecSchema.safeParse(input.spec);
@@ -55,9 +77,20 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
   const { workflowId, runId } = workflowInfo();
   const model = spec.model ?? spec.name;
   const status: RunStatus = { workflowId, pipeline: spec.name, model, state: 'running', stage: 'integrate', stages: [] };
-  setHandler(statusQuery, () => status);
+  const approvals = createApprovals({ workflowId, author: spec.owner, trigger: input.triggeredBy, onChange: () => undefined });
+  setHandler(statusQuery, () => ({
+    ...status,
+    approvals: approvals.pending().map((a) => ({
+      env: a.env,
+      required: a.rule.required,
+      groups: a.rule.groups,
+      requestedAt: a.requestedAt,
+      expiresAt: a.expiresAt,
+      decisions: a.decisions.map((d) => ({ approver: d.approver, decision: d.decision, at: d.at })),
+    })),
+  }));
 
-  const stage = async <T>(name: string, detail: string, body: () => Promise<T>): Promise<T> => {
+  const stage = async <T>(name: string, detail: string, body: (entry: StageStatus) => Promise<T>): Promise<T> => {
     const entry: StageStatus = { name, state: 'running', startedAt: Date.now(), detail };
     status.stages.push(entry);
     status.stage = name;
@@ -65,7 +98,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     upsertSearchAttributes([{ key: searchAttributes.stage, value: name }]);
     await act.recordRunProgress({ workflowId, stage: name, status: status.state, commit: status.commit });
     try {
-      const result = await body();
+      const result = await body(entry);
       entry.state = 'succeeded';
       return result;
     } catch (err) {
@@ -76,12 +109,16 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     }
   };
 
-  const finish = async (state: RunStatus['state'], error?: string) => {
+  const setState = (state: RunStatus['state']) => {
     status.state = state;
-    status.error = error;
     upsertSearchAttributes([{ key: searchAttributes.status, value: state }]);
+  };
+
+  const finish = async (state: RunStatus['state'], error?: string) => {
+    setState(state);
+    status.error = error;
     setCurrentDetails(error ? `**${state}**: ${error}` : `**${state}**`);
-    await act.recordRunFinished({ workflowId, status: state, error });
+    await act.recordRunFinished({ workflowId, temporalRunId: runId, status: state, error });
   };
 
   upsertSearchAttributes([
@@ -103,31 +140,20 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
 
   const outputs: Record<string, StepOutput> = {};
   const gates: GateResult[] = [];
+  const deployments: PromotionResult[] = [];
+  let metrics: Record<string, number> = {};
+  let version: number | undefined;
   try {
     const integration = await stage('integrate', `resolving ${input.ref ?? spec.repo.ref} and hashing ${spec.datasets.length} dataset(s)`, () =>
-      git.integrate.executeWithOptions({ ...checkout, summary: 'git checkout and dataset hashes' }, [
-        { workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets },
-      ]),
+      git.integrate.executeWithOptions({ ...checkout, summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
     );
     status.commit = integration.commit;
 
     const runStep = (stageName: string, step: StepSpec) => {
-      const proxy = proxyActivities<Activities>(stepOptions(step, input.taskQueue));
-      return proxy.runStep.executeWithOptions(
-        { ...stepOptions(step, input.taskQueue), summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },
-        [
-          {
-            workflowId,
-            stage: stageName,
-            step,
-            repo: integration.repo,
-            commit: integration.commit,
-            datasets: integration.datasets,
-            pipelineParams: spec.params,
-            seed: spec.seed,
-            previous: outputs,
-          },
-        ],
+      const options = stepOptions(step, input.taskQueue);
+      return proxyActivities<Activities>(options).runStep.executeWithOptions(
+        { ...options, summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },
+        [{ workflowId, stage: stageName, step, repo: integration.repo, commit: integration.commit, datasets: integration.datasets, pipelineParams: spec.params, seed: spec.seed, previous: outputs }],
       );
     };
 
@@ -139,36 +165,143 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     if (spec.train) {
       const train = spec.train;
       outputs[train.id] = await stage('train', `${train.id} with seed ${spec.seed}`, () => runStep('train', train));
+      metrics = { ...outputs[train.id]!.metrics };
+      await act.recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
     }
-    let metrics: Record<string, number> = spec.train ? (outputs[spec.train.id]?.metrics ?? {}) : {};
     if (spec.evaluate) {
       const evaluate = spec.evaluate;
       await stage('evaluate', `${evaluate.gates.length} gate(s)`, async () => {
         if (evaluate.step) {
           outputs[evaluate.step.id] = await runStep('evaluate', evaluate.step);
           metrics = { ...metrics, ...outputs[evaluate.step.id]!.metrics };
+          await act.recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
         }
+        const production = evaluate.gates.some((g) => g.kind === 'no-regression') ? await act.getProductionMetrics({ model }) : undefined;
         for (const gate of evaluate.gates) {
-          if (gate.kind === 'custom') throw ApplicationFailure.nonRetryable(`gate ${gateName(gate)}: custom gates are not supported yet`, 'GateError');
-          gates.push(checkGate(gate, metrics));
+          gates.push(gate.kind === 'custom' ? await act.checkCustomGate({ gate, metrics, production }) : checkGate(gate, metrics, production));
         }
+        await act.recordGateResults({ workflowId, model, gates });
         const failed = gates.find((g) => !g.passed);
         if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, 'GateFailed', failed);
       });
     }
     status.metrics = metrics;
+
+    const trained = spec.train ? outputs[spec.train.id] : undefined;
+    const artifact = trained?.artifacts.model;
+    if (trained && !artifact && spec.deploy.length > 0) {
+      throw ApplicationFailure.nonRetryable(`train step "${spec.train!.id}" returned no "model" artifact to deploy; return { artifacts: { model: 'model.json' } } (or write <outputs>/model)`, 'StepOutputError');
+    }
+    // A run whose training produced a model registers it; one that only tracks an experiment does not.
+    if (trained && artifact) {
+      version = await stage('register', `registering ${model}`, async () => {
+        const registered = await act.registerModelVersion({
+          model,
+          description: spec.description,
+          owner: spec.owner,
+          sourceWorkflowId: workflowId,
+          temporalRunId: runId,
+          pipeline: spec.name,
+          specHash: input.specHash,
+          commit: integration.commit,
+          params: spec.params,
+          seed: spec.seed,
+          metrics,
+          gates,
+          artifact: { sha256: artifact.sha256, uri: artifact.uri, size: artifact.size, kind: 'model' },
+          referenceSha256: trained.artifacts.reference?.sha256,
+          datasets: integration.datasets.map((d) => ({ name: d.name, uri: `${integration.repo}#${integration.commit}:${d.path}`, sha256: d.sha256 })),
+          parentRuns: input.parentRuns ?? [],
+          actor: input.triggeredBy ?? 'ferry',
+        });
+        return registered.version;
+      });
+      status.modelVersion = version;
+      upsertSearchAttributes([{ key: searchAttributes.modelVersion, value: version }]);
+    }
+
+    for (const target of spec.deploy) {
+      if (version === undefined) break;
+      if (target.approval) {
+        const rule = target.approval;
+        const outcome = await stage(`approve:${target.env}`, `${rule.required} approval(s)${rule.groups.length ? ` from ${rule.groups.join(' or ')}` : ''}; expires in ${rule.expiresIn}`, async (entry) => {
+          setState('waiting');
+          entry.state = 'waiting';
+          upsertSearchAttributes([{ key: searchAttributes.environment, value: target.env }]);
+          const result = await approvals.wait(target.env, rule, (kind, to) =>
+            act.notifyApprovers({ workflowId, env: target.env, kind, model, version, to, text: `${model} v${version} needs ${rule.required} approval(s) for ${target.env} (${kind})` }),
+          );
+          setState('running');
+          return result;
+        });
+        if (outcome === 'rejected') {
+          await act.setModelVersionStatus({ model, version, status: 'rejected', actor: 'ferry', reason: `not approved for ${target.env}`, workflowId });
+          await finish('rejected', `${model} v${version} was not approved for ${target.env}`);
+          return { state: 'rejected', commit: status.commit, metrics, gates, modelVersion: version, artifactSha256: trained?.artifacts.model?.sha256, deployments };
+        }
+        await act.setModelVersionStatus({ model, version, status: 'approved', actor: 'ferry', reason: `approved for ${target.env}`, workflowId });
+      }
+      await act.checkPromotionPolicies({
+        workflowId,
+        spec,
+        env: target.env,
+        author: spec.owner ?? input.triggeredBy,
+        approvals: approvals.decided(target.env).map((d) => ({ approver: d.approver, decision: d.decision, groups: d.groups })),
+      });
+      const result = await stage(`deploy:${target.env}`, `${target.strategy.kind} via ${target.target}`, () => promote(model, version!, target, input.triggeredBy ?? 'ferry', workflowId));
+      deployments.push(result);
+      if (result.state !== 'live') throw ApplicationFailure.nonRetryable(`deploy to ${target.env} rolled back: ${result.reason}`, 'RolledBack', result);
+    }
+
+    if (spec.monitor && deployments.length > 0) {
+      const env = deployments[deployments.length - 1]!.env;
+      await stage('monitor', `every ${spec.monitor.every} in ${env}`, () => startMonitor(model, env, spec, input));
+    }
     await finish('succeeded');
-    return { state: 'succeeded', commit: status.commit, metrics, gates };
+    return { state: 'succeeded', commit: status.commit, metrics, gates, modelVersion: version, artifactSha256: trained?.artifacts.model?.sha256, deployments };
   } catch (err) {
-    const message = err instanceof Error ? rootMessage(err) : String(err);
-    await finish('failed', message);
+    if (isCancellation(err)) {
+      // `ferry cancel`: the promotion child rolls its traffic back itself; here the run is recorded as cancelled.
+      await CancellationScope.nonCancellable(async () => {
+        if (version !== undefined && deployments.length < spec.deploy.length) {
+          await act.setModelVersionStatus({ model, version, status: 'rejected', actor: 'ferry', reason: 'run cancelled before every deployment finished', workflowId });
+        }
+        await finish('cancelled', 'cancelled');
+      });
+      throw err;
+    }
+    await finish('failed', rootMessage(err));
     throw err;
   }
 }
 
-/** The innermost cause's message: what the user needs (an activity failure wraps the real one). */
-function rootMessage(err: Error): string {
-  let current: Error = err;
-  while (current.cause instanceof Error) current = current.cause;
-  return current.message;
+/** Runs the model's promotion for one environment; waits while another promotion of the same model there is running. */
+async function promote(model: string, version: number, target: DeploySpec, actor: string, requestedBy: string): Promise<PromotionResult> {
+  for (;;) {
+    try {
+      return await executeChild(promotion, {
+        workflowId: promotionWorkflowId(model, target.env),
+        args: [{ model, version, env: target.env, target: target.target, strategy: target.strategy, kind: 'deploy', actor, reason: `run ${requestedBy}`, requestedBy }],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `deploy ${model} v${version} to ${target.env}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      await sleep('5s');
+    }
+  }
+}
+
+/** Starts the environment's monitor unless one already watches it; it outlives this run (abandoned on close). */
+async function startMonitor(model: string, env: string, spec: PipelineSpec, input: PipelineRunInput): Promise<void> {
+  try {
+    await startChild<typeof monitor>('monitor', {
+      workflowId: monitorWorkflowId(model, env),
+      args: [{ model, env, spec: spec.monitor!, pipeline: { spec, specHash: input.specHash, taskQueue: input.taskQueue } }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `monitor ${model} in ${env}`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }

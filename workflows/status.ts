@@ -26,4 +26,15 @@ export interface RunStatus {
   metrics?: Record<string, number>;
   modelVersion?: number;
   error?: string;
+  /** Approvals the run waits for now. */
+  approvals?: PendingApprovalStatus[];
+}
+
+export interface PendingApprovalStatus {
+  env: string;
+  required: number;
+  groups: string[];
+  requestedAt: number;
+  expiresAt: number;
+  decisions: { approver: string; decision: string; at: string }[];
 }

@@ -66,6 +66,173 @@ program
   .option('--out <file>', 'write the report to a file instead of stdout')
   .action(async (opts) => (await import('./commands/drift.js')).driftCommand(opts));
 
+// Governance: policies, users and the Slack app.
+const policyCmd = program.command('policy').description('policies as code (policies/*.ts)');
+policyCmd
+  .command('check')
+  .description('check a pipeline definition against policies/*.ts without running it (exit 1 on a violation)')
+  .argument('<pipeline-file>', 'a pipeline definition, e.g. pipelines/hello.ts')
+  .addOption(new Option('--phase <phase>', 'check as at submission or at promotion').choices(['submit', 'promote']).default('submit'))
+  .option('--env <env>', 'environment being promoted to (with --phase promote)')
+  .addOption(format())
+  .action(async (file, opts) => (await import('./commands/policy.js')).policyCheck(file, opts));
+
+const usersCmd = program.command('users').description('Ferry users, roles (viewer < engineer < approver < admin) and groups');
+usersCmd
+  .command('add')
+  .description('add a user and print their token once (the first user is the bootstrap admin; afterwards FERRY_TOKEN of an admin)')
+  .argument('<name>', 'user name, e.g. alice')
+  .addOption(new Option('--role <role>', 'role to grant').choices(['viewer', 'engineer', 'approver', 'admin']))
+  .option('--group <group>', 'add to a group (repeatable)', collect, [])
+  .option('--slack-id <id>', 'Slack user id (e.g. U0123ABCD) so Slack clicks map to this user')
+  .option('--display-name <name>', 'full name shown in messages')
+  .addOption(format())
+  .action(async (name, opts) => (await import('./commands/users.js')).usersAdd(name, opts));
+usersCmd
+  .command('grant')
+  .description('grant a role (admin only)')
+  .argument('<name>', 'user name')
+  .argument('<role>', 'viewer | engineer | approver | admin')
+  .action(async (name, role) => (await import('./commands/users.js')).usersGrant(name, role));
+usersCmd
+  .command('revoke')
+  .description('revoke a role (admin only)')
+  .argument('<name>', 'user name')
+  .argument('<role>', 'viewer | engineer | approver | admin')
+  .action(async (name, role) => (await import('./commands/users.js')).usersRevoke(name, role));
+usersCmd
+  .command('join')
+  .description('add a user to a group (admin only)')
+  .argument('<name>', 'user name')
+  .argument('<group>', 'group, e.g. ml-leads')
+  .action(async (name, group) => (await import('./commands/users.js')).usersJoin(name, group));
+usersCmd
+  .command('leave')
+  .description('remove a user from a group (admin only)')
+  .argument('<name>', 'user name')
+  .argument('<group>', 'group, e.g. ml-leads')
+  .action(async (name, group) => (await import('./commands/users.js')).usersLeave(name, group));
+usersCmd
+  .command('list')
+  .description('list users with their roles and groups (viewer or above)')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/users.js')).usersList(opts));
+
+program
+  .command('slack')
+  .description('run the Slack approval app alone (SLACK_SIGNING_SECRET + SLACK_BOT_TOKEN, or SLACK_APP_TOKEN for Socket Mode)')
+  .option('--port <port>', 'HTTP port for Slack requests', '3000')
+  .action(async (opts) => (await import('./commands/slack.js')).slack(opts));
+
+program
+  .command('models')
+  .description("list registered models, or one model's versions")
+  .argument('[name]', 'a model name')
+  .option('--limit <n>', 'how many versions to list (newest first)', '50')
+  .addOption(format())
+  .action(async (name, opts) => (await import('./commands/models.js')).models(name, opts));
+
+program
+  .command('model')
+  .description('the model card of a version: metrics, gates, lineage summary, approvals, deployments')
+  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3 or churn@production')
+  .addOption(format())
+  .action(async (ref, opts) => (await import('./commands/model.js')).model(ref, opts));
+
+program
+  .command('lineage')
+  .description('where a model version came from (commit, datasets, params, seed, runs) and where it went (deployments)')
+  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid', 'dot']).default('text'))
+  .action(async (ref, opts) => (await import('./commands/lineage.js')).lineage(ref, opts));
+
+program
+  .command('experiments')
+  .description("a pipeline's runs side by side: params and metrics")
+  .argument('<pipeline>', 'a pipeline name')
+  .option('--limit <n>', 'how many runs (the newest)', '20')
+  .addOption(format())
+  .action(async (pipeline, opts) => (await import('./commands/experiments.js')).experiments(pipeline, opts));
+
+const auditCmd = program
+  .command('audit')
+  .description('read the hash-chained audit log (the newest records, oldest first); "audit verify" checks the chain')
+  .option('--model <name>', 'records about this model')
+  .option('--since <when>', 'ISO date/time, or a duration ago such as 24h or 7d')
+  .option('--actor <name>', 'records by this actor')
+  .option('--action <action>', 'an action, or a prefix such as deployment.*')
+  .option('--limit <n>', 'how many records', '50')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/audit.js')).audit(opts));
+
+auditCmd
+  .command('verify')
+  .description('recompute the hash chain: exit 0 when intact, 1 naming the first broken record (--format json applies)')
+  // `audit` owns --format (commander hands it options given after the subcommand too): read it from there.
+  .action(async (_opts, cmd: Command) => (await import('./commands/audit.js')).auditVerify(cmd.optsWithGlobals()));
+
+program
+  .command('serve')
+  .description('run the model server: serves the versions deployments route to, logs every prediction to Postgres')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', '8080')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--config <file>', 'ferry.config.ts with the predictors (definePredictor)')
+  .option('--refresh-ms <ms>', 'how often to re-read the serving routes', '1000')
+  .action(async (opts) => (await import('./commands/serve.js')).serve(opts));
+
+program
+  .command('incidents')
+  .description('list incidents, or acknowledge / resolve one (audited)')
+  .argument('[action]', 'ack | resolve')
+  .argument('[id]', 'incident id')
+  .addOption(new Option('--status <status>', 'only incidents in this status').choices(['open', 'acknowledged', 'resolved']))
+  .option('--model <name>', 'only incidents of this model')
+  .option('--limit <n>', 'how many to list', '50')
+  .option('--by <name>', 'who acknowledges / resolves (default: your OS user)')
+  .option('--reason <text>', 'why, for the audit log')
+  .addOption(format())
+  .action(async (action, id, opts) => (await import('./commands/incidents.js')).incidentsCommand(action, id, opts));
+
+program
+  .command('approve')
+  .description('approve a run waiting for approval (signed, validated by the run, audited)')
+  .argument('<run>', 'the run (workflow) id')
+  .option('--env <env>', 'the environment (default: the one the run waits for)')
+  .option('--comment <text>', 'why, for the audit log')
+  .addOption(format())
+  .action(async (run, opts) => (await import('./commands/approve.js')).approve(run, opts));
+
+program
+  .command('reject')
+  .description('reject a run waiting for approval')
+  .argument('<run>', 'the run (workflow) id')
+  .option('--env <env>', 'the environment (default: the one the run waits for)')
+  .option('--reason <text>', 'why (required)')
+  .addOption(format())
+  .action(async (run, opts) => (await import('./commands/approve.js')).reject(run, opts));
+
+program
+  .command('approvals')
+  .description('runs waiting for approval, their age and who may approve')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/approvals.js')).approvals(opts));
+
+program
+  .command('rollback')
+  .description('roll a model back in an environment (durable, audited)')
+  .argument('<model>', 'the registry model name')
+  .option('--env <env>', 'the environment', 'production')
+  .option('--to <version>', 'the version to return to (default: the one before the current)')
+  .option('--reason <text>', 'why, for the alias history and the audit log')
+  .addOption(format())
+  .action(async (model, opts) => (await import('./commands/rollback.js')).rollback(model, opts));
+
+program
+  .command('cancel')
+  .description('cancel a run at a safe point; its compensations run')
+  .argument('<run>', 'the run (workflow) id')
+  .action(async (run) => (await import('./commands/cancel.js')).cancel(run));
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);

@@ -109,6 +109,18 @@ export const monitorSchema = z.strictObject({
   breaches: z.number().int().min(1).default(1),
   window: z.number().int().min(1).default(1),
   onBreach: z.enum(['alert', 'rollback', 'retrain']).default('alert'),
+  /** After an automatic action, breaches are only recorded for this long. */
+  cooldown: durationSchema.default('1h'),
+  /** Automatic actions before Ferry stops acting alone and escalates to a person (an incident). */
+  maxActions: z.number().int().min(0).default(3),
+  /** Share of a window's predictions that need labels before its performance is judged; until then it waits. */
+  minLabeledShare: z.number().gt(0).max(1, 'expected a number ≤ 1').default(0.5),
+  /** Checks a window for labels this many times before giving up on it. */
+  labelWaitChecks: z.number().int().min(1).default(24),
+  /** Field of the model's output compared with the label (omit when the output is the label itself). */
+  predictionField: z.string().min(1).optional(),
+  /** Fewer predictions than this in a window: too little to judge drift. */
+  minRows: z.number().int().min(1).default(30),
 });
 
 export const pipelineSpecSchema = z

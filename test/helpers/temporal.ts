@@ -31,6 +31,8 @@ export interface TestWorkerOptions {
   home?: string;
   cwd?: string;
   workflows?: boolean;
+  /** Further dependencies (signing key, model server URL). */
+  extra?: Partial<ActivityDeps>;
 }
 
 /** A real worker on the run's dev server, with the pre-built workflow bundle. Call `worker.shutdown()` when done. */
@@ -43,6 +45,7 @@ export async function startTestWorker(options: TestWorkerOptions): Promise<{ wor
     config: configFrom(options.config ?? {}),
     home,
     cwd: options.cwd ?? process.cwd(),
+    ...options.extra,
   };
   const { worker, connection } = await createFerryWorker({
     address: inject('temporalAddress'),

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { loadConfig } from '../../config.js';
+import { createModelServer } from '../../serve/index.js';
 import { readEnv } from '../../env.js';
 import { startStack, writeDevState } from '../../stack.js';
 import { hostWorker } from '../../worker-host.js';
@@ -11,17 +13,20 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
   const stack = await startStack({ env, persistent: true, onProgress: say });
   let withdraw = () => {};
   try {
-    const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: opts.taskQueue });
+    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: 0 });
+    const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: opts.taskQueue, serveUrl: server.url });
     withdraw = writeDevState(env.FERRY_HOME, {
       temporalAddress: stack.temporalAddress,
       namespace: stack.namespace,
       databaseUrl: stack.databaseUrl,
       uiUrl: stack.uiUrl,
+      serveUrl: server.url,
     });
     say('');
     say(`  Temporal UI   ${stack.uiUrl ?? '(external server: see your cluster\'s UI)'}`);
     say(`  Temporal      ${stack.temporalAddress} (${stack.embedded.temporal ? 'dev server, data in ' + resolve(env.FERRY_HOME, 'temporal.db') : 'TEMPORAL_ADDRESS'})`);
     say(`  Postgres      ${stack.databaseUrl} (${stack.embedded.postgres ? 'embedded PGlite, data in ' + resolve(env.FERRY_HOME, 'pgdata') : 'DATABASE_URL'})`);
+    say(`  Model server  ${server.url}  (POST /v1/models/<name>/predict)`);
     say(`  Worker        task queue "${worker.options.taskQueue}"`);
     say('');
     say('In another terminal: npx ferry run pipelines/hello.ts --wait    then: npx ferry status');
@@ -29,6 +34,7 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     try {
       await worker.run();
     } finally {
+      await server.close();
       await connection.close();
     }
   } finally {

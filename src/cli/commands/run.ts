@@ -1,6 +1,9 @@
 import { loadPipelineFile } from '../../dsl/load.js';
 import { FerryError } from '../../errors.js';
+import { identify } from '../../auth/identify.js';
+import { requireRole } from '../../auth/roles.js';
 import { applyParams, startRun } from '../../runs/start.js';
+import { checkSubmission } from '../../runs/submit.js';
 import { watchRun } from '../../runs/watch.js';
 import { printJson, say, workflowUrl } from '../output.js';
 import { openSession } from '../session.js';
@@ -10,10 +13,13 @@ export async function run(file: string, opts: { ref?: string; param: string[]; w
   const loaded = applyParams(await loadPipelineFile(file), opts.param);
   const session = await openSession();
   try {
+    const user = await identify(session.database.db, session.env.FERRY_TOKEN);
+    requireRole(user, 'engineer', 'start runs');
+    await checkSubmission(session.database.db, loaded, user.name);
     const handle = await startRun(session.client, loaded, {
       taskQueue: session.env.FERRY_TASK_QUEUE,
       trigger: 'cli',
-      triggeredBy: process.env.USER,
+      triggeredBy: user.name,
       ref: opts.ref,
     });
     const url = workflowUrl(session.endpoints.uiUrl, session.endpoints.namespace, handle.workflowId);

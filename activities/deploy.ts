@@ -1,0 +1,226 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq, ne, sql } from 'drizzle-orm';
+import { sendAlert, channelsFromEnv, type AlertChannel, type AlertInput } from '../src/alerts/index.js';
+import { appendAudit } from '../src/audit/index.js';
+import { deployments, monitorChecks } from '../src/db/schema/index.js';
+import { canaryHealth, type CanaryHealth, type CanaryHealthQuery } from '../src/deploy/canary-health.js';
+import { describeRoutes, normalizeRoutes, routesSchema, type Route } from '../src/deploy/routes.js';
+import { DeploymentMismatchError, verifyDeployment, type DeploymentTarget, type LiveState, type VerifyOptions } from '../src/deploy/target.js';
+import { createTarget, type TargetName } from '../src/deploy/targets.js';
+import { FerryError, UsageError } from '../src/errors.js';
+import { openIncident, type OpenIncidentInput } from '../src/incidents/index.js';
+import type { ActivityDeps } from './deps.js';
+
+export interface ApplyRoutesInput {
+  model: string;
+  env: string;
+  target: TargetName;
+  routes: Route[];
+  /** The version this deployment rolls out (default: the newest version in `routes`; an existing deployment keeps its own). */
+  version?: number;
+  /** One key per deployment (e.g. `<workflowId>:deploy:<env>`): every step of a rollout, and its rollback, updates one row. */
+  idempotencyKey?: string;
+  strategy?: string;
+  workflowId?: string;
+  actor?: string;
+  /** Why these routes (e.g. "canary step 2/3", "canary unhealthy: error rate 40% > 5%"). */
+  reason?: string;
+}
+
+export interface ApplyRoutesResult {
+  deploymentId: number;
+  generation: number;
+  live: LiveState;
+  /** The deployment's status after this step: deploying | live | rolled-back. */
+  status: string;
+  trafficPercent: number;
+}
+
+export interface MonitorCheckInput {
+  model: string;
+  env: string;
+  version: number;
+  /** drift | performance | data-quality */
+  kind: string;
+  windowStart?: string;
+  windowEnd?: string;
+  result: Record<string, unknown>;
+  breached: boolean;
+  /** What the policy did about a breach: alert | rollback | retrain | escalate. */
+  action?: string;
+  workflowId?: string;
+  idempotencyKey: string;
+}
+
+/** Test seams: fixed targets instead of ones built from the environment, and read-back polling bounds. */
+export interface DeployActivityOverrides {
+  targets?: Partial<Record<TargetName, DeploymentTarget>>;
+  verify?: VerifyOptions;
+  alertChannels?: AlertChannel[];
+}
+
+/** The running activity's workflow id, or undefined when called outside Temporal (tests, scripts). */
+function currentWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A read-back mismatch and transient target errors (`details.retryable`) are retried by Temporal; any other FerryError
+ * is a configuration or input problem that retrying will not fix.
+ */
+function toFailure(err: unknown): unknown {
+  if (err instanceof DeploymentMismatchError) return ApplicationFailure.retryable(err.message, 'DeploymentMismatch', err.details);
+  if (err instanceof FerryError && err.details.retryable !== true) return ApplicationFailure.nonRetryable(err.message, err.name, err.details);
+  return err;
+}
+
+/** Deployment, canary-health, incident, monitor-check and alert activities (all idempotent by their keys). */
+export function createDeployActivities(deps: ActivityDeps, overrides: DeployActivityOverrides = {}) {
+  const { db } = deps;
+  // The model server URL is read when a local deploy needs it, so workers that never deploy locally need no setting.
+  const serveUrl = (deps as ActivityDeps & { serveUrl?: string }).serveUrl ?? process.env.FERRY_SERVE_URL;
+  const targetFor = (name: TargetName) => overrides.targets?.[name] ?? createTarget(name, { db, serveUrl });
+
+  return {
+    /**
+     * Applies a route set through a target, verifies it by reading the live state back, records the deployment row
+     * (one per idempotency key) and audits the step. A target serving anything else fails retryably.
+     */
+    async applyRoutes(input: ApplyRoutesInput): Promise<ApplyRoutesResult> {
+      const parsed = routesSchema.safeParse(input.routes);
+      if (!parsed.success) throw ApplicationFailure.nonRetryable(`applyRoutes: routes ${JSON.stringify(input.routes)}: ${parsed.error.issues[0]!.message}`, 'UsageError');
+      const routes = normalizeRoutes(parsed.data);
+      const workflowId = input.workflowId ?? currentWorkflowId();
+      const key = input.idempotencyKey ?? `${workflowId ?? 'manual'}:deploy:${input.model}:${input.env}:${input.target}`;
+      const [existing] = await db.select().from(deployments).where(eq(deployments.idempotencyKey, key));
+      const version = existing?.version ?? input.version ?? Math.max(...routes.map((r) => r.version));
+      let live: LiveState;
+      try {
+        // A rollback step gives the deployment's version no traffic: the target rolls out the version that takes the most.
+        const stepVersion = routes.some((r) => r.version === version) ? version : [...routes].sort((a, b) => b.percent - a.percent)[0]!.version;
+        live = await verifyDeployment(targetFor(input.target), { model: input.model, env: input.env, version: stepVersion, routes }, overrides.verify);
+      } catch (err) {
+        throw toFailure(err);
+      }
+      const trafficPercent = routes.find((r) => r.version === version)?.percent ?? 0;
+      const status = trafficPercent === 100 ? 'live' : trafficPercent === 0 ? 'rolled-back' : 'deploying';
+      const finished = status !== 'deploying';
+      return db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(deployments)
+          .values({
+            model: input.model,
+            version,
+            env: input.env,
+            target: input.target,
+            strategy: input.strategy ?? 'all-at-once',
+            status,
+            trafficPercent,
+            workflowId: workflowId ?? null,
+            idempotencyKey: key,
+            details: { routes, generation: live.generation },
+            finishedAt: finished ? new Date() : null,
+          })
+          .onConflictDoUpdate({
+            target: deployments.idempotencyKey,
+            set: { status, trafficPercent, details: { routes, generation: live.generation }, finishedAt: finished ? sql`coalesce(${deployments.finishedAt}, now())` : null },
+          })
+          .returning();
+        if (status === 'live') {
+          // The version now taking all traffic supersedes earlier live deployments of this model and env.
+          await tx
+            .update(deployments)
+            .set({ status: 'superseded' })
+            .where(and(eq(deployments.model, input.model), eq(deployments.env, input.env), eq(deployments.status, 'live'), ne(deployments.id, row!.id)));
+        }
+        await appendAudit(tx, {
+          actor: input.actor ?? 'ferry',
+          action: status === 'rolled-back' ? 'rollback' : status === 'live' ? 'deployment.finished' : 'deployment.started',
+          subjectKind: 'deployment',
+          subjectId: `${input.model}@${input.env}`,
+          workflowId,
+          reason: input.reason ?? `routes ${describeRoutes(routes)} via ${input.target}`,
+          details: { model: input.model, env: input.env, version, target: input.target, deploymentId: row!.id, routes, generation: live.generation, trafficPercent, status },
+          // A retried step that changed nothing is audited once; a re-apply after a revert (new generation) again.
+          idempotencyKey: `${key}:routes:${describeRoutes(routes)}:g${live.generation}`,
+        });
+        return { deploymentId: row!.id, generation: live.generation, live, status, trafficPercent };
+      });
+    },
+
+    /** Judges a canary from its logged predictions over the bake window, and audits the verdict. */
+    async checkCanaryHealth(input: CanaryHealthQuery & { workflowId?: string; idempotencyKey?: string }): Promise<CanaryHealth> {
+      const health = await canaryHealth(db, input);
+      const workflowId = input.workflowId ?? currentWorkflowId();
+      await appendAudit(db, {
+        actor: 'ferry',
+        action: 'gate.result',
+        subjectKind: 'deployment',
+        subjectId: `${input.model}@${input.env}`,
+        workflowId,
+        reason: health.reason,
+        details: { gate: 'canary-health', model: input.model, env: input.env, version: input.version, since: new Date(input.since).toISOString(), maxErrorRate: input.maxErrorRate, maxLatencyMs: input.maxLatencyMs ?? null, ...health },
+        idempotencyKey: input.idempotencyKey ?? (workflowId ? `${workflowId}:canary-health:${input.model}:${input.env}:v${input.version}:${new Date(input.since).toISOString()}` : undefined),
+      });
+      return health;
+    },
+
+    /** Opens an incident (idempotent by key, audited); returns its id and whether this call created it. */
+    async recordIncident(input: OpenIncidentInput): Promise<{ id: number; status: string; created: boolean }> {
+      const { incident, created } = await openIncident(db, { ...input, workflowId: input.workflowId ?? currentWorkflowId() });
+      return { id: incident.id, status: incident.status, created };
+    },
+
+    /** Stores one monitor check (idempotent by key) and audits it, breaches and actions included. */
+    async recordMonitorCheck(input: MonitorCheckInput): Promise<{ id: number; created: boolean }> {
+      if (!input.idempotencyKey) throw new UsageError('recordMonitorCheck: idempotencyKey is required (workflow id + check number)');
+      const workflowId = input.workflowId ?? currentWorkflowId();
+      return db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(monitorChecks)
+          .values({
+            model: input.model,
+            env: input.env,
+            version: input.version,
+            kind: input.kind,
+            windowStart: input.windowStart ? new Date(input.windowStart) : null,
+            windowEnd: input.windowEnd ? new Date(input.windowEnd) : null,
+            result: input.result,
+            breached: input.breached,
+            action: input.action ?? null,
+            workflowId: workflowId ?? null,
+            idempotencyKey: input.idempotencyKey,
+          })
+          .onConflictDoNothing({ target: monitorChecks.idempotencyKey })
+          .returning({ id: monitorChecks.id });
+        if (!created) {
+          const [row] = await tx.select({ id: monitorChecks.id }).from(monitorChecks).where(eq(monitorChecks.idempotencyKey, input.idempotencyKey));
+          return { id: row!.id, created: false };
+        }
+        await appendAudit(tx, {
+          actor: 'ferry',
+          action: input.breached ? 'monitor.breach' : 'monitor.check',
+          subjectKind: 'deployment',
+          subjectId: `${input.model}@${input.env}`,
+          workflowId,
+          reason: input.breached ? `${input.kind} breach${input.action ? `; action: ${input.action}` : ''}` : `${input.kind} within bounds`,
+          details: { model: input.model, env: input.env, version: input.version, kind: input.kind, checkId: created.id, breached: input.breached, action: input.action ?? null, result: input.result },
+          idempotencyKey: `monitor-check:${input.idempotencyKey}`,
+        });
+        return { id: created.id, created: true };
+      });
+    },
+
+    /** Sends an alert to the configured channels (webhook, Slack); a channel that fails is reported, not thrown. */
+    async sendAlert(input: AlertInput): Promise<{ sent: string[]; failed: { channel: string; error: string }[] }> {
+      return sendAlert(overrides.alertChannels ?? channelsFromEnv(), input);
+    },
+  };
+}
+
+export type DeployActivities = ReturnType<typeof createDeployActivities>;

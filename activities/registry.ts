@@ -1,0 +1,67 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  getVersion,
+  moveAlias,
+  previousApprovedVersion,
+  productionMetrics,
+  registerVersion,
+  setVersionStatus,
+  type MoveAliasInput,
+  type RegisterVersionInput,
+  type SetVersionStatusInput,
+} from '../src/registry/index.js';
+import { activityKey } from './audit.js';
+import type { ActivityDeps } from './deps.js';
+
+/** What a workflow needs to know about a resolved version (no large fields: it goes into workflow history). */
+export interface ResolvedVersion {
+  model: string;
+  version: number;
+  status: string;
+  metrics: Record<string, number>;
+  artifactSha256: string;
+  artifactUri: string;
+  sourceWorkflowId: string;
+}
+
+/** Activities that write and read the model registry. Writes are idempotent under Temporal retries. */
+export function createRegistryActivities({ db }: ActivityDeps) {
+  return {
+    /** Registers the run's model version; a retry (same `sourceWorkflowId`) returns the version already registered. */
+    async registerModelVersion(input: RegisterVersionInput): Promise<{ version: number }> {
+      const { version } = await registerVersion(db, input);
+      return { version };
+    },
+
+    /** Moves an alias (staging, production) to a version, with history and audit; keyed by workflow id + activity id unless given. */
+    async moveAlias(input: Omit<MoveAliasInput, 'idempotencyKey'> & { idempotencyKey?: string }): Promise<{ fromVersion: number | null }> {
+      const { fromVersion } = await moveAlias(db, { ...input, idempotencyKey: input.idempotencyKey ?? activityKey() });
+      return { fromVersion };
+    },
+
+    /** Sets a version's status (approved, rejected, rolled-back, …), audited. */
+    async setModelVersionStatus(input: SetVersionStatusInput): Promise<{ changed: boolean }> {
+      const { changed } = await setVersionStatus(db, { ...input, idempotencyKey: input.idempotencyKey ?? activityKey() });
+      return { changed };
+    },
+
+    /** Metrics of the production version (the champion for no-regression gates), or undefined with no production version. */
+    async getProductionMetrics(input: { model: string }): Promise<Record<string, number> | undefined> {
+      return (await productionMetrics(db, input.model))?.metrics;
+    },
+
+    /** Resolves `3`, `production` or `latest` to a version; a missing one fails without retries. */
+    async resolveVersion(input: { model: string; ref: number | string }): Promise<ResolvedVersion> {
+      const row = await getVersion(db, input.model, input.ref);
+      if (!row) throw ApplicationFailure.nonRetryable(`model ${input.model} has no version or alias "${input.ref}"`, 'VersionNotFound');
+      const { model, version, status, metrics, artifactSha256, artifactUri, sourceWorkflowId } = row;
+      return { model, version, status, metrics, artifactSha256, artifactUri, sourceWorkflowId };
+    },
+
+    /** The version a rollback of `alias` returns to, or undefined when there is none to return to. */
+    async previousVersion(input: { model: string; alias: string }): Promise<{ version: number } | undefined> {
+      const version = await previousApprovedVersion(db, input.model, input.alias);
+      return version === undefined ? undefined : { version };
+    },
+  };
+}

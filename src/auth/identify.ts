@@ -1,0 +1,15 @@
+import { userInfo } from 'node:os';
+import type { Executor } from '../audit/index.js';
+import { authenticate } from './authenticate.js';
+import type { FerryUser } from './roles.js';
+import { userCount } from './users.js';
+
+/**
+ * Who is calling: the user of FERRY_TOKEN; or, while no user exists yet (a fresh embedded install), the operating-system
+ * user as a local admin, so a newcomer can run pipelines before setting up RBAC. Once a user exists, tokens are required.
+ */
+export async function identify(db: Executor, token: string | undefined): Promise<FerryUser & { local?: boolean }> {
+  if (token || (await userCount(db)) > 0) return authenticate(db, token);
+  const name = (process.env.USER ?? userInfo().username ?? 'local').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return { name, displayName: null, slackUserId: null, roles: ['admin'], groups: [], local: true };
+}

@@ -1,0 +1,44 @@
+import { decide } from '../../approvals/decide.js';
+import { loadSigningKey } from '../../auth/attest.js';
+import { UsageError } from '../../errors.js';
+import { slackAppFromEnv } from '../../slack/from-env.js';
+import type { ApprovalPort } from '../../slack/port.js';
+import { say } from '../output.js';
+import { openSession, type Session } from '../session.js';
+
+/**
+ * The port behind Slack clicks: the same signed `decide` Update as `ferry approve|reject` (src/approvals/decide.ts),
+ * with `via: 'slack'`. A rejection's reason travels as the decision's comment.
+ */
+export function workflowApprovalPort(session: Session, signingKey: Buffer): ApprovalPort {
+  return {
+    async decide(request) {
+      const outcome = await decide(
+        { client: session.client, db: session.database.db, signingKey },
+        { workflowId: request.workflowId, env: request.env, decision: request.decision, user: request.approver, comment: request.reason ?? request.comment, via: 'slack' },
+      );
+      return outcome.ok ? { ok: true, outcome: outcome.result.outcome, progress: outcome.result.progress } : { ok: false, refusal: outcome.refusal };
+    },
+  };
+}
+
+/** `ferry slack`: runs the Slack approval app alone, until interrupted. */
+export async function slack(opts: { port: string }): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number (0-65535)`);
+  const session = await openSession();
+  try {
+    const approvals = workflowApprovalPort(session, loadSigningKey());
+    const app = slackAppFromEnv(session.env, { db: session.database.db, approvals, port });
+    if (!app) throw new UsageError('Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)');
+    const { url } = await app.start();
+    say(app.mode === 'socket' ? 'Slack app connected over Socket Mode.' : `Slack app listening: point the app's Interactivity Request URL at ${url}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await app.stop();
+  } finally {
+    await session.close();
+  }
+}

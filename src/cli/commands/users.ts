@@ -1,0 +1,90 @@
+import { authenticate } from '../../auth/authenticate.js';
+import { addUser } from '../../auth/bootstrap.js';
+import { requireRole, type Role } from '../../auth/roles.js';
+import { addToGroup, grantRole, listUsers, removeFromGroup, revokeRole, userCount } from '../../auth/users.js';
+import { createDatabase, type Database } from '../../db/client.js';
+import { readEnv, type FerryEnv } from '../../env.js';
+import { resolveEndpoints } from '../../stack.js';
+import { printJson, printTable, say } from '../output.js';
+
+/** Users live in Postgres only: these commands need the database, not Temporal. */
+async function withDatabase<T>(fn: (database: Database, env: FerryEnv) => Promise<T>): Promise<T> {
+  const env = readEnv();
+  const database = createDatabase(resolveEndpoints(env, { database: true }).databaseUrl, { max: 2 });
+  try {
+    return await fn(database, env);
+  } finally {
+    await database.close();
+  }
+}
+
+/** Authenticates FERRY_TOKEN and requires admin; returns the admin's name for the audit record. */
+async function asAdmin(database: Database, env: FerryEnv, action: string): Promise<string> {
+  const caller = await authenticate(database.db, env.FERRY_TOKEN);
+  requireRole(caller, 'admin', action);
+  return caller.name;
+}
+
+/** `ferry users add <name>`: prints the new user's token once (stdout); the first user is the bootstrap admin. */
+export async function usersAdd(name: string, opts: { role?: Role; group: string[]; slackId?: string; displayName?: string; format: string }): Promise<void> {
+  await withDatabase(async (database, env) => {
+    const { user, token, bootstrap } = await addUser(database.db, env.FERRY_TOKEN, {
+      name,
+      role: opts.role,
+      groups: opts.group,
+      slackUserId: opts.slackId,
+      displayName: opts.displayName,
+    });
+    if (opts.format === 'json') return printJson({ user, token, bootstrap });
+    if (bootstrap) say(`No users yet: ${user.name} is the bootstrap admin.`);
+    say(`Added ${user.name} (roles: ${user.roles.join(', ')}${user.groups.length ? `; groups: ${user.groups.join(', ')}` : ''}). Their token, shown only now:`);
+    process.stdout.write(`${token}\n`);
+    say(`They use it with: export FERRY_TOKEN=<token>`);
+  });
+}
+
+export async function usersGrant(name: string, role: string): Promise<void> {
+  await withDatabase(async (database, env) => {
+    const by = await asAdmin(database, env, 'grant roles');
+    const changed = await grantRole(database.db, { user: name, role, by });
+    say(changed ? `Granted ${role} to ${name}.` : `${name} already has ${role}; nothing changed.`);
+  });
+}
+
+export async function usersRevoke(name: string, role: string): Promise<void> {
+  await withDatabase(async (database, env) => {
+    const by = await asAdmin(database, env, 'revoke roles');
+    const changed = await revokeRole(database.db, { user: name, role, by });
+    say(changed ? `Revoked ${role} from ${name}.` : `${name} does not have ${role}; nothing changed.`);
+  });
+}
+
+export async function usersJoin(name: string, group: string): Promise<void> {
+  await withDatabase(async (database, env) => {
+    const by = await asAdmin(database, env, 'change groups');
+    const changed = await addToGroup(database.db, { user: name, group, by });
+    say(changed ? `Added ${name} to ${group}.` : `${name} is already in ${group}; nothing changed.`);
+  });
+}
+
+export async function usersLeave(name: string, group: string): Promise<void> {
+  await withDatabase(async (database, env) => {
+    const by = await asAdmin(database, env, 'change groups');
+    const changed = await removeFromGroup(database.db, { user: name, group, by });
+    say(changed ? `Removed ${name} from ${group}.` : `${name} is not in ${group}; nothing changed.`);
+  });
+}
+
+/** `ferry users list`: needs a viewer token once users exist. */
+export async function usersList(opts: { format: string }): Promise<void> {
+  await withDatabase(async (database, env) => {
+    if ((await userCount(database.db)) > 0) requireRole(await authenticate(database.db, env.FERRY_TOKEN), 'viewer', 'list users');
+    const rows = await listUsers(database.db);
+    if (opts.format === 'json') return printJson(rows);
+    if (rows.length === 0) return say("No users yet. Add the first (it becomes the admin) with: npx ferry users add <name>");
+    printTable(
+      rows.map((u) => ({ name: u.name, roles: u.roles.join(','), groups: u.groups.join(','), slack: u.slackUserId, disabled: u.disabled ? 'yes' : '', created: u.createdAt })),
+      ['name', 'roles', 'groups', 'slack', 'disabled', 'created'],
+    );
+  });
+}

@@ -1,0 +1,77 @@
+/** The model card as Markdown: the same sections as the HTML card, with tables instead of charts. */
+import { perturbationLabel } from '../risk/robustness.js';
+import { mdTable, num, pct, short } from './format.js';
+import type { ModelCard } from './schema.js';
+
+const mark = (passed: boolean) => (passed ? '✅ pass' : '❌ fail');
+
+function riskSections(risk: NonNullable<ModelCard['risk']>): string[] {
+  const out: string[] = [];
+  if (risk.results.length) {
+    out.push(`## Risk checks: ${mark(risk.passed)}`, mdTable(['', 'check', 'group / feature', 'value', 'bound', 'message'], risk.results.map((r) => [mark(r.passed), r.check, r.group ?? r.feature ?? '', num(r.value), num(r.bound), r.message])));
+  }
+  const imp = risk.importance;
+  if (imp) {
+    const sorted = [...imp.features].sort((a, b) => b.mean - a.mean);
+    out.push(
+      '## Explainability: permutation importance',
+      `Drop in ${imp.metric} (baseline ${num(imp.baseline)}) when one feature is shuffled; ${imp.repeats} repeats, seed ${imp.seed}.`,
+      mdTable(['feature', 'mean drop', 'std'], sorted.map((f) => [f.feature, num(f.mean), num(f.std)])),
+    );
+  }
+  if (risk.fairness.length) out.push('## Fairness');
+  for (const r of risk.fairness) {
+    const mode = r.mode === 'binary' ? `positive class "${r.positiveClass}"` : `one-vs-rest over ${r.classes.length} classes, averaged`;
+    out.push(
+      `### ${r.attribute} (${mode})`,
+      `Demographic parity difference **${num(r.demographicParityDifference)}**, equalized odds difference **${num(r.equalizedOddsDifference)}**.`,
+      mdTable(['group', 'rows', 'accuracy', 'selection rate', 'TPR', 'FPR'], r.groups.map((g) => [g.group, String(g.count), num(g.accuracy), num(g.selectionRate), num(g.tpr), num(g.fpr)])),
+    );
+  }
+  if (risk.robustness.length) {
+    const rows = risk.robustness.flatMap((rep) => rep.results.map((r) => [perturbationLabel(r.perturbation), pct(r.flipRate), `${r.flipped} / ${r.rows}`, pct(rep.maxFlipRate)]));
+    out.push('## Robustness', mdTable(['perturbation', 'flip rate', 'changed', 'max'], rows));
+  }
+  const cal = risk.calibration;
+  if (cal) {
+    out.push(
+      '## Calibration',
+      `Expected calibration error **${num(cal.ece)}** over ${cal.bins} bins.`,
+      mdTable(['confidence', 'rows', 'mean confidence', 'accuracy'], cal.table.map((b) => [`(${num(b.lower, 2)}, ${num(b.upper, 2)}]`, String(b.count), num(b.meanConfidence), num(b.accuracy)])),
+    );
+  }
+  return out;
+}
+
+/** Renders the card as GitHub-flavoured Markdown. */
+export function renderModelCardMarkdown(card: ModelCard): string {
+  const v = card.version;
+  const l = card.lineage;
+  const out: string[] = [
+    `# Model card: ${card.model.name} v${v.version}`,
+    [card.model.description, `Status **${v.status}** · pipeline \`${v.pipeline}\` · commit \`${short(l.commit)}\` · registered ${v.createdAt}${card.model.owner ? ` · owner ${card.model.owner}` : ''}`].filter(Boolean).join('\n\n'),
+    '## Intended use',
+    card.intendedUse ?? '_Not stated in the pipeline._',
+  ];
+  if (card.outOfScope.length) out.push('### Out of scope', card.outOfScope.map((s) => `- ${s}`).join('\n'));
+  out.push('## Limitations', card.limitations.length ? card.limitations.map((s) => `- ${s}`).join('\n') : '_None stated in the pipeline._');
+  out.push('## Data', card.data.datasets.length ? mdTable(['dataset', 'role', 'rows', 'sha256'], card.data.datasets.map((d) => [d.name, d.role ?? '', d.rows === undefined ? '–' : String(d.rows), `\`${d.sha256}\``])) : '_No datasets recorded._');
+  out.push('## Metrics', mdTable(['metric', 'value'], Object.entries(card.metrics).map(([k, x]) => [k, num(x)])));
+  if (card.perClassMetrics) out.push('### Per class', mdTable(['class', 'precision', 'recall', 'F1', 'support'], Object.entries(card.perClassMetrics).map(([c, m]) => [c, num(m.precision), num(m.recall), num(m.f1), String(m.support)])));
+  if (card.gates.length) out.push('### Gates', mdTable(['', 'gate', 'value', 'bound', 'message'], card.gates.map((g) => [mark(g.passed), g.gate, num(g.value), num(g.bound), g.message])));
+  if (card.risk) out.push(...riskSections(card.risk));
+  out.push(
+    '## Lineage',
+    mdTable(['', ''], [
+      ['run', `\`${l.run}\``],
+      ['commit', `\`${l.commit}\``],
+      ['params', Object.entries(l.params).map(([k, x]) => `${k}=${JSON.stringify(x)}`).join(', ') || '–'],
+      ['seed', String(l.seed)],
+      ['artifact', `\`${v.artifact.sha256}\``],
+    ]),
+  );
+  out.push('## Approvals', card.approvals.length ? mdTable(['env', 'approver', 'decision', 'at', 'comment'], card.approvals.map((a) => [a.env, a.approver, a.decision, a.at, a.comment ?? ''])) : '_No approvals yet._');
+  out.push('## Deployments', card.deployments.length ? mdTable(['env', 'status', 'strategy', 'traffic', 'at'], card.deployments.map((d) => [d.env, d.status, d.strategy ?? '', d.trafficPercent === undefined ? '' : `${d.trafficPercent}%`, d.at])) : '_Not deployed._');
+  out.push(`---\n_Generated by Ferry on ${card.generatedAt} (${card.kind})._`);
+  return `${out.join('\n\n')}\n`;
+}

@@ -1,0 +1,81 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Db } from '../db/client.js';
+import { FerryError } from '../errors.js';
+import { startRun } from '../runs/start.js';
+import { checkSubmission } from '../runs/submit.js';
+import { findPushPipelines } from './push-pipelines.js';
+
+export interface PushRunsDeps {
+  client: Client;
+  db: Db;
+  /** Task queue of the workers that run Ferry's workflows. */
+  taskQueue: string;
+  /** Project directory holding `pipelines/` and `policies/`. */
+  projectDir: string;
+}
+
+export interface Push {
+  branch: string;
+  commit: string;
+  delivery: string;
+  pusher: string;
+  repository: string;
+}
+
+export interface PushRunsOutcome {
+  started: string[];
+  /** Deterministic ids that already exist: a redelivered hook. */
+  alreadyStarted: string[];
+  /** Pipelines a policy refused (audited by `checkSubmission`). */
+  refused: { pipeline: string; reason: string }[];
+  /** Pipeline files that could not be loaded. */
+  errors: { file: string; message: string }[];
+}
+
+/** The workflow id of a push run: deterministic per delivery, so a redelivered hook cannot start a second run. */
+export function pushWorkflowId(pipeline: string, delivery: string): string {
+  return `${pipeline}-push-${delivery}`;
+}
+
+async function exists(client: Client, workflowId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Starts every pipeline whose `on.push.branches` match the pushed branch, at the pushed commit, after the policy check.
+ * Idempotent per delivery: an id that exists (running or closed) is reported as already started, never started twice.
+ */
+export async function startPushRuns(deps: PushRunsDeps, push: Push): Promise<PushRunsOutcome> {
+  const { matched, errors } = await findPushPipelines(deps.projectDir, push.branch);
+  const outcome: PushRunsOutcome = { started: [], alreadyStarted: [], refused: [], errors };
+  for (const loaded of matched) {
+    const workflowId = pushWorkflowId(loaded.spec.name, push.delivery);
+    // The start below would accept a closed workflow's id again (the default reuse policy); the describe catches that.
+    if (await exists(deps.client, workflowId)) {
+      outcome.alreadyStarted.push(workflowId);
+      continue;
+    }
+    try {
+      await checkSubmission(deps.db, loaded, push.pusher, deps.projectDir);
+    } catch (err) {
+      if (!(err instanceof FerryError)) throw err;
+      outcome.refused.push({ pipeline: loaded.spec.name, reason: err.message });
+      continue;
+    }
+    try {
+      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: 'push', triggeredBy: push.pusher, ref: push.commit, workflowId });
+      outcome.started.push(workflowId);
+    } catch (err) {
+      // Two deliveries racing past the describe: Temporal's id conflict decides.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      outcome.alreadyStarted.push(workflowId);
+    }
+  }
+  return outcome;
+}

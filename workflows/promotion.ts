@@ -1,0 +1,130 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { planRollout, rollbackRoutes } from '../src/deploy/strategy.js';
+import type { DeploySpec } from '../src/dsl/spec.js';
+import { quick } from './presets.js';
+
+export interface PromotionInput {
+  model: string;
+  /** The version to serve; for a rollback without one, the version the alias pointed to before. */
+  version?: number;
+  env: string;
+  target: DeploySpec['target'];
+  strategy: DeploySpec['strategy'];
+  kind: 'deploy' | 'rollback';
+  actor: string;
+  reason: string;
+  /** The pipeline run that asked for it, if any. */
+  requestedBy?: string;
+}
+
+export interface PromotionResult {
+  model: string;
+  env: string;
+  version: number;
+  from?: number;
+  state: 'live' | 'rolled-back';
+  reason?: string;
+}
+
+export interface PromotionStatus {
+  model: string;
+  env: string;
+  version?: number;
+  stable?: number;
+  step: number;
+  steps: number;
+  percent: number;
+  state: 'starting' | 'rolling-out' | 'baking' | 'live' | 'rolling-back' | 'rolled-back' | 'failed';
+}
+
+export const promotionStatusQuery = defineQuery<PromotionStatus>('promotionStatus');
+
+/** One promotion per model and environment at a time: the workflow id makes concurrent ones impossible. */
+export function promotionWorkflowId(model: string, env: string): string {
+  return `promote-${model}-${env}`;
+}
+
+const act = proxyActivities<Activities>(quick);
+
+function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
+}
+
+/**
+ * Moves traffic for a model in one environment to a version through its deployment target: all at once, canary
+ * (traffic steps, bake, health gate from the prediction log) or blue/green. A failed gate, an error or a cancellation
+ * returns all traffic to the stable version in a non-cancellable compensation; success moves the environment's alias.
+ */
+export async function promotion(input: PromotionInput): Promise<PromotionResult> {
+  const { workflowId, runId } = workflowInfo();
+  const { model, env } = input;
+  const current = await act.resolveVersion({ model, ref: env }).catch((err: unknown) => {
+    if (failureType(err) === 'VersionNotFound') return undefined;
+    throw err;
+  });
+  const stable = current?.version;
+  let version = input.version;
+  if (version === undefined) {
+    const previous = await act.previousVersion({ model, alias: env });
+    if (!previous) throw ApplicationFailure.nonRetryable(`${model} in ${env} has no earlier version to roll back to`, 'NothingToRollBack');
+    version = previous.version;
+  }
+  const target = version;
+  const steps = planRollout(input.kind === 'rollback' ? { kind: 'all-at-once' } : input.strategy, { version: target, stable });
+  const status: PromotionStatus = { model, env, version: target, stable, step: 0, steps: steps.length, percent: 0, state: 'starting' };
+  setHandler(promotionStatusQuery, () => status);
+  const key = `${workflowId}:${runId}:deploy`;
+  const apply = (routes: { version: number; percent: number }[], reason: string) =>
+    act.applyRoutes({ model, env, target: input.target, routes, version: target, idempotencyKey: key, strategy: input.strategy.kind, workflowId, actor: input.actor, reason });
+
+  let touched = false;
+  try {
+    for (const [i, step] of steps.entries()) {
+      status.step = i + 1;
+      status.percent = step.percent;
+      status.state = 'rolling-out';
+      setCurrentDetails(`${input.kind} **${model} v${target}** to ${env}: step ${i + 1}/${steps.length}, ${step.percent}% of traffic`);
+      const since = new Date(Date.now()).toISOString();
+      touched = true;
+      await apply(step.routes, `${input.kind === 'rollback' ? 'rollback' : input.strategy.kind} step ${i + 1}/${steps.length}: ${step.percent}% to v${target}; ${input.reason}`);
+      if (step.bakeMs > 0) {
+        status.state = 'baking';
+        await sleep(step.bakeMs);
+      }
+      if (step.gate) {
+        const health = await act.checkCanaryHealth({ model, env, version: target, since, ...step.gate });
+        if (!health.healthy) throw ApplicationFailure.nonRetryable(`canary of ${model} v${target} in ${env} unhealthy at ${step.percent}%: ${health.reason}`, 'CanaryUnhealthy', health);
+      }
+    }
+    await act.moveAlias({ model, alias: env, toVersion: target, actor: input.actor, reason: input.reason, workflowId, action: input.kind === 'rollback' ? 'rollback' : 'alias.moved' });
+    status.state = 'live';
+    setCurrentDetails(`**${model} v${target}** serves 100% of ${env}`);
+    return { model, env, version: target, from: stable, state: 'live' };
+  } catch (err) {
+    if (touched && stable !== undefined && stable !== target) {
+      status.state = 'rolling-back';
+      const why = isCancellation(err) ? 'promotion cancelled' : err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      // Compensation must finish even when the promotion itself was cancelled.
+      await CancellationScope.nonCancellable(() => apply(rollbackRoutes(stable), `returned all traffic to v${stable}: ${why}`));
+      status.state = 'rolled-back';
+      setCurrentDetails(`**rolled back** ${model} in ${env} to v${stable}: ${why}`);
+      if (failureType(err) === undefined && err instanceof ApplicationFailure && err.type === 'CanaryUnhealthy') {
+        return { model, env, version: target, from: stable, state: 'rolled-back', reason: why };
+      }
+    }
+    status.state = 'failed';
+    throw err;
+  }
+}
