@@ -3,36 +3,47 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { parse } from 'csv-parse/sync';
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, max } from 'drizzle-orm';
+import { appendAudit } from '../src/audit/index.js';
 import { artifacts, feedback, monitorChecks, predictions } from '../src/db/schema/index.js';
 import { detectDrift, prepareColumns, renderHtmlReport, tableFromRows, type DriftReport } from '../src/drift/index.js';
 import type { MonitorSpec } from '../src/dsl/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
 
-/** A window of predictions whose labels had not all arrived when it was checked. */
+/**
+ * A window of predictions, by prediction id: (afterId, toId]. Ids, not timestamps, bound windows because the model server
+ * writes its log in batches: a record stamped just before a check may land after it, and a time window would lose it.
+ */
 export interface LabelWindow {
+  afterId: number;
+  toId: number;
+  /** Time span of the window's predictions, for people. */
   start: string;
   end: string;
   version: number;
+  /** Checks that have looked for its labels so far. */
   checks: number;
 }
 
 export interface MonitorCheckRequest {
   model: string;
   env: string;
-  /** Window (start, end]; a first check takes everything up to `end`. */
-  start?: string;
+  /** Predictions after this id (the previous check's `cursor`); a first check takes everything logged so far. */
+  afterId?: number;
+  /** When the check runs (workflow time), for the report. */
   end: string;
   spec: MonitorSpec;
   pendingWindows: LabelWindow[];
-  /** Sequence number of the check in the monitor's life: with the workflow id, the idempotency key. */
+  /** Sequence number of the check in the monitor's life: with the workflow run, the idempotency key. */
   check: number;
 }
 
 export interface MonitorCheckResult {
   version?: number;
   predictions: number;
+  /** The highest prediction id this check saw: the next check's `afterId`. */
+  cursor: number;
   breached: boolean;
   kinds: ('drift' | 'performance' | 'data-quality')[];
   summary: string;
@@ -40,6 +51,18 @@ export interface MonitorCheckResult {
   performance?: { accuracy: number; labeled: number; window: { start: string; end: string } }[];
   quality?: { column: string; missingShare: number; unseenShare: number }[];
   pendingWindows: LabelWindow[];
+}
+
+export interface MonitorActionInput {
+  model: string;
+  env: string;
+  version?: number;
+  check: number;
+  /** alert | rollback | retrain | escalate */
+  action: string;
+  summary: string;
+  incidentId?: number;
+  outcome?: Record<string, unknown>;
 }
 
 const QUALITY_MISSING_MAX = 0.2;
@@ -53,20 +76,33 @@ function predicted(output: unknown, field: string | undefined): unknown {
   return field && output !== null && typeof output === 'object' ? (output as Record<string, unknown>)[field] : output;
 }
 
+/** Workflow id and run id of the calling monitor: check numbers restart when a monitor is started anew, run ids do not repeat. */
+function runKey(): { workflowId: string | undefined; key: string } {
+  const { workflowExecution, activityId } = Context.current().info;
+  return { workflowId: workflowExecution?.workflowId, key: workflowExecution ? `${workflowExecution.workflowId}:${workflowExecution.runId}` : `activity/${activityId}` };
+}
+
 /** The monitor's checks: drift against the training reference, data quality, and performance once labels arrive. */
 export function createMonitorActivities(deps: ActivityDeps) {
   const { db, home } = deps;
 
-  async function window(model: string, env: string, version: number, start: string | undefined, end: string) {
-    const conditions = [eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, version), lte(predictions.at, new Date(end))];
-    if (start) conditions.push(gt(predictions.at, new Date(start)));
-    return db.select({ requestId: predictions.requestId, inputs: predictions.inputs, outputs: predictions.outputs, error: predictions.error }).from(predictions).where(and(...conditions));
+  async function cursorOf(model: string, env: string): Promise<number> {
+    const [row] = await db.select({ id: max(predictions.id) }).from(predictions).where(and(eq(predictions.model, model), eq(predictions.env, env)));
+    return Number(row?.id ?? 0);
+  }
+
+  async function window(model: string, env: string, version: number, afterId: number, toId: number) {
+    return db
+      .select({ inputs: predictions.inputs, at: predictions.at })
+      .from(predictions)
+      .where(and(eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, version), gt(predictions.id, afterId), lte(predictions.id, toId), isNull(predictions.error)));
   }
 
   async function reference(sha256: string): Promise<{ header: string[]; rows: string[][] } | undefined> {
     const [row] = await db.select().from(artifacts).where(eq(artifacts.sha256, sha256));
-    if (!row) return undefined;
-    const records = parse(readFileSync(fileURLToPath(row.uri), 'utf8'), { skip_empty_lines: true }) as string[][];
+    const path = row ? fileURLToPath(row.uri) : deps.store.find(sha256);
+    if (!path) return undefined;
+    const records = parse(readFileSync(path, 'utf8'), { skip_empty_lines: true }) as string[][];
     return { header: records[0] ?? [], rows: records.slice(1) };
   }
 
@@ -75,24 +111,52 @@ export function createMonitorActivities(deps: ActivityDeps) {
       .select({ outputs: predictions.outputs, label: feedback.label })
       .from(predictions)
       .leftJoin(feedback, eq(feedback.requestId, predictions.requestId))
-      .where(and(eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, w.version), gt(predictions.at, new Date(w.start)), lte(predictions.at, new Date(w.end))));
+      .where(and(eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, w.version), gt(predictions.id, w.afterId), lte(predictions.id, w.toId), isNull(predictions.error)));
     const labeled = rows.filter((r) => r.label !== null && r.label !== undefined);
     const correct = labeled.filter((r) => JSON.stringify(predicted(r.outputs, field)) === JSON.stringify(r.label)).length;
     return { total: rows.length, labeled: labeled.length, accuracy: labeled.length ? correct / labeled.length : NaN };
   }
 
+  /** Stores one finding in `monitor_checks` and audits it in the same transaction; a retried check writes nothing twice. */
+  async function record(row: { model: string; env: string; version: number; kind: string; start: string; end: string; breached: boolean; action?: string; details: object; key: string; workflowId?: string }) {
+    await db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(monitorChecks)
+        .values({ model: row.model, env: row.env, version: row.version, kind: row.kind, windowStart: new Date(row.start), windowEnd: new Date(row.end), result: row.details, breached: row.breached, action: row.action ?? null, workflowId: row.workflowId ?? null, idempotencyKey: row.key })
+        .onConflictDoNothing({ target: monitorChecks.idempotencyKey })
+        .returning({ id: monitorChecks.id });
+      if (!created) return;
+      await appendAudit(tx, {
+        actor: 'ferry-monitor',
+        action: row.action ? 'monitor.action' : row.breached ? 'monitor.breach' : 'monitor.check',
+        subjectKind: 'deployment',
+        subjectId: `${row.model}@${row.env}`,
+        workflowId: row.workflowId,
+        reason: row.action ? `${row.action}: ${(row.details as { summary?: string }).summary ?? ''}` : `${row.kind} ${row.breached ? 'breach' : 'within bounds'}`,
+        details: { model: row.model, env: row.env, version: row.version, kind: row.kind, checkId: created.id, breached: row.breached, action: row.action ?? null, result: row.details },
+        idempotencyKey: `monitor-check:${row.key}`,
+      });
+    });
+  }
+
   return {
-    /** One check of a monitored deployment; every result is stored in `monitor_checks` (once per check number). */
+    /** One check of a monitored deployment; every finding is stored in `monitor_checks` and audited (once per check). */
     async runMonitorCheck(input: MonitorCheckRequest): Promise<MonitorCheckResult> {
       const { model, env, spec } = input;
-      const info = Context.current().info;
-      const keyBase = `${info.workflowExecution?.workflowId}:check${input.check}`;
+      const { workflowId, key } = runKey();
+      const keyBase = `${key}:check${input.check}`;
+      const afterId = input.afterId ?? 0;
+      const cursor = Math.max(afterId, await cursorOf(model, env));
       const current = await getVersion(db, model, env);
-      if (!current) return { predictions: 0, breached: false, kinds: [], summary: `nothing serves ${model} in ${env}`, pendingWindows: input.pendingWindows };
-      const start = input.start ?? new Date(0).toISOString();
-      const rows = (await window(model, env, current.version, input.start, input.end)).filter((r) => r.error === null);
-      const result: MonitorCheckResult = { version: current.version, predictions: rows.length, breached: false, kinds: [], summary: '', pendingWindows: [] };
+      if (!current) return { predictions: 0, cursor, breached: false, kinds: [], summary: `nothing serves ${model} in ${env}`, pendingWindows: input.pendingWindows };
+      const rows = await window(model, env, current.version, afterId, cursor);
+      const times = rows.map((r) => r.at.getTime());
+      const start = new Date(times.length ? Math.min(...times) : Date.parse(input.end)).toISOString();
+      const end = new Date(times.length ? Math.max(...times) : Date.parse(input.end)).toISOString();
+      const result: MonitorCheckResult = { version: current.version, predictions: rows.length, cursor, breached: false, kinds: [], summary: '', pendingWindows: [] };
       const notes: string[] = [];
+      const save = (kind: string, breached: boolean, details: object, suffix = '') =>
+        record({ model, env, version: current.version, kind, start, end, breached, details, key: `${keyBase}:${kind}${suffix}`, workflowId });
 
       const ref = current.referenceSha256 ? await reference(current.referenceSha256) : undefined;
       if (ref && rows.length >= spec.minRows) {
@@ -109,7 +173,7 @@ export function createMonitorActivities(deps: ActivityDeps) {
         const breached = report.driftedShare >= spec.maxDriftShare && drifted.length > 0;
         if (breached) result.kinds.push('drift');
         notes.push(`drift ${(report.driftedShare * 100).toFixed(0)}% of features${drifted.length ? ` (${drifted.join(', ')})` : ''}`);
-        await record('drift', breached, result.drift);
+        await save('drift', breached, result.drift);
 
         // Data quality: empty cells and categories the model never saw.
         const seen = new Map(ref.header.map((column, i) => [column, new Set(ref.rows.map((r) => r[i]))]));
@@ -122,23 +186,26 @@ export function createMonitorActivities(deps: ActivityDeps) {
         });
         const bad = result.quality.filter((q) => q.missingShare > QUALITY_MISSING_MAX || q.unseenShare > QUALITY_UNSEEN_MAX);
         if (bad.length) result.kinds.push('data-quality');
-        await record('data-quality', bad.length > 0, { columns: result.quality });
+        notes.push(bad.length ? `data quality: ${bad.map((q) => q.column).join(', ')}` : 'data quality ok');
+        await save('data-quality', bad.length > 0, { columns: result.quality });
       } else {
         notes.push(ref ? `${rows.length} prediction(s): too few for drift (min ${spec.minRows})` : 'no training reference for drift');
       }
 
       if (spec.minMetric) {
-        const windows: LabelWindow[] = [...input.pendingWindows, ...(rows.length ? [{ start, end: input.end, version: current.version, checks: 0 }] : [])];
+        const fresh: LabelWindow[] = rows.length ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
         result.performance = [];
-        for (const w of windows) {
+        // A window of a version no longer served is dropped: its verdict must not act on the version serving now.
+        for (const w of [...input.pendingWindows.filter((p) => p.version === current.version), ...fresh]) {
           const perf = await accuracyOf(model, env, w, spec.predictionField);
           if (perf.total > 0 && perf.labeled / perf.total >= spec.minLabeledShare) {
             result.performance.push({ accuracy: perf.accuracy, labeled: perf.labeled, window: { start: w.start, end: w.end } });
             const breached = perf.accuracy < spec.minMetric.min;
             if (breached && !result.kinds.includes('performance')) result.kinds.push('performance');
-            notes.push(`accuracy ${perf.accuracy.toFixed(3)} on ${perf.labeled} label(s) (min ${spec.minMetric.min})`);
-            await record(`performance`, breached, { ...perf, window: w }, `${w.start}`);
-          } else if (w.checks + 1 < spec.labelWaitChecks && w.version === current.version) {
+            notes.push(`accuracy ${perf.accuracy.toFixed(3)} on ${perf.labeled} label(s) of v${w.version} (min ${spec.minMetric.min})`);
+            await record({ model, env, version: w.version, kind: 'performance', start: w.start, end: w.end, breached, details: { ...perf, window: w }, key: `${keyBase}:performance:${w.afterId}-${w.toId}`, workflowId });
+          } else if (perf.total > 0 && w.checks + 1 < spec.labelWaitChecks) {
+            // Labels are late: the window waits, durably, in the monitor's state.
             result.pendingWindows.push({ ...w, checks: w.checks + 1 });
           }
         }
@@ -147,13 +214,25 @@ export function createMonitorActivities(deps: ActivityDeps) {
       result.breached = result.kinds.length > 0;
       result.summary = `${model} v${current.version} in ${env}: ${rows.length} prediction(s); ${notes.join('; ')}`;
       return result;
+    },
 
-      async function record(kind: string, breached: boolean, details: unknown, suffix = '') {
-        await db
-          .insert(monitorChecks)
-          .values({ model, env, version: current!.version, kind, windowStart: new Date(start), windowEnd: new Date(input.end), result: details as object, breached, workflowId: info.workflowExecution?.workflowId, idempotencyKey: `${keyBase}:${kind}${suffix}` })
-          .onConflictDoNothing();
-      }
+    /** Stores and audits what the monitor did about a breach (alert, rollback, retrain, escalate); once per check. */
+    async recordMonitorAction(input: MonitorActionInput): Promise<void> {
+      const { workflowId, key } = runKey();
+      const now = new Date().toISOString();
+      await record({
+        model: input.model,
+        env: input.env,
+        version: input.version ?? 0,
+        kind: 'action',
+        start: now,
+        end: now,
+        breached: true,
+        action: input.action,
+        details: { summary: input.summary, incidentId: input.incidentId ?? null, ...input.outcome },
+        key: `${key}:check${input.check}:action:${input.action}`,
+        workflowId,
+      });
     },
   };
 }

@@ -37,6 +37,11 @@ export function createFileStore(root: string) {
       }
       return { sha256, uri: pathToFileURL(target).href, size: statSync(target).size };
     },
+    /** Local path of a stored artifact by its sha256, if this store holds it. */
+    find(sha256: string): string | undefined {
+      const path = pathOf(sha256);
+      return existsSync(path) ? path : undefined;
+    },
     /** Local path of a stored artifact's URI. */
     localPath(uri: string): string {
       return fileURLToPath(uri);

@@ -47,14 +47,20 @@ program
   .description('list recent runs, or show one run stage by stage')
   .argument('[run]', 'a run (workflow) id')
   .option('--limit <n>', 'how many runs to list', '20')
+  .option('--watch', 'redraw the run\'s stages, durations and step progress until it finishes')
+  .option('--interval <ms>', 'how often --watch refreshes', '1000')
   .addOption(format())
   .action(async (run, opts) => (await import('./commands/status.js')).status(run, opts));
 
 program
   .command('demo')
-  .description('run the example end to end on the embedded defaults')
-  .option('--reset', 'start from an empty FERRY_HOME')
-  .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
+  .description('run the penguins example through the whole lifecycle on the embedded defaults')
+  .option('--keep', 'keep the previous demo\'s FERRY_HOME instead of starting from an empty one')
+  .action(async (opts) => {
+    // The demo narrates what happens; expected failures (a canary refused, an alias not there yet) stay in the UI.
+    process.env.FERRY_LOG_LEVEL ??= 'error';
+    return (await import('./commands/demo.js')).demo(opts);
+  });
 
 program
   .command('drift')
@@ -232,6 +238,37 @@ program
   .description('cancel a run at a safe point; its compensations run')
   .argument('<run>', 'the run (workflow) id')
   .action(async (run) => (await import('./commands/cancel.js')).cancel(run));
+
+// Triggers: the push webhook and Temporal Schedules.
+program
+  .command('webhook')
+  .description('serve POST /hooks/git for GitHub push events (X-Hub-Signature-256 checked with FERRY_WEBHOOK_SECRET); starts pipelines/*.ts whose on.push.branches match')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', '8090')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .action(async (opts) => (await import('./commands/webhook.js')).webhook(opts));
+
+const scheduleCmd = program.command('schedule').description('run pipelines on an interval through Temporal Schedules');
+scheduleCmd
+  .command('add')
+  .description('schedule a pipeline; the validated spec is frozen now (edit the file, then remove and add again)')
+  .argument('<pipeline-file>', 'a pipeline definition, e.g. pipelines/hello.ts')
+  .requiredOption('--every <duration>', 'interval between runs, e.g. 1d, 12h, 30m')
+  .option('--id <name>', 'schedule id (default <pipeline>-every-<duration>)')
+  .option('--ref <git-ref>', "git ref each run integrates (default the pipeline's repo.ref, resolved at each run)")
+  .option('--param <key=value>', 'override a pipeline param (repeatable)', collect, [])
+  .addOption(format())
+  .action(async (file, opts) => (await import('./commands/schedule.js')).scheduleAdd(file, opts));
+scheduleCmd
+  .command('list')
+  .description("Ferry's schedules with their next run times")
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/schedule.js')).scheduleList(opts));
+scheduleCmd
+  .command('remove')
+  .description('delete a schedule (runs it already started go on)')
+  .argument('<id>', 'the schedule id (see ferry schedule list)')
+  .addOption(format())
+  .action(async (id, opts) => (await import('./commands/schedule.js')).scheduleRemove(id, opts));
 
 async function main(argv: string[]): Promise<number> {
   try {

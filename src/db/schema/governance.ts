@@ -1,4 +1,4 @@
-import { boolean, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** A Ferry user; the CLI token is stored only as its sha256. */
 export const users = pgTable('users', {
@@ -37,7 +37,9 @@ export const groupMembers = pgTable(
 );
 
 /** Approval decisions and refused attempts, per run and environment. */
-export const approvals = pgTable('approvals', {
+export const approvals = pgTable(
+  'approvals',
+  {
   id: serial('id').primaryKey(),
   workflowId: text('workflow_id').notNull(),
   env: text('env').notNull(),
@@ -50,4 +52,6 @@ export const approvals = pgTable('approvals', {
   via: text('via').notNull(),
   idempotencyKey: text('idempotency_key').notNull().unique(),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-});
+  },
+  (t) => [index('approvals_workflow_idx').on(t.workflowId)],
+);

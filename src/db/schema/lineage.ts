@@ -1,4 +1,4 @@
-import { bigint, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 
 /** A stored artifact, content-addressed. */
 export const artifacts = pgTable('artifacts', {
@@ -42,7 +42,7 @@ export const lineageEdges = pgTable(
     workflowId: text('workflow_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique('lineage_edges_uq').on(t.fromKind, t.fromId, t.toKind, t.toId, t.relation)],
+  (t) => [unique('lineage_edges_uq').on(t.fromKind, t.fromId, t.toKind, t.toId, t.relation), index('lineage_edges_to_idx').on(t.toKind, t.toId)],
 );
 
 /** Experiment tracking: one row per run with its params, seed, metrics and recorded environment. */

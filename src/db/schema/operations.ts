@@ -1,7 +1,9 @@
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** A deployment of a model version to an environment through a target. */
-export const deployments = pgTable('deployments', {
+export const deployments = pgTable(
+  'deployments',
+  {
   id: serial('id').primaryKey(),
   model: text('model').notNull(),
   version: integer('version').notNull(),
@@ -16,7 +18,9 @@ export const deployments = pgTable('deployments', {
   details: jsonb('details').notNull().default({}),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   finishedAt: timestamp('finished_at', { withTimezone: true }),
-});
+  },
+  (t) => [index('deployments_model_version_idx').on(t.model, t.version)],
+);
 
 /** Every prediction the model server made, written in batches. */
 export const predictions = pgTable(

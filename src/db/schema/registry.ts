@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, unique } from 'drizzle-orm/pg-core';
 
 /** The model registry: one row per model name. */
 export const models = pgTable('models', {
@@ -53,7 +53,9 @@ export const aliases = pgTable(
 );
 
 /** Every alias move: who moved which alias to which version, when and why. */
-export const aliasHistory = pgTable('alias_history', {
+export const aliasHistory = pgTable(
+  'alias_history',
+  {
   id: serial('id').primaryKey(),
   model: text('model').notNull(),
   alias: text('alias').notNull(),
@@ -65,4 +67,6 @@ export const aliasHistory = pgTable('alias_history', {
   /** Workflow id + activity id (or another natural key): a retried move is written once. */
   idempotencyKey: text('idempotency_key').notNull().unique(),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
-});
+  },
+  (t) => [index('alias_history_model_alias_idx').on(t.model, t.alias)],
+);

@@ -1,0 +1,227 @@
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { and, desc, eq } from 'drizzle-orm';
+import { verifyAuditChain } from '../audit/index.js';
+import { addToGroup, createUser, grantRole } from '../auth/users.js';
+import { loadConfig } from '../config.js';
+import { aliases, monitorChecks, runs } from '../db/schema/index.js';
+import { loadPipelineFile, type LoadedPipeline } from '../dsl/load.js';
+import type { FerryEnv } from '../env.js';
+import { FerryError } from '../errors.js';
+import { aliasHistoryOf, listVersions } from '../registry/index.js';
+import { formatLineage, lineageOf } from '../lineage/index.js';
+import { applyParams, startRun } from '../runs/start.js';
+import { checkSubmission } from '../runs/submit.js';
+import { watchRun } from '../runs/watch.js';
+import { createModelServer } from '../serve/index.js';
+import { readDevState, startStack, writeDevState } from '../stack.js';
+import { hostWorker } from '../worker-host.js';
+import { statusQuery } from '../../workflows/pipeline.js';
+import { productionWindow } from '../../pipelines/penguins/index.js';
+import { sendLabels, sendPredictions, steadyTraffic } from './traffic.js';
+
+const ferryBin = fileURLToPath(new URL('../../bin/ferry.mjs', import.meta.url));
+
+export interface DemoOptions {
+  env: FerryEnv;
+  /** Keep an existing FERRY_HOME instead of starting from an empty one. */
+  keep?: boolean;
+  /** Progress lines. */
+  say: (line: string) => void;
+  /** Demo timings (seconds): canary bake and monitor interval. */
+  bakeSeconds?: number;
+  monitorSeconds?: number;
+}
+
+export interface DemoResult {
+  runs: { workflowId: string; version?: number; url?: string }[];
+  production: number;
+  driftReport?: string;
+  auditOk: boolean;
+}
+
+interface Person {
+  name: string;
+  token: string;
+}
+
+/** The demo's people: alex writes and starts the runs, dana and lee lead the ML team and approve. */
+async function seedPeople(db: Parameters<typeof createUser>[0]): Promise<Record<'alex' | 'dana' | 'lee', Person>> {
+  const people = {} as Record<'alex' | 'dana' | 'lee', Person>;
+  for (const [name, role, group] of [['alex', 'engineer', 'ml-team'], ['dana', 'approver', 'ml-leads'], ['lee', 'approver', 'ml-leads']] as const) {
+    const { token } = await createUser(db, { name, displayName: name, by: 'demo' });
+    await grantRole(db, { user: name, role, by: 'demo' });
+    await addToGroup(db, { user: name, group, by: 'demo' });
+    people[name] = { name, token };
+  }
+  return people;
+}
+
+/** Runs `ferry <args>` as a person would type it, with that person's token. */
+function ferryCli(args: string[], token: string, home: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [ferryBin, ...args], { env: { ...process.env, FERRY_TOKEN: token, FERRY_HOME: home, TEMPORAL_ADDRESS: '', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, output: output.trim() }));
+  });
+}
+
+async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new FerryError(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * The flagship demo: trains penguins v1 and takes it to production through real approvals, sends traffic, canaries v2
+ * into production, replays a drifted production window with late labels, and lets the monitor roll production back.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { env, say } = options;
+  const home = resolve(env.FERRY_HOME);
+  if (readDevState(env.FERRY_HOME)) throw new FerryError(`'ferry dev' is running for ${home}; stop it (Ctrl-C) before the demo, which starts its own stack`);
+  if (existsSync(home) && !options.keep) {
+    rmSync(home, { recursive: true, force: true });
+    say(`Starting from an empty ${home} (the previous demo's data was removed; 'npm run demo -- --keep' keeps it).`);
+  } else if (existsSync(home)) {
+    say(`Keeping ${home}: versions continue from the previous demo.`);
+  }
+  const bake = `${options.bakeSeconds ?? 6}s`;
+  const every = `${options.monitorSeconds ?? 3}s`;
+  const base = await loadPipelineFile('pipelines/penguins.ts');
+  // Demo timings: a canary bake and a monitor interval of seconds instead of minutes and hours.
+  const demoSpec = (loaded: LoadedPipeline): LoadedPipeline => {
+    const spec = structuredClone(loaded.spec);
+    for (const d of spec.deploy) if (d.strategy.kind === 'canary') d.strategy.bake = bake;
+    if (spec.monitor) Object.assign(spec.monitor, { every, minRows: 100, cooldown: '10m', predictionField: 'species', minLabeledShare: 0.8 });
+    return applyParams({ ...loaded, spec }, []);
+  };
+
+  say('Starting the stack: Temporal dev server (with its UI), embedded Postgres, model server, worker…');
+  const stack = await startStack({ env, persistent: true, onProgress: say });
+  const stops: (() => Promise<void>)[] = [stack.stop];
+  try {
+    const db = stack.database.db;
+    const server = await createModelServer({ db, config: await loadConfig(), port: 0, refreshMs: 250 });
+    stops.push(server.close);
+    const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db, serveUrl: server.url });
+    stops.push(() => connection.close());
+    const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
+    stops.push(async () => withdraw());
+    const workerDone = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await workerDone;
+    });
+    say(`  Temporal UI   ${stack.uiUrl}`);
+    say(`  Model server  ${server.url}`);
+
+    const clientConnection = await Connection.connect({ address: stack.temporalAddress });
+    stops.push(() => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: stack.namespace });
+    const people = await seedPeople(db);
+    say('Seeded users: alex (engineer, starts runs), dana and lee (approvers in ml-leads).');
+    const url = (id: string) => (stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${id}` : undefined);
+    const result: DemoResult = { runs: [], production: 0, auditOk: false };
+
+    const approve = async (workflowId: string, envName: string, who: Person) => {
+      await waitUntil(`${workflowId} to wait for ${envName}`, async () => {
+        const status = await client.workflow.getHandle(workflowId).query(statusQuery);
+        if (status.state === 'failed') throw new FerryError(`demo: run ${workflowId} failed: ${status.error}`);
+        return status.approvals?.some((a) => a.env === envName) ? true : undefined;
+      });
+      say(`  ${who.name} approves ${envName}:  FERRY_TOKEN=<${who.name}'s token> npx ferry approve ${workflowId} --env ${envName}`);
+      const { code, output } = await ferryCli(['approve', workflowId, '--env', envName, '--comment', 'metrics and gates reviewed'], who.token, env.FERRY_HOME);
+      if (code !== 0) throw new FerryError(`demo: ferry approve exited ${code}: ${output}`);
+      say(`    ${output}`);
+    };
+
+    const release = async (label: string, loaded: LoadedPipeline, duringProductionDeploy?: () => Promise<() => Promise<void>>) => {
+      await checkSubmission(db, loaded, people.alex.name);
+      const handle = await startRun(client, loaded, { taskQueue: env.FERRY_TASK_QUEUE, trigger: 'demo', triggeredBy: people.alex.name });
+      say('');
+      say(`${label}: run ${handle.workflowId} (trees=${loaded.spec.params.trees})`);
+      if (url(handle.workflowId)) say(`  Temporal UI: ${url(handle.workflowId)}`);
+      const watching = watchRun(handle, say);
+      await approve(handle.workflowId, 'staging', people.dana);
+      await approve(handle.workflowId, 'production', people.lee);
+      const stop = duringProductionDeploy ? await duringProductionDeploy() : undefined;
+      const status = await watching;
+      await stop?.();
+      if (status?.state !== 'succeeded') throw new FerryError(`demo: ${label} ${status?.state}: ${status?.error}`);
+      result.runs.push({ workflowId: handle.workflowId, version: status.modelVersion, url: url(handle.workflowId) });
+      return status;
+    };
+
+    const production = async () => {
+      const [row] = await db.select().from(aliases).where(and(eq(aliases.model, 'penguins'), eq(aliases.alias, 'production')));
+      return row?.version;
+    };
+
+    // v1: trained, gated, approved twice, deployed to staging and production; then normal traffic with labels.
+    const v1 = await release('Release 1', demoSpec(base));
+    const normal = productionWindow({ seed: 1, n: 200 });
+    const sent = await sendPredictions(server.url, 'penguins', 'production', normal.requests);
+    await sendLabels(server.url, sent.requestIds, normal.labels);
+    say(`Sent ${sent.sent} production requests to v${v1.modelVersion} (and their labels).`);
+
+    // v2: changed params, canaried into production while traffic flows.
+    const v2 = await release('Release 2', demoSpec(applyParams(base, ['trees=20'])), async () => {
+      say(`  canary of v2 in production: ${base.spec.deploy.find((d) => d.env === 'production')?.strategy.kind} steps with ${bake} bake, traffic flowing`);
+      let seed = 100;
+      const traffic = steadyTraffic(() => sendPredictions(server.url, 'penguins', 'production', productionWindow({ seed: seed++, n: 10 }).requests));
+      return () => traffic.stop();
+    });
+    say(`v${v2.modelVersion} serves production.`);
+
+    // A measurement drift (body mass recorded +15%, flipper length +12 mm) with labels arriving late.
+    const drifted = productionWindow({ seed: 7, n: 300, drift: 'measurement' });
+    say('');
+    say('Replaying a drifted production window (body mass recorded 15% high, flipper length +12 mm); labels arrive later…');
+    const driftSent = await sendPredictions(server.url, 'penguins', 'production', drifted.requests);
+    setTimeout(() => void sendLabels(server.url, driftSent.requestIds, drifted.labels).catch(() => undefined), 4000);
+    const back = await waitUntil('the monitor to roll production back', async () => {
+      const version = await production();
+      return version !== undefined && version !== v2.modelVersion ? version : undefined;
+    }, 180_000);
+    const [breach] = await db.select().from(monitorChecks).where(and(eq(monitorChecks.model, 'penguins'), eq(monitorChecks.kind, 'drift'), eq(monitorChecks.breached, true))).orderBy(desc(monitorChecks.id)).limit(1);
+    result.driftReport = (breach?.result as { reportPath?: string } | undefined)?.reportPath;
+    say(`The monitor found the drift and rolled production back: v${back} serves again.`);
+    result.production = back;
+
+    // Summary.
+    say('');
+    say('Summary');
+    for (const run of result.runs) say(`  run ${run.workflowId} → penguins v${run.version}${run.url ? `  ${run.url}` : ''}`);
+    const versions = await listVersions(db, 'penguins');
+    say('  registry:');
+    for (const v of versions.reverse()) say(`    penguins v${v.version}  ${v.status.padEnd(10)} accuracy ${v.metrics.accuracy?.toFixed(3)}  aliases: ${v.aliases.join(', ') || '-'}`);
+    say('  alias history:');
+    for (const move of await aliasHistoryOf(db, 'penguins')) say(`    ${move.at.toISOString().slice(11, 19)} ${move.alias.padEnd(10)} v${move.fromVersion ?? '-'} → v${move.toVersion}  by ${move.actor}: ${move.reason}`);
+    const lineage = await lineageOf(db, 'penguins', v2.modelVersion!);
+    if (lineage) {
+      say(`  lineage of penguins v${v2.modelVersion}:`);
+      for (const line of formatLineage(lineage, 'text').trimEnd().split('\n')) say(`    ${line}`);
+    }
+    if (result.driftReport) say(`  drift report: ${result.driftReport}`);
+    const audit = await verifyAuditChain(db);
+    result.auditOk = audit.ok;
+    say(`  ferry audit verify: ${audit.ok ? `intact (${audit.checked} records)` : `BROKEN at ${JSON.stringify(audit.firstBroken)}`}`);
+    const runCount = (await db.select({ id: runs.workflowId }).from(runs)).length;
+    say('');
+    say(`Explore: npx ferry dev  (Temporal UI, ${runCount} runs), then npx ferry models penguins · npx ferry lineage penguins@${v2.modelVersion} --format mermaid · npx ferry audit`);
+    return result;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
+}
