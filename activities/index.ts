@@ -8,6 +8,7 @@ import { createLineageActivities } from './lineage.js';
 import { createMonitorActivities } from './monitor.js';
 import { createPolicyActivities } from './policies.js';
 import { createRegistryActivities } from './registry.js';
+import { createRiskActivities } from './risk.js';
 import { createRunActivities } from './runs.js';
 import { createStepActivities } from './steps.js';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeployActivities(deps),
     ...createMonitorActivities(deps),
     ...createPolicyActivities(deps),
+    ...createRiskActivities(deps),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type RegisterVersionInput,
   type SetVersionStatusInput,
 } from '../src/registry/index.js';
+import { FerryError } from '../src/errors.js';
 import { activityKey } from './audit.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -24,24 +25,36 @@ export interface ResolvedVersion {
   sourceWorkflowId: string;
 }
 
+/** A registry refusal (unknown version, a run registering two models) is a mistake retries cannot fix. */
+async function refusalsFinal<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof FerryError) throw ApplicationFailure.nonRetryable(err.message, 'RegistryError');
+    throw err;
+  }
+}
+
 /** Activities that write and read the model registry. Writes are idempotent under Temporal retries. */
 export function createRegistryActivities({ db }: ActivityDeps) {
   return {
     /** Registers the run's model version; a retry (same `sourceWorkflowId`) returns the version already registered. */
     async registerModelVersion(input: RegisterVersionInput): Promise<{ version: number }> {
-      const { version } = await registerVersion(db, input);
+      const { version } = await refusalsFinal(() => registerVersion(db, input));
       return { version };
     },
 
     /** Moves an alias (staging, production) to a version, with history and audit; keyed by workflow id + activity id unless given. */
     async moveAlias(input: Omit<MoveAliasInput, 'idempotencyKey'> & { idempotencyKey?: string }): Promise<{ fromVersion: number | null }> {
-      const { fromVersion } = await moveAlias(db, { ...input, idempotencyKey: input.idempotencyKey ?? activityKey() });
+      const idempotencyKey = input.idempotencyKey ?? activityKey();
+      const { fromVersion } = await refusalsFinal(() => moveAlias(db, { ...input, idempotencyKey }));
       return { fromVersion };
     },
 
     /** Sets a version's status (approved, rejected, rolled-back, …), audited. */
     async setModelVersionStatus(input: SetVersionStatusInput): Promise<{ changed: boolean }> {
-      const { changed } = await setVersionStatus(db, { ...input, idempotencyKey: input.idempotencyKey ?? activityKey() });
+      const idempotencyKey = input.idempotencyKey ?? activityKey();
+      const { changed } = await refusalsFinal(() => setVersionStatus(db, { ...input, idempotencyKey }));
       return { changed };
     },
 

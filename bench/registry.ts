@@ -9,6 +9,7 @@
 import { execSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -237,7 +238,7 @@ function machine(): string[] {
       return 'unknown';
     }
   };
-  return [`- date: ${new Date().toISOString()}`, `- nproc: ${run('nproc')}`, `- cpu: ${run("lscpu | grep 'Model name' | sed 's/Model name:[ ]*//'")}`, `- node: ${process.version}`];
+  return [`- date: ${new Date().toISOString()}`, `- nproc: ${run('nproc')}`, `- cpu: ${run("lscpu | grep 'Model name' | sed 's/Model name:[ ]*//'")}`, `- node: ${process.version}`, `- load average at the end (1/5/15 min; the machine is shared): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`];
 }
 
 async function main(): Promise<void> {

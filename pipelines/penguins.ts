@@ -1,4 +1,4 @@
-import { approval, command, definePipeline, gate, step } from '../src/index.js';
+import { approval, command, definePipeline, gate, risk, step } from '../src/index.js';
 
 /**
  * The flagship example: a random forest that tells Palmer penguins apart (Adelie, Chinstrap, Gentoo), taken through
@@ -22,6 +22,23 @@ export default definePipeline({
   evaluate: {
     step: step('evaluate', 'penguins.evaluate', {}, { timeout: '5m' }),
     gates: [gate.min('accuracy', 0.9), gate.noRegression('macroF1', { tolerance: 0.02 })],
+    // Model risk: why it decides, whether islands and sexes are treated alike, whether small noise flips it, whether
+    // its vote shares mean what they say.
+    checks: [
+      risk.importance({ repeats: 5 }),
+      risk.fairness({ attribute: 'island', minGroupAccuracy: 0.85 }),
+      risk.fairness({ attribute: 'sex', minGroupAccuracy: 0.85 }),
+      risk.robustness({ perturbations: [{ kind: 'noise', features: ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'], scale: 0.05 }], maxFlipRate: 0.1 }),
+      risk.calibration({ bins: 10, maxEce: 0.1 }),
+    ],
+  },
+  card: {
+    intendedUse: 'Teaching and demonstrating the model lifecycle: telling Adelie, Chinstrap and Gentoo penguins apart from four body measurements, island and sex.',
+    limitations: [
+      'Trained on 333 birds from three islands of the Palmer Archipelago (2007–2009); other colonies or years may differ.',
+      'Measurements taken with other instruments or units (a scale reading heavy, flippers measured differently) shift the inputs: the monitor watches for that drift.',
+    ],
+    outOfScope: ['Any decision about living animals.'],
   },
   deploy: [
     { env: 'staging', approval: approval({ groups: ['ml-leads'] }) },

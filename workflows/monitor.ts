@@ -1,4 +1,5 @@
 import {
+  ChildWorkflowFailure,
   ParentClosePolicy,
   continueAsNew,
   defineQuery,
@@ -23,7 +24,10 @@ import type { pipelineRun } from './pipeline.js';
 export interface MonitorState {
   generation: number;
   checks: number;
+  /** When the latest check ran. */
   lastEnd?: string;
+  /** Highest prediction id already checked: the next window starts after it. */
+  cursor?: number;
   /** Breach flags of the latest checks (at most `spec.window`), for k-of-n persistence. */
   recent: boolean[];
   actions: number;
@@ -74,8 +78,9 @@ export async function monitor(input: MonitorInput): Promise<void> {
     await sleep(durationMs(spec.every));
     const end = new Date(Date.now()).toISOString();
     state.checks += 1;
-    const result = await act.runMonitorCheck({ model, env, start: state.lastEnd, end, spec, pendingWindows: state.pendingWindows, check: state.checks });
+    const result = await act.runMonitorCheck({ model, env, afterId: state.cursor, end, spec, pendingWindows: state.pendingWindows, check: state.checks });
     state.lastEnd = end;
+    state.cursor = result.cursor;
     state.pendingWindows = result.pendingWindows;
     state.lastSummary = result.summary;
     const cooling = state.cooldownUntil !== undefined && Date.now() < state.cooldownUntil;
@@ -94,43 +99,65 @@ export async function monitor(input: MonitorInput): Promise<void> {
 
   async function act_on(result: MonitorCheckResult): Promise<void> {
     const summary = `${result.kinds.join(', ')} breach: ${result.summary}`;
+    const check = state.checks;
     if (state.actions >= spec.maxActions) {
       if (!state.escalated) {
         state.escalated = true;
-        await act.recordIncident({ model, env, kind: 'escalation', summary: `automatic action budget (${spec.maxActions}) spent; a person must decide. ${summary}`, idempotencyKey: `${workflowInfo().workflowId}:escalation:${state.checks}` });
+        await escalate(`automatic action budget (${spec.maxActions}) spent; a person must decide. ${summary}`, result.version);
       }
       return;
     }
     state.actions += 1;
-    const incident = await act.recordIncident({ model, env, kind: result.kinds.join('+'), summary, idempotencyKey: `${workflowInfo().workflowId}:incident:${state.checks}` });
+    const incident = await act.recordIncident({ model, env, kind: result.kinds.join('+'), summary, idempotencyKey: `${workflowInfo().workflowId}:incident:${check}` });
     await act.sendAlert({ model, env, severity: 'critical', title: `${model} in ${env}: ${result.kinds.join(', ')} breach`, text: `${summary}. Action: ${spec.onBreach}. Incident #${incident.id}.` });
-    if (spec.onBreach === 'rollback') await rollback(summary);
-    if (spec.onBreach === 'retrain') await retrain(summary);
+    let outcome: Record<string, unknown> = {};
+    try {
+      if (spec.onBreach === 'rollback') outcome = await rollback(summary);
+      if (spec.onBreach === 'retrain') outcome = await retrain(summary);
+    } catch (err) {
+      // A rollback with nowhere to go (or a failed one) must not end the monitor: a person takes over.
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      const why = err.cause?.message ?? err.message;
+      await act.recordMonitorAction({ model, env, version: result.version, check, action: spec.onBreach, summary, incidentId: incident.id, outcome: { failed: why } });
+      state.escalated = true;
+      await escalate(`automatic ${spec.onBreach} failed (${why}); a person must decide. ${summary}`, result.version);
+      return;
+    }
+    await act.recordMonitorAction({ model, env, version: result.version, check, action: spec.onBreach, summary, incidentId: incident.id, outcome });
   }
 
-  async function rollback(reason: string): Promise<void> {
+  async function escalate(summary: string, version: number | undefined): Promise<void> {
+    const incident = await act.recordIncident({ model, env, kind: 'escalation', summary, idempotencyKey: `${workflowInfo().workflowId}:escalation:${state.checks}` });
+    await act.sendAlert({ model, env, severity: 'critical', title: `${model} in ${env}: a person must decide`, text: `${summary} Incident #${incident.id}.` });
+    await act.recordMonitorAction({ model, env, version, check: state.checks, action: 'escalate', summary, incidentId: incident.id });
+  }
+
+  async function rollback(reason: string): Promise<Record<string, unknown>> {
     for (;;) {
       try {
-        await executeChild(promotion, {
+        const done = await executeChild(promotion, {
           workflowId: promotionWorkflowId(model, env),
           args: [{ model, env, target: input.pipeline.spec.deploy.find((d) => d.env === env)?.target ?? 'local', strategy: { kind: 'all-at-once' }, kind: 'rollback', actor: 'ferry-monitor', reason: `automatic rollback: ${reason}` }],
           staticSummary: `automatic rollback of ${model} in ${env}`,
         });
-        return;
+        return { from: done.from ?? null, to: done.version, state: done.state };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // Another promotion of this model here is running; roll back once it is done.
         await sleep('5s');
       }
     }
   }
 
-  async function retrain(reason: string): Promise<void> {
+  async function retrain(reason: string): Promise<Record<string, unknown>> {
     const { spec: pipelineSpec, specHash, taskQueue } = input.pipeline;
+    const workflowId = `${pipelineSpec.name}-retrain-${workflowInfo().runId.slice(0, 8)}-${state.checks}`;
     await startChild<typeof pipelineRun>('pipelineRun', {
-      workflowId: `${pipelineSpec.name}-retrain-${workflowInfo().runId.slice(0, 8)}-${state.checks}`,
+      workflowId,
       args: [{ spec: pipelineSpec, specHash, trigger: 'retrain', triggeredBy: 'ferry-monitor', taskQueue, parentRuns: [] }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `retrain ${model}: ${reason}`,
     });
+    return { retrainWorkflowId: workflowId };
   }
 }

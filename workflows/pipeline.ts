@@ -143,6 +143,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
   const deployments: PromotionResult[] = [];
   let metrics: Record<string, number> = {};
   let version: number | undefined;
+  let modelCard: Record<string, unknown> | undefined = spec.card ? { card: spec.card, description: spec.description } : undefined;
   try {
     const integration = await stage('integrate', `resolving ${input.ref ?? spec.repo.ref} and hashing ${spec.datasets.length} dataset(s)`, () =>
       git.integrate.executeWithOptions({ ...checkout, summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
@@ -180,6 +181,22 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
         for (const gate of evaluate.gates) {
           gates.push(gate.kind === 'custom' ? await act.checkCustomGate({ gate, metrics, production }) : checkGate(gate, metrics, production));
         }
+        if (evaluate.checks.length > 0) {
+          const produced = Object.values(outputs).reverse();
+          const modelArtifact = produced.find((o) => o.artifacts.model)?.artifacts.model;
+          if (!modelArtifact) throw ApplicationFailure.nonRetryable('risk checks need a "model" artifact from the train step', 'StepOutputError');
+          const risk = await act.runRiskChecks({
+            model,
+            checks: evaluate.checks,
+            seed: spec.seed,
+            modelUri: modelArtifact.uri,
+            heldoutUri: produced.find((o) => o.artifacts.heldout)?.artifacts.heldout?.uri,
+            card: spec.card,
+            description: spec.description,
+          });
+          gates.push(...risk.results);
+          modelCard = risk.modelCard;
+        }
         await act.recordGateResults({ workflowId, model, gates });
         const failed = gates.find((g) => !g.passed);
         if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, 'GateFailed', failed);
@@ -210,6 +227,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
           gates,
           artifact: { sha256: artifact.sha256, uri: artifact.uri, size: artifact.size, kind: 'model' },
           referenceSha256: trained.artifacts.reference?.sha256,
+          modelCard,
           datasets: integration.datasets.map((d) => ({ name: d.name, uri: `${integration.repo}#${integration.commit}:${d.path}`, sha256: d.sha256 })),
           parentRuns: input.parentRuns ?? [],
           actor: input.triggeredBy ?? 'ferry',

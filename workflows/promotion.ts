@@ -109,6 +109,10 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       }
     }
     await act.moveAlias({ model, alias: env, toVersion: target, actor: input.actor, reason: input.reason, workflowId, action: input.kind === 'rollback' ? 'rollback' : 'alias.moved' });
+    if (input.kind === 'rollback' && stable !== undefined && stable !== target) {
+      // The version left behind is unfit: a second rollback must not return to it (see previousApprovedVersion).
+      await act.setModelVersionStatus({ model, version: stable, status: 'rolled-back', actor: input.actor, reason: input.reason, workflowId });
+    }
     status.state = 'live';
     setCurrentDetails(`**${model} v${target}** serves 100% of ${env}`);
     return { model, env, version: target, from: stable, state: 'live' };

@@ -23,4 +23,4 @@ export const predictor = definePredictor('penguins', async (file) => {
     });
     return classifier.predict(records);
   };
-});
+}, { labelField: 'species', probabilitiesField: 'probabilities' });

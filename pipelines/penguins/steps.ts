@@ -81,9 +81,11 @@ export const evaluate = defineStep('penguins.evaluate', evaluateParams.partial()
   const { test } = splitData(ctx, params.testShare);
   const report = score(classifier, test);
   writeFileSync(join(ctx.outputDir, 'evaluation.json'), JSON.stringify({ model: model.sha256, rows: test.length, ...report }, null, 2));
+  // The held-out rows with their labels, for the pipeline's model-risk checks (fairness by island or sex, robustness…).
+  writeFileSync(join(ctx.outputDir, 'heldout.json'), JSON.stringify({ features: [...FEATURES], rows: test.map(featuresOf), labels: test.map((p) => p.species) }));
   return {
     metrics: flatMetrics(report, true),
-    artifacts: { evaluation: 'evaluation.json' },
+    artifacts: { evaluation: 'evaluation.json', heldout: 'heldout.json' },
     confusion: report.confusion,
   };
 });

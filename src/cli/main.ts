@@ -140,10 +140,14 @@ program
 
 program
   .command('model')
-  .description('the model card of a version: metrics, gates, lineage summary, approvals, deployments')
-  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3 or churn@production')
-  .addOption(format())
-  .action(async (ref, opts) => (await import('./commands/model.js')).model(ref, opts));
+  .description('a version: metrics, gates, lineage summary, approvals, deployments; `model card <ref>` renders its model card')
+  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3 or churn@production; or `card`')
+  .argument('[card-ref]', 'with `card`: the version whose model card to render')
+  .addOption(new Option('--format <format>', 'output format (text|json; md|html|json for a card)').default('text'))
+  .option('--out <file>', 'with `card`: write the card to a file')
+  .action(async (ref, cardRef, opts) =>
+    ref === 'card' ? (await import('./commands/model-card.js')).modelCard(cardRef, opts) : (await import('./commands/model.js')).model(ref, opts),
+  );
 
 program
   .command('lineage')

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
@@ -13,6 +13,8 @@ import type { FerryEnv } from '../env.js';
 import { FerryError } from '../errors.js';
 import { aliasHistoryOf, listVersions } from '../registry/index.js';
 import { formatLineage, lineageOf } from '../lineage/index.js';
+import { modelCardFor } from '../modelcard/from-registry.js';
+import { renderModelCard } from '../modelcard/index.js';
 import { applyParams, startRun } from '../runs/start.js';
 import { checkSubmission } from '../runs/submit.js';
 import { watchRun } from '../runs/watch.js';
@@ -40,6 +42,7 @@ export interface DemoResult {
   runs: { workflowId: string; version?: number; url?: string }[];
   production: number;
   driftReport?: string;
+  modelCard?: string;
   auditOk: boolean;
 }
 
@@ -214,6 +217,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (const line of formatLineage(lineage, 'text').trimEnd().split('\n')) say(`    ${line}`);
     }
     if (result.driftReport) say(`  drift report: ${result.driftReport}`);
+    const { card } = await modelCardFor(db, 'penguins', v2.modelVersion!);
+    mkdirSync(join(home, 'reports'), { recursive: true });
+    result.modelCard = join(home, 'reports', `model-card-penguins-v${v2.modelVersion}.html`);
+    writeFileSync(result.modelCard, renderModelCard(card, 'html'));
+    say(`  model card: ${result.modelCard}   (npx ferry model card penguins@${v2.modelVersion} --format html)`);
     const audit = await verifyAuditChain(db);
     result.auditOk = audit.ok;
     say(`  ferry audit verify: ${audit.ok ? `intact (${audit.checked} records)` : `BROKEN at ${JSON.stringify(audit.firstBroken)}`}`);

@@ -77,7 +77,15 @@ export function defineGate(name: string, check: GateDefinition['check']): GateDe
 /** A loaded model: turns a batch of input records into outputs (one per record). */
 export type Predict = (inputs: Record<string, unknown>[]) => Promise<unknown[]> | unknown[];
 
-export interface PredictorDefinition {
+/** How to read a classifier's outputs: where the predicted label and the class probabilities are. */
+export interface PredictorOutputs {
+  /** Field of each output holding the predicted label (omit when the output is the label). */
+  labelField?: string;
+  /** Field of each output holding `{ class: probability }` (for calibration checks). */
+  probabilitiesField?: string;
+}
+
+export interface PredictorDefinition extends PredictorOutputs {
   readonly kind: 'predictor';
   /** The registry model name it serves. */
   readonly model: string;
@@ -87,10 +95,11 @@ export interface PredictorDefinition {
 
 /**
  * Declares how the model server loads and calls a registered model's artifact.
- * @example definePredictor('penguins', async (file) => { const rf = load(file); return (rows) => rows.map(predictOne); })
+ * `outputs` says where a classifier's label and probabilities are, for risk checks and the monitor's accuracy.
+ * @example definePredictor('penguins', async (file) => { const rf = load(file); return (rows) => rows.map(predictOne); }, { labelField: 'species' })
  */
-export function definePredictor(model: string, load: PredictorDefinition['load']): PredictorDefinition {
-  return { kind: 'predictor', model, load };
+export function definePredictor(model: string, load: PredictorDefinition['load'], outputs: PredictorOutputs = {}): PredictorDefinition {
+  return { kind: 'predictor', model, load, ...outputs };
 }
 
 export interface FerryConfig {

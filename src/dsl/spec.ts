@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { cardSpecSchema } from '../modelcard/card-spec.js';
 import { durationSchema } from './duration.js';
+import { riskCheckSchema } from './risk.js';
 
 /**
  * The pipeline spec: the plain, serialisable description `definePipeline` returns and the lifecycle workflow runs.
@@ -144,7 +146,16 @@ export const pipelineSpecSchema = z
     on: z.strictObject({ push: z.strictObject({ branches: z.array(z.string().min(1)).min(1) }).optional() }).default({}),
     build: z.array(stepSchema).default([]),
     train: stepSchema.optional(),
-    evaluate: z.strictObject({ step: stepSchema.optional(), gates: z.array(gateSchema).default([]) }).optional(),
+    evaluate: z
+      .strictObject({
+        step: stepSchema.optional(),
+        gates: z.array(gateSchema).default([]),
+        /** Model-risk checks (explainability, fairness, robustness, calibration) on the held-out data. */
+        checks: z.array(riskCheckSchema).default([]),
+      })
+      .optional(),
+    /** What the author says about the model, for its model card: intended use, limitations, out-of-scope uses. */
+    card: cardSpecSchema.optional(),
     deploy: z.array(deploySchema).default([]),
     monitor: monitorSchema.optional(),
   })

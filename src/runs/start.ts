@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { canonicalHash } from '../dsl/hash.js';
 import type { LoadedPipeline } from '../dsl/load.js';
 import type { PipelineSpec } from '../dsl/spec.js';
+import { withSpan } from '../observability/tracing.js';
 import { searchAttributes } from '../temporal/search-attributes.js';
 import type { pipelineRun } from '../../workflows/pipeline.js';
 
@@ -51,17 +52,21 @@ export interface StartRunOptions {
 export async function startRun(client: Client, loaded: LoadedPipeline, options: StartRunOptions): Promise<WorkflowHandle<typeof pipelineRun>> {
   const { spec } = loaded;
   const model = spec.model ?? spec.name;
-  return client.workflow.start<typeof pipelineRun>('pipelineRun', {
-    workflowId: options.workflowId ?? newRunId(spec.name),
-    taskQueue: options.taskQueue,
-    args: [{ spec, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue }],
-    typedSearchAttributes: [
-      { key: searchAttributes.pipeline, value: spec.name },
-      { key: searchAttributes.model, value: model },
-      { key: searchAttributes.status, value: 'running' },
-      { key: searchAttributes.stage, value: 'integrate' },
-    ],
-    staticSummary: `${spec.name} → model ${model}`,
-    staticDetails: `Pipeline **${spec.name}** (${loaded.file}), spec sha256 \`${loaded.specHash.slice(0, 16)}\`, triggered by ${options.trigger}${options.triggeredBy ? ` (${options.triggeredBy})` : ''}.`,
-  });
+  const workflowId = options.workflowId ?? newRunId(spec.name);
+  // The trace's root: the client interceptor carries it into the workflow, its activities and child workflows.
+  return withSpan(`ferry run ${spec.name}`, { 'ferry.pipeline': spec.name, 'ferry.model': model, 'ferry.run_id': workflowId, 'ferry.trigger': options.trigger }, () =>
+    client.workflow.start<typeof pipelineRun>('pipelineRun', {
+      workflowId,
+      taskQueue: options.taskQueue,
+      args: [{ spec, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue }],
+      typedSearchAttributes: [
+        { key: searchAttributes.pipeline, value: spec.name },
+        { key: searchAttributes.model, value: model },
+        { key: searchAttributes.status, value: 'running' },
+        { key: searchAttributes.stage, value: 'integrate' },
+      ],
+      staticSummary: `${spec.name} → model ${model}`,
+      staticDetails: `Pipeline **${spec.name}** (${loaded.file}), spec sha256 \`${loaded.specHash.slice(0, 16)}\`, triggered by ${options.trigger}${options.triggeredBy ? ` (${options.triggeredBy})` : ''}.`,
+    }),
+  );
 }

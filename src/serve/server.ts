@@ -1,8 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { SpanKind } from '@opentelemetry/api';
 import type { LoadedConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import { log } from '../log.js';
+import { metricsContentType, registry } from '../observability/registry.js';
+import { serveMetrics, watchModelServer } from '../observability/serve-metrics.js';
+import { startTracing, withSpan } from '../observability/tracing.js';
 import { recordFeedback } from './feedback.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { createModelCache } from './model-cache.js';
@@ -51,6 +56,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const routes = createRouteTable(db, models);
   const logger = createPredictionLogger(db, options.logger);
   const rng = options.rng ?? Math.random;
+  startTracing('ferry-serve');
   await routes.refresh();
   const poll = setInterval(() => void routes.refresh().catch((err: Error) => log.error({ err: err.message }, 'cannot read serving_routes')), options.refreshMs ?? 1000);
   poll.unref();
@@ -61,10 +67,27 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = PREDICT.exec(path))) {
-      const body = await readJson(req, predictBodySchema);
-      const header = req.headers['x-request-id'];
-      const result = await predict({ routes, logger, rng }, decodeURIComponent(m[1]!), body, Array.isArray(header) ? header[0] : header);
-      return sendJson(res, 200, result, result.requestIds.length === 1 ? { 'x-request-id': result.requestIds[0]! } : {});
+      const model = decodeURIComponent(m[1]!);
+      // A caller's `traceparent` makes this span part of its trace.
+      return withSpan(`predict ${model}`, { 'ferry.model': model }, async (span) => {
+        const body = await readJson(req, predictBodySchema);
+        const header = req.headers['x-request-id'];
+        // Only served models get their own label values: arbitrary names in URLs must not grow the series.
+        const labels = routes.get(model, body.env) ? { model, env: body.env } : { model: 'unserved', env: 'unserved' };
+        span.setAttribute('ferry.env', body.env);
+        const started = performance.now();
+        try {
+          const result = await predict({ routes, logger, rng }, model, body, Array.isArray(header) ? header[0] : header);
+          serveMetrics.predictions.inc({ ...labels, status: 'ok' }, body.inputs.length);
+          span.setAttribute('ferry.version', result.version);
+          return sendJson(res, 200, result, result.requestIds.length === 1 ? { 'x-request-id': result.requestIds[0]! } : {});
+        } catch (err) {
+          serveMetrics.predictions.inc({ ...labels, status: 'error' }, body.inputs.length);
+          throw err;
+        } finally {
+          serveMetrics.latency.observe(labels, (performance.now() - started) / 1000);
+        }
+      }, { carrier: req.headers, kind: SpanKind.SERVER });
     }
     if (method === 'GET' && (m = VERSION.exec(path))) {
       const model = decodeURIComponent(m[1]!);
@@ -91,8 +114,11 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     }
     if (method === 'POST' && path === '/v1/feedback') return sendJson(res, 200, await recordFeedback(db, await readJson(req, feedbackBodySchema)));
     if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok', servedRoutes: routes.size(), predictionLog: logger.stats() });
-    // Left for the observability issue: Prometheus text from `stats()`.
-    if (method === 'GET' && path === '/metrics') throw new HttpError(501, 'metrics are not implemented yet');
+    if (method === 'GET' && path === '/metrics') {
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': metricsContentType, 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
+    }
     throw new HttpError(404, `no route for ${method} ${path}`);
   }
 
@@ -118,12 +144,15 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closing: Promise<void> | undefined;
+  const stats = () => ({ predictionLog: logger.stats(), servedRoutes: routes.size(), loadedVersions: models.size() });
+  const unwatch = watchModelServer(stats);
   return {
     url: `http://${host}:${address.port}`,
     refresh: () => routes.refresh(),
-    stats: () => ({ predictionLog: logger.stats(), servedRoutes: routes.size(), loadedVersions: models.size() }),
+    stats,
     close() {
       closing ??= (async () => {
+        unwatch();
         clearInterval(poll);
         let stoppedFlag = false;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve())).then(() => void (stoppedFlag = true));

@@ -1,6 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { lookupRunPipeline } from '../observability/lookup.js';
+import { createActivityObserver } from '../observability/activity-metrics.js';
+import { ferryActivityInterceptors } from '../observability/activity-interceptor.js';
+import { startTracing, tracingWorkerOptions } from '../observability/tracing.js';
+import { log } from '../log.js';
 
 /** Path of the workflow code workers bundle (`workflows/index.ts`). */
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -16,18 +21,39 @@ export interface FerryWorkerOptions {
   workflows?: boolean;
 }
 
-/** Creates a worker that runs Ferry's workflows and activities on one task queue. */
+/**
+ * Creates a worker that runs Ferry's workflows and activities on one task queue. Activities are wrapped for metrics
+ * and log fields; with `OTEL_EXPORTER_OTLP_ENDPOINT` set, workflows and activities are traced too.
+ */
 export async function createFerryWorker(options: FerryWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: options.address });
   const runWorkflows = options.workflows ?? true;
-  const worker = await Worker.create({
-    connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
-    ...(runWorkflows ? (options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }) : {}),
-    // Finish in-flight activities on shutdown rather than abandoning them to their timeouts.
-    shutdownGraceTime: '10s',
-  });
+  const tracing = startTracing('ferry-worker');
+  const traced = tracing ? tracingWorkerOptions(tracing) : undefined;
+  if (traced && runWorkflows && options.workflowBundle) {
+    log.warn('tracing: a prebuilt workflow bundle has no workflow spans unless it was bundled with workflowInterceptorModules: [workflowInterceptorsPath]');
+  }
+  const observer = createActivityObserver({ lookupPipeline: (id) => lookupRunPipeline(options.deps.db, id) });
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      activities: createActivities(options.deps),
+      ...(runWorkflows ? (options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }) : {}),
+      // Tracing outermost, so the metrics and log interceptor runs inside the activity's span.
+      interceptors: {
+        activity: [...(traced?.activity ?? []), ferryActivityInterceptors(observer)],
+        ...(traced && runWorkflows && !options.workflowBundle ? { workflowModules: traced.workflowModules } : {}),
+      },
+      ...(traced ? { sinks: traced.sinks } : {}),
+      // Finish in-flight activities on shutdown rather than abandoning them to their timeouts.
+      shutdownGraceTime: '10s',
+    });
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
   return { worker, connection };
 }

@@ -20,7 +20,7 @@ describe('docker-compose.yml', () => {
   it('pins every image to an exact tag (no latest)', () => {
     for (const [name, s] of Object.entries(file.services)) {
       if (s.build) continue;
-      expect(s.image, name).toMatch(/^[\w./-]+:\d+(\.\d+)+$/);
+      expect(s.image, name).toMatch(/^[\w./-]+:v?\d+(\.\d+)+$/);
     }
   });
 

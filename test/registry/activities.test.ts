@@ -103,5 +103,10 @@ describe.each(backends())('registry, audit and lineage activities under retries 
     expect(await env.run(resolveVersion, { model: 'champion', ref: 'production' })).toMatchObject({ model: 'champion', version: 1, sourceWorkflowId: wf, metrics: { accuracy: 0.95 } });
     expect(await env.run(previousVersion, { model: 'champion', alias: 'production' })).toBeUndefined();
     await expect(env.run(resolveVersion, { model: 'champion', ref: 9 })).rejects.toMatchObject({ type: 'VersionNotFound', nonRetryable: true });
+    await expect(attempts(wf, '41')(1).run(moveAlias, { model: 'champion', alias: 'staging', toVersion: 9, actor: 'ferry', reason: 'typo' })).rejects.toMatchObject({
+      type: 'RegistryError',
+      nonRetryable: true,
+      message: expect.stringContaining('model champion has no version 9'),
+    });
   });
 });

@@ -1,14 +1,22 @@
 import { desc, eq } from 'drizzle-orm';
 import { runs, stepRuns } from '../../db/schema/index.js';
-import { UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../errors.js';
+import { watchStatus } from '../../observability/watch-status.js';
 import { statusQuery } from '../../../workflows/pipeline.js';
 import { printJson, printTable, workflowUrl } from '../output.js';
 import { openSession } from '../session.js';
 
-/** `ferry status`: recent runs from Postgres, or one run's stages from its workflow and its steps from Postgres. */
-export async function status(runId: string | undefined, opts: { limit: string; format: string }): Promise<void> {
+/**
+ * `ferry status`: recent runs from Postgres, or one run's stages from its workflow and its steps from Postgres;
+ * `--watch` redraws the run's stages, durations and step progress until it finishes.
+ */
+export async function status(runId: string | undefined, opts: { limit: string; format: string; watch?: boolean; interval?: string }): Promise<void> {
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${opts.limit}: expected a whole number ≥ 1`);
+  const interval = Number(opts.interval ?? '1000');
+  if (!Number.isFinite(interval) || interval < 100) throw new UsageError(`--interval ${opts.interval}: expected milliseconds ≥ 100`);
+  if (opts.watch && !runId) throw new UsageError(`--watch: name the run to watch, e.g. 'npx ferry status <run> --watch' (list runs with 'npx ferry status')`);
+  if (opts.watch && opts.format === 'json') throw new UsageError(`--watch: redraws text; drop --format json or drop --watch`);
   const session = await openSession();
   try {
     const { db } = session.database;
@@ -24,6 +32,15 @@ export async function status(runId: string | undefined, opts: { limit: string; f
     }
     const [row] = await db.select().from(runs).where(eq(runs.workflowId, runId));
     if (!row) throw new UsageError(`run ${runId}: not found; list runs with 'npx ferry status'`);
+    if (opts.watch) {
+      const final = await watchStatus(session.client.workflow.getHandle(runId), { intervalMs: interval });
+      const [after] = await db.select({ status: runs.status, error: runs.error }).from(runs).where(eq(runs.workflowId, runId));
+      const state = final?.state ?? after?.status ?? 'finished';
+      // Like `ferry run --wait`: a run that did not succeed is a failed check for scripts.
+      if (['failed', 'rejected', 'cancelled'].includes(state)) throw new FerryError(`run ${runId} ${state}${after?.error ? `: ${after.error}` : ''}`);
+      process.stderr.write(`Run ${runId} ${state}\n`);
+      return;
+    }
     const live = await session.client.workflow.getHandle(runId).query(statusQuery).catch(() => undefined);
     const steps = await db.select().from(stepRuns).where(eq(stepRuns.workflowId, runId)).orderBy(stepRuns.id);
     const url = workflowUrl(session.endpoints.uiUrl, session.endpoints.namespace, runId);

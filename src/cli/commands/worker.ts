@@ -1,6 +1,7 @@
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { readEnv } from '../../env.js';
+import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { resolveEndpoints } from '../../stack.js';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes.js';
 import { hostWorker } from '../../worker-host.js';
@@ -15,12 +16,15 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
     await migrateDatabase(database.db);
     const added = await registerSearchAttributes(endpoints.temporalAddress, endpoints.namespace);
     if (added.length > 0) say(`Registered search attributes: ${added.join(', ')}`);
+    const metrics = await exposeWorkerMetrics({ db: database.db });
     const { worker: w, connection } = await hostWorker({ env, address: endpoints.temporalAddress, db: database.db, taskQueue: opts.taskQueue, configFile: opts.config });
     say(`Ferry worker polling task queue "${w.options.taskQueue}" on ${endpoints.temporalAddress} (Ctrl-C to stop)`);
+    say(`Metrics at ${metrics.url} (FERRY_METRICS_PORT sets the port)`);
     try {
       await w.run();
     } finally {
       await connection.close();
+      await metrics.close();
     }
   } finally {
     await database.close();

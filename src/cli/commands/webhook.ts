@@ -1,0 +1,32 @@
+import { UsageError } from '../../errors.js';
+import { createWebhookServer } from '../../triggers/webhook.js';
+import { say } from '../output.js';
+import { openSession } from '../session.js';
+
+/** `ferry webhook`: serves `POST /hooks/git` for GitHub push events until interrupted. */
+export async function webhook(opts: { port: string; host: string }): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number (0-65535)`);
+  const secret = process.env.FERRY_WEBHOOK_SECRET;
+  if (!secret) throw new UsageError('FERRY_WEBHOOK_SECRET is not set; set it to the secret configured on the GitHub webhook');
+  const session = await openSession();
+  try {
+    const hook = createWebhookServer({
+      client: session.client,
+      db: session.database.db,
+      taskQueue: session.env.FERRY_TASK_QUEUE,
+      projectDir: process.cwd(),
+      secret,
+      log: say,
+    });
+    const url = await hook.listen(port, opts.host);
+    say(`Push webhook listening at ${url}: point the repository's webhook (content type application/json, push events) at it`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await hook.close();
+  } finally {
+    await session.close();
+  }
+}
