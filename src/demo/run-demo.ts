@@ -18,6 +18,7 @@ import { renderModelCard } from '../modelcard/index.js';
 import { applyParams, startRun } from '../runs/start.js';
 import { checkSubmission } from '../runs/submit.js';
 import { watchRun } from '../runs/watch.js';
+import { exposeWorkerMetrics } from '../observability/worker-metrics.js';
 import { createModelServer } from '../serve/index.js';
 import { readDevState, startStack, writeDevState } from '../stack.js';
 import { hostWorker } from '../worker-host.js';
@@ -36,9 +37,13 @@ export interface DemoOptions {
   /** Demo timings (seconds): canary bake and monitor interval. */
   bakeSeconds?: number;
   monitorSeconds?: number;
+  /** Called once the stack answers (tests read the metrics endpoints while the demo runs). */
+  onStarted?: (urls: DemoResult['urls']) => void;
 }
 
 export interface DemoResult {
+  /** Where the demo's processes answered while it ran. */
+  urls: { ui?: string; serve: string; metrics: string };
   runs: { workflowId: string; version?: number; url?: string }[];
   production: number;
   driftReport?: string;
@@ -115,6 +120,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const stops: (() => Promise<void>)[] = [stack.stop];
   try {
     const db = stack.database.db;
+    const metrics = await exposeWorkerMetrics({ db });
+    stops.push(metrics.close);
     const server = await createModelServer({ db, config: await loadConfig(), port: 0, refreshMs: 250 });
     stops.push(server.close);
     const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db, serveUrl: server.url });
@@ -128,6 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     say(`  Temporal UI   ${stack.uiUrl}`);
     say(`  Model server  ${server.url}`);
+    say(`  Metrics       ${metrics.url} (worker), ${server.url}/metrics (model server)`);
 
     const clientConnection = await Connection.connect({ address: stack.temporalAddress });
     stops.push(() => clientConnection.close());
@@ -135,7 +143,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const people = await seedPeople(db);
     say('Seeded users: alex (engineer, starts runs), dana and lee (approvers in ml-leads).');
     const url = (id: string) => (stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.namespace}/workflows/${id}` : undefined);
-    const result: DemoResult = { runs: [], production: 0, auditOk: false };
+    const result: DemoResult = { urls: { ui: stack.uiUrl, serve: server.url, metrics: metrics.url }, runs: [], production: 0, auditOk: false };
+    options.onStarted?.(result.urls);
 
     const approve = async (workflowId: string, envName: string, who: Person) => {
       await waitUntil(`${workflowId} to wait for ${envName}`, async () => {

@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDemo, type DemoResult } from '../../src/demo/run-demo.js';
+import { readEnv } from '../../src/env.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { createDatabase } from '../../src/db/client.js';
+import { aliasHistoryOf } from '../../src/registry/index.js';
+import { verifyAuditChain } from '../../src/audit/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Sums a metric's samples in Prometheus text, e.g. all `ferry_runs_finished_total{…}` lines. */
+function metricTotal(text: string, name: string): number {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+// The flagship demo as `npm run demo` runs it (own Temporal dev server, persistent PGlite under FERRY_HOME), twice.
+describe('npm run demo', () => {
+  const home = mkdtempSync(join(tmpdir(), 'ferry-demo-'));
+  const env = { ...readEnv({ ...process.env, TEMPORAL_ADDRESS: '', DATABASE_URL: '' }), FERRY_HOME: home };
+  const lines: string[] = [];
+  let first: DemoResult;
+  const scrapes: { worker: string; serve: string }[] = [];
+
+  it('ends with production serving v1 after v2 is rolled back, alias history and a verified audit chain', async () => {
+    let polling: ReturnType<typeof setInterval> | undefined;
+    first = await runDemo({
+      env,
+      say: (line) => lines.push(line),
+      onStarted: (urls) => {
+        polling = setInterval(() => {
+          void Promise.all([fetch(urls.metrics).then((r) => r.text()), fetch(`${urls.serve}/metrics`).then((r) => r.text())])
+            .then(([worker, serve]) => scrapes.push({ worker, serve }))
+            .catch(() => undefined);
+        }, 2000);
+      },
+    });
+    clearInterval(polling);
+    expect(first.production).toBe(1);
+    expect(first.runs.map((r) => r.version)).toEqual([1, 2]);
+    expect(first.auditOk).toBe(true);
+    const output = lines.join('\n');
+    expect(output).toMatch(/FERRY_TOKEN=<dana's token> npx ferry approve penguins-\S+ --env staging/);
+    expect(output).toContain('The monitor found the drift and rolled production back: v1 serves again.');
+    expect(output).not.toMatch(/^\s+at /m);
+
+    // The persisted registry, read back after the demo stopped.
+    const pg = await startEmbeddedPostgres({ dataDir: join(home, 'pgdata') });
+    const database = createDatabase(pg.url);
+    try {
+      const history = (await aliasHistoryOf(database.db, 'penguins', 'production')).map((m) => [m.fromVersion, m.toVersion, m.actor]);
+      expect(history).toEqual([
+        [null, 1, 'alex'],
+        [1, 2, 'alex'],
+        [2, 1, 'ferry-monitor'],
+      ]);
+      expect((await verifyAuditChain(database.db)).ok).toBe(true);
+    } finally {
+      await database.close();
+      await pg.stop();
+    }
+  });
+
+  it('exposes Ferry metrics on the worker and the model server, and their values move', () => {
+    expect(scrapes.length).toBeGreaterThan(3);
+    const last = scrapes[scrapes.length - 1]!;
+    for (const name of ['ferry_runs_started_total', 'ferry_stage_duration_seconds_count', 'ferry_rollbacks_total', 'ferry_drift_statistic']) expect(last.worker, name).toContain(name);
+    expect(metricTotal(last.worker, 'ferry_runs_started_total')).toBeGreaterThan(metricTotal(scrapes[0]!.worker, 'ferry_runs_started_total'));
+    expect(metricTotal(last.serve, 'ferry_predictions_total')).toBeGreaterThan(metricTotal(scrapes[0]!.serve, 'ferry_predictions_total'));
+    expect(metricTotal(last.worker, 'ferry_rollbacks_total')).toBeGreaterThan(0);
+  });
+
+  it('writes a drift report whose histograms render in headless Chromium', () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
+    expect(first.driftReport).toBeDefined();
+    const html = readFileSync(first.driftReport!, 'utf8');
+    expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(6);
+    const shot = join(home, 'drift.png');
+    execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`, `--screenshot=${shot}`, '--window-size=1000,1400', `file://${first.driftReport}`], { stdio: 'ignore', timeout: 60_000 });
+    const png = readFileSync(shot);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1000, 1400]);
+    // Bars in two colours make a much larger image than a blank page of the same size (about 5 KB).
+    expect(statSync(shot).size).toBeGreaterThan(40_000);
+  });
+
+  it('runs again in a row, starting from an empty FERRY_HOME and saying so', async () => {
+    const again: string[] = [];
+    const second = await runDemo({ env, say: (line) => again.push(line) });
+    expect(again[0]).toBe(`Starting from an empty ${home} (the previous demo's data was removed; 'npm run demo -- --keep' keeps it).`);
+    expect(second.production).toBe(1);
+    expect(second.auditOk).toBe(true);
+  });
+});
