@@ -178,18 +178,28 @@ async function run(): Promise<void> {
     };
     const startNoop = (tag: string) => (i: number) => client.workflow.start('plainNoop', { taskQueue: plainQueue, workflowId: `bench-noop-${tag}-${suffix}-${i}`, args: [{ count: STEPS }] });
 
-    const results = await Promise.all([ferryWorker.runUntil(async () => plainWorker.runUntil(async () => {
+    // Workers run in the background and are shut down explicitly once every batch is measured.
+    const running = [ferryWorker.run(), plainWorker.run()];
+    let measured: Summary[];
+    try {
       process.stderr.write(`warm-up: ${WARMUP} runs of each\n`);
       await batch(WARMUP, CONCURRENCY, startFerry('warm'));
       await batch(WARMUP, CONCURRENCY, startPlain('warm'));
       await batch(WARMUP, CONCURRENCY, startNoop('warm'));
       process.stderr.write(`measuring: ${RUNS} runs × ${STEPS} no-op steps, concurrency ${CONCURRENCY}\n`);
       const ferry = await summarize('ferry', await batch(RUNS, CONCURRENCY, startFerry('run')));
+      process.stderr.write('  ferry done\n');
       const plain = await summarize('plain (runStep)', await batch(RUNS, CONCURRENCY, startPlain('run')));
+      process.stderr.write('  plain done\n');
       const floor = await summarize('plain (empty activity)', await batch(RUNS, CONCURRENCY, startNoop('run')));
-      return [ferry, plain, floor];
-    }))]);
-    const [ferry, plain, floor] = results[0];
+      process.stderr.write('  floor done\n');
+      measured = [ferry, plain, floor];
+    } finally {
+      ferryWorker.shutdown();
+      plainWorker.shutdown();
+      await Promise.all(running);
+    }
+    const [ferry, plain, floor] = measured;
     report(ferry!, plain!, floor!);
   } finally {
     for (const c of connections.reverse()) await c.close().catch(() => undefined);

@@ -8,6 +8,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   FERRY_HOME: z.string().min(1).default('.ferry'),
   FERRY_TOKEN: z.string().min(1).optional(),
+  FERRY_SIGNING_KEY: z.string().min(1).optional(),
+  FERRY_SERVE_URL: z.string().url().optional(),
   FERRY_TASK_QUEUE: z.string().min(1).default('ferry'),
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_SIGNING_SECRET: z.string().optional(),

@@ -38,6 +38,8 @@ export interface PipelineRunInput {
   taskQueue: string;
   /** Runs this one descends from (a retrain of, a reproduction of). */
   parentRuns?: string[];
+  /** A reproduction of a registered version: the recorded dataset hashes must match; nothing is registered or deployed. */
+  reproduce?: { model: string; version: number; datasets: { name: string; sha256: string }[] };
 }
 
 export interface PipelineRunResult {
@@ -149,6 +151,18 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
       git.integrate.executeWithOptions({ ...checkout, summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
     );
     status.commit = integration.commit;
+    if (input.reproduce) {
+      const { model: of, version: v } = input.reproduce;
+      for (const recorded of input.reproduce.datasets) {
+        const now = integration.datasets.find((d) => d.name === recorded.name);
+        if (!now || now.sha256 !== recorded.sha256) {
+          throw ApplicationFailure.nonRetryable(
+            `dataset "${recorded.name}" changed since ${of}@${v} was trained: recorded sha256 ${recorded.sha256.slice(0, 12)}, now ${now ? now.sha256.slice(0, 12) : 'missing'}; a reproduction needs the same data`,
+            'DatasetChanged',
+          );
+        }
+      }
+    }
 
     const runStep = (stageName: string, step: StepSpec) => {
       const options = stepOptions(step, input.taskQueue);
@@ -209,8 +223,8 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     if (trained && !artifact && spec.deploy.length > 0) {
       throw ApplicationFailure.nonRetryable(`train step "${spec.train!.id}" returned no "model" artifact to deploy; return { artifacts: { model: 'model.json' } } (or write <outputs>/model)`, 'StepOutputError');
     }
-    // A run whose training produced a model registers it; one that only tracks an experiment does not.
-    if (trained && artifact) {
+    // A run whose training produced a model registers it; one that only tracks an experiment (or reproduces) does not.
+    if (trained && artifact && !input.reproduce) {
       version = await stage('register', `registering ${model}`, async () => {
         const registered = await act.registerModelVersion({
           model,

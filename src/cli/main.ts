@@ -274,6 +274,13 @@ scheduleCmd
   .addOption(format())
   .action(async (id, opts) => (await import('./commands/schedule.js')).scheduleRemove(id, opts));
 
+program
+  .command('reproduce')
+  .description('re-run what produced a registered version (commit, data, params, seed) and compare the artifact')
+  .argument('<ref>', '<name>@<version|alias>, e.g. penguins@1')
+  .addOption(format())
+  .action(async (ref, opts) => (await import('./commands/reproduce.js')).reproduce(ref, opts));
+
 async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);

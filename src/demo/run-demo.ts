@@ -39,6 +39,8 @@ export interface DemoOptions {
   monitorSeconds?: number;
   /** Called once the stack answers (tests read the metrics endpoints while the demo runs). */
   onStarted?: (urls: DemoResult['urls']) => void;
+  /** Awaited after the summary, while everything still answers. */
+  beforeStop?: (urls: DemoResult['urls']) => Promise<void>;
 }
 
 export interface DemoResult {
@@ -191,7 +193,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const v2 = await release('Release 2', demoSpec(applyParams(base, ['trees=20'])), async () => {
       say(`  canary of v2 in production: ${base.spec.deploy.find((d) => d.env === 'production')?.strategy.kind} steps with ${bake} bake, traffic flowing`);
       let seed = 100;
-      const traffic = steadyTraffic(() => sendPredictions(server.url, 'penguins', 'production', productionWindow({ seed: seed++, n: 10 }).requests));
+      // Each request goes to one version: many small requests give a 10% canary enough of them to judge.
+      const traffic = steadyTraffic(() => sendPredictions(server.url, 'penguins', 'production', productionWindow({ seed: seed++, n: 4 }).requests, 2), 100);
       return () => traffic.stop();
     });
     say(`v${v2.modelVersion} serves production.`);
@@ -236,6 +239,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     say(`  ferry audit verify: ${audit.ok ? `intact (${audit.checked} records)` : `BROKEN at ${JSON.stringify(audit.firstBroken)}`}`);
     const runCount = (await db.select({ id: runs.workflowId }).from(runs)).length;
     say('');
+    await options.beforeStop?.(result.urls);
     say(`Explore: npx ferry dev  (Temporal UI, ${runCount} runs), then npx ferry models penguins · npx ferry lineage penguins@${v2.modelVersion} --format mermaid · npx ferry audit`);
     return result;
   } finally {

@@ -40,6 +40,10 @@ describe('npm run demo', () => {
             .catch(() => undefined);
         }, 2000);
       },
+      beforeStop: async (urls) => {
+        const [worker, serve] = await Promise.all([fetch(urls.metrics).then((r) => r.text()), fetch(`${urls.serve}/metrics`).then((r) => r.text())]);
+        scrapes.push({ worker, serve });
+      },
     });
     clearInterval(polling);
     expect(first.production).toBe(1);

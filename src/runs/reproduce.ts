@@ -1,0 +1,78 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { runs } from '../db/schema/index.js';
+import { canonicalHash } from '../dsl/hash.js';
+import { pipelineSpecSchema } from '../dsl/spec.js';
+import { FerryError } from '../errors.js';
+import { lineageOf } from '../lineage/index.js';
+import { requireVersion } from '../registry/index.js';
+import type { pipelineRun } from '../../workflows/pipeline.js';
+import { newRunId } from './start.js';
+
+export interface Reproduction {
+  model: string;
+  version: number;
+  workflowId: string;
+  commit: string;
+  identical: boolean;
+  registeredSha256: string;
+  reproducedSha256?: string;
+  /** Metric → [registered, reproduced, difference]. */
+  metrics: Record<string, [number, number | undefined, number | undefined]>;
+}
+
+/**
+ * Re-runs the pipeline spec that produced a registered version, at its recorded commit, params and seed, and checks
+ * that its datasets still hash the same. Nothing is registered or deployed; the result says whether the new model
+ * artifact is byte-identical, and how the metrics differ otherwise.
+ */
+export async function reproduce(deps: { client: Client; db: Db; taskQueue: string; actor: string }, model: string, ref: number | string): Promise<Reproduction> {
+  const row = await requireVersion(deps.db, model, ref);
+  const [run] = await deps.db.select().from(runs).where(eq(runs.workflowId, row.sourceWorkflowId));
+  if (!run) throw new FerryError(`${row.model}@${row.version}: its run ${row.sourceWorkflowId} is not recorded; it cannot be reproduced`);
+  const parsed = pipelineSpecSchema.safeParse(run.spec);
+  if (!parsed.success) throw new FerryError(`${row.model}@${row.version}: the recorded spec no longer validates (${parsed.error.issues[0]?.message}); reproduce it with the Ferry version that ran it`);
+  const spec = { ...parsed.data, deploy: [], monitor: undefined };
+  const lineage = await lineageOf(deps.db, row.model, row.version);
+  const workflowId = newRunId(`reproduce-${row.model}-v${row.version}`);
+  const handle = await deps.client.workflow.start<typeof pipelineRun>('pipelineRun', {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [
+      {
+        spec,
+        specHash: canonicalHash(spec),
+        trigger: 'reproduce',
+        triggeredBy: deps.actor,
+        ref: row.commit,
+        taskQueue: deps.taskQueue,
+        parentRuns: [row.sourceWorkflowId],
+        reproduce: { model: row.model, version: row.version, datasets: (lineage?.upstream.datasets ?? []).map((d) => ({ name: d.name, sha256: d.sha256 })) },
+      },
+    ],
+    staticSummary: `reproduce ${row.model}@${row.version}`,
+  });
+  const result = await handle.result().catch((err: unknown) => {
+    let cause = err as Error;
+    while (cause?.cause instanceof Error) cause = cause.cause;
+    throw new FerryError(`reproduction of ${row.model}@${row.version} failed (run ${workflowId}): ${err instanceof WorkflowFailedError ? cause.message : String(err)}`);
+  });
+  const registered = row.metrics;
+  const metrics: Reproduction['metrics'] = {};
+  for (const name of Object.keys(registered)) {
+    const now = result.metrics[name];
+    metrics[name] = [registered[name]!, now, now === undefined ? undefined : now - registered[name]!];
+  }
+  return {
+    model: row.model,
+    version: row.version,
+    workflowId,
+    commit: row.commit,
+    identical: result.artifactSha256 === row.artifactSha256,
+    registeredSha256: row.artifactSha256,
+    reproducedSha256: result.artifactSha256,
+    metrics,
+  };
+}
