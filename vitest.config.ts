@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One Temporal dev server and one workflow bundle per test run; files get their own task queues.
     globalSetup: ['test/global-setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     // Two cores: files run two at a time, each with its own PGlite and worker.

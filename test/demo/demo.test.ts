@@ -94,6 +94,16 @@ describe('npm run demo', () => {
     expect(statSync(shot).size).toBeGreaterThan(40_000);
   });
 
+  it("renders the example's model card with importance, per-group fairness, robustness and calibration", () => {
+    expect(first.modelCard).toBeDefined();
+    const html = readFileSync(first.modelCard!, 'utf8');
+    for (const text of ['importance', 'fairness(island)', 'fairness(sex)', 'robustness', 'calibration', 'Torgersen', 'Intended use']) expect(html, text).toContain(text);
+    expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
+    const shot = join(home, 'card.png');
+    execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`, `--screenshot=${shot}`, '--window-size=1200,3000', `file://${first.modelCard}`], { stdio: 'ignore', timeout: 60_000 });
+    expect(statSync(shot).size).toBeGreaterThan(80_000);
+  });
+
   it('runs again in a row, starting from an empty FERRY_HOME and saying so', async () => {
     const again: string[] = [];
     const second = await runDemo({ env, say: (line) => again.push(line) });

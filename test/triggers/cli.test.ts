@@ -28,6 +28,7 @@ describe('ferry schedule and ferry webhook on the command line', () => {
     database = await backends()[0]!.create();
     project = mkdtempSync(join(tmpdir(), 'ferry-cli-triggers-'));
     mkdirSync(join(project, 'pipelines'));
+    writeFileSync(join(project, 'package.json'), '{ "type": "module" }\n');
     const ferry = pathToFileURL(join(process.cwd(), 'src/index.ts')).href;
     writeFileSync(join(project, 'pipelines/tick.ts'), `import { command, definePipeline } from '${ferry}';\nexport default definePipeline({ name: 'tick', build: [command('ok', 'true')] });\n`);
     env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: database.url, FERRY_HOME: join(project, '.ferry'), FERRY_TASK_QUEUE: uniqueQueue('cli-schedule'), FERRY_TOKEN: '' };
