@@ -78,7 +78,10 @@ export function createStepActivities(deps: ActivityDeps) {
       const known = [...config.steps.keys()].join(', ') || 'none';
       throw ApplicationFailure.nonRetryable(`step "${input.step.id}": function "${input.step.fn}" is not registered in ferry.config.ts on this worker (registered: ${known})`, 'StepNotFound');
     }
-    const params = definition.params.safeParse(input.step.params);
+    // A step receives the pipeline params its schema declares (so `--param trees=80` reaches it), under its own.
+    const declared = definition.params instanceof z.ZodObject ? Object.keys(definition.params.shape) : [];
+    const inherited = Object.fromEntries(Object.entries(input.pipelineParams).filter(([key]) => declared.includes(key)));
+    const params = definition.params.safeParse({ ...inherited, ...input.step.params });
     if (!params.success) {
       const issue = params.error.issues[0]!;
       throw ApplicationFailure.nonRetryable(`step "${input.step.id}": params.${issue.path.join('.')}: ${issue.message}`, 'InvalidParams');

@@ -9,6 +9,7 @@ const envSchema = z.object({
   FERRY_HOME: z.string().min(1).default('.ferry'),
   FERRY_TOKEN: z.string().min(1).optional(),
   FERRY_SIGNING_KEY: z.string().min(1).optional(),
+  FERRY_WEBHOOK_SECRET: z.string().min(1).optional(),
   FERRY_SERVE_URL: z.string().url().optional(),
   FERRY_TASK_QUEUE: z.string().min(1).default('ferry'),
   SLACK_BOT_TOKEN: z.string().optional(),

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { runs } from '../../src/db/schema/index.js';
+import { auditLog, runs } from '../../src/db/schema/index.js';
 import { defineStep } from '../../src/dsl/config.js';
 import { createWebhookServer, type WebhookServer } from '../../src/triggers/webhook.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
@@ -138,6 +138,31 @@ describe.each(backends())('the push webhook ($name)', (backend) => {
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ branch: 'feature/x', started: [], alreadyStarted: [], refused: [], errors: [] });
     await expect(temporal.client.workflow.getHandle(`${pipeline}-push-${delivery}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('refuses, with the policy named, a pipeline the project policies reject, and starts nothing', async () => {
+    const guarded = makeRepo({
+      'version.txt': 'v1\n',
+      'pipelines/unowned.ts': pipelineFile(`unowned-${backend.name}`, ['main']),
+      'policies/owner.ts': `import { requireOwner } from '${ferryIndex}';\nexport default requireOwner();\n`,
+    });
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: guarded, encoding: 'utf8' }).trim();
+    const guardedHook = createWebhookServer({ client: temporal.client, db: database.db, taskQueue, projectDir: guarded, secret: SECRET });
+    const guardedUrl = await guardedHook.listen(0);
+    try {
+      const body = pushBody('main', head);
+      const delivery = randomUUID();
+      const res = await fetch(guardedUrl, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': sign(body) } });
+      expect(res.status).toBe(202);
+      const answer = (await res.json()) as { started: string[]; refused: { pipeline: string; reason: string }[] };
+      expect(answer.started).toEqual([]);
+      expect(answer.refused).toEqual([{ pipeline: `unowned-${backend.name}`, reason: expect.stringContaining('require-owner') }]);
+      await expect(temporal.client.workflow.getHandle(`unowned-${backend.name}-push-${delivery}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      const audited = await database.db.select().from(auditLog).where(eq(auditLog.action, 'policy.violation'));
+      expect(audited.map((a) => [a.actor, a.subjectId])).toContainEqual(['dana', `unowned-${backend.name}`]);
+    } finally {
+      await guardedHook.close();
+    }
   });
 
   it('rejects a signed body that is not a push event with 400 naming the field', async () => {
