@@ -19,6 +19,9 @@ async function version(command: string, args: string[]): Promise<string | undefi
   }
 }
 
+// Runtime versions do not change while a worker runs: ask once per process, not once per run.
+let runtimes: Promise<[string | undefined, string | undefined]> | undefined;
+
 /** The recorded environment of a run: runtime versions, OS, and sha256 of the workspace's lockfiles. */
 export async function fingerprintEnvironment(workspace: string): Promise<Record<string, unknown>> {
   const lockfiles: Record<string, string> = {};
@@ -26,6 +29,7 @@ export async function fingerprintEnvironment(workspace: string): Promise<Record<
     const path = join(workspace, name);
     if (existsSync(path)) lockfiles[name] = await sha256File(path);
   }
-  const [python, git] = await Promise.all([version('python3', ['--version']), version('git', ['--version'])]);
+  runtimes ??= Promise.all([version('python3', ['--version']), version('git', ['--version'])]);
+  const [python, git] = await runtimes;
   return { node: process.version, python, git, os: `${platform()} ${release()} ${arch()}`, lockfiles };
 }

@@ -33,8 +33,11 @@ export async function ensureWorktree(repo: string, path: string, commit: string)
     if (head === commit) return;
     await git(repo, 'worktree', 'remove', '--force', path).catch(() => undefined);
   }
-  await git(repo, 'worktree', 'prune');
-  await git(repo, 'worktree', 'add', '--detach', '--force', path, commit);
+  // Prune stale worktree records only when adding fails (a removed directory still registered): it costs a git call.
+  await git(repo, 'worktree', 'add', '--detach', '--force', path, commit).catch(async () => {
+    await git(repo, 'worktree', 'prune');
+    await git(repo, 'worktree', 'add', '--detach', '--force', path, commit);
+  });
 }
 
 /** Removes a worktree made by `ensureWorktree`; missing is fine. */

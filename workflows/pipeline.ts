@@ -5,7 +5,9 @@ import {
   defineQuery,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -21,7 +23,7 @@ import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec }
 import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
 import { monitorWorkflowId, type monitor } from './monitor.js';
-import { checkout, quick, stepOptions } from './presets.js';
+import { bookkeeping, checkout, quick, stepOptions } from './presets.js';
 import { promotion, promotionWorkflowId, type PromotionResult } from './promotion.js';
 import type { RunStatus, StageStatus } from './status.js';
 
@@ -57,6 +59,13 @@ export const statusQuery = defineQuery<RunStatus>('status');
 
 const act = proxyActivities<Activities>(quick);
 const git = proxyActivities<Activities>(checkout);
+const local = proxyLocalActivities<Activities>(bookkeeping);
+
+/**
+ * Bookkeeping writes (runs, experiments, gate results) run as local activities: no task-queue round trip per stage.
+ * Runs recorded before that change replay with the scheduled activities they used.
+ */
+const books = () => (patched('local-bookkeeping') ? local : act);
 
 /** The innermost cause's message: what the user needs (an activity failure wraps the real one). */
 function rootMessage(err: unknown): string {
@@ -98,7 +107,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     status.stage = name;
     setCurrentDetails(`**${name}**: ${detail}`);
     upsertSearchAttributes([{ key: searchAttributes.stage, value: name }]);
-    await act.recordRunProgress({ workflowId, stage: name, status: status.state, commit: status.commit });
+    await books().recordRunProgress({ workflowId, stage: name, status: status.state, commit: status.commit });
     try {
       const result = await body(entry);
       entry.state = 'succeeded';
@@ -120,7 +129,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     setState(state);
     status.error = error;
     setCurrentDetails(error ? `**${state}**: ${error}` : `**${state}**`);
-    await act.recordRunFinished({ workflowId, temporalRunId: runId, status: state, error });
+    await books().recordRunFinished({ workflowId, temporalRunId: runId, status: state, error });
   };
 
   upsertSearchAttributes([
@@ -128,7 +137,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     { key: searchAttributes.model, value: model },
     { key: searchAttributes.status, value: 'running' },
   ]);
-  await act.recordRunStarted({
+  await books().recordRunStarted({
     workflowId,
     temporalRunId: runId,
     pipeline: spec.name,
@@ -181,7 +190,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
       const train = spec.train;
       outputs[train.id] = await stage('train', `${train.id} with seed ${spec.seed}`, () => runStep('train', train));
       metrics = { ...outputs[train.id]!.metrics };
-      await act.recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
+      await books().recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
     }
     if (spec.evaluate) {
       const evaluate = spec.evaluate;
@@ -189,7 +198,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
         if (evaluate.step) {
           outputs[evaluate.step.id] = await runStep('evaluate', evaluate.step);
           metrics = { ...metrics, ...outputs[evaluate.step.id]!.metrics };
-          await act.recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
+          await books().recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
         }
         const production = evaluate.gates.some((g) => g.kind === 'no-regression') ? await act.getProductionMetrics({ model }) : undefined;
         for (const gate of evaluate.gates) {
@@ -211,7 +220,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
           gates.push(...risk.results);
           modelCard = risk.modelCard;
         }
-        await act.recordGateResults({ workflowId, model, gates });
+        await books().recordGateResults({ workflowId, model, gates });
         const failed = gates.find((g) => !g.passed);
         if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, 'GateFailed', failed);
       });

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { durationMs } from '../src/dsl/duration.js';
 import type { StepSpec } from '../src/dsl/spec.js';
 
@@ -8,6 +8,13 @@ export const NON_RETRYABLE = ['IntegrateError', 'StepNotFound', 'InvalidParams',
 /** Bookkeeping writes to Postgres: short, retried patiently (the database may be restarting). */
 export const quick: ActivityOptions = {
   startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** Postgres bookkeeping as local activities (run beside the workflow task; retried by the workflow on failure). */
+export const bookkeeping: LocalActivityOptions = {
+  startToCloseTimeout: '30s',
+  localRetryThreshold: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 

@@ -7,6 +7,7 @@ import { detectDrift } from '../../src/drift/detect.js';
 import { linspace } from '../../src/drift/histogram.js';
 import { driftReportSchema } from '../../src/drift/schema.js';
 import { relErr } from './generators.js';
+import { VECTORS_URL } from './vectors.js';
 
 function table(columns: Record<string, (string | number)[]>): RawTable {
   const header = Object.keys(columns);
@@ -81,7 +82,7 @@ describe('forced methods', () => {
 
 describe('end to end against scipy (contract_binned of scipy-vectors.json)', () => {
   const vectors = JSON.parse(
-    readFileSync(new URL('../../../shared/data/scipy-vectors.json', import.meta.url), 'utf8'),
+    readFileSync(VECTORS_URL, 'utf8'),
   ) as { contract_binned: Record<string, number> };
   const c = vectors.contract_binned;
   const ref = table({ x: Array.from(linspace(0, 1, 2000)) });

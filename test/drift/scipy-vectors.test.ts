@@ -1,5 +1,5 @@
 /**
- * Every vector of /work/shared/data/scipy-vectors.json (scipy's own test inputs, values from scipy 1.17.1).
+ * Every vector of shared/data/scipy-vectors.json (scipy's own test inputs, values from scipy 1.17.1).
  * The file sits beside the repository; if it is missing this suite fails rather than skips.
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { psi } from '../../src/drift/psi.js';
 import { normalisedWasserstein, wassersteinDistance } from '../../src/drift/wasserstein.js';
 import { relErr } from './generators.js';
 
-const VECTORS_URL = new URL('../../../shared/data/scipy-vectors.json', import.meta.url);
+import { VECTORS_URL } from './vectors.js';
 
 interface Vectors {
   ks_2samp: { case: string; inputs: { x: number[] | string; y: number[] | string }; method: KsMethod; statistic: number; pvalue: number }[];
