@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
 import { loadSigningKey } from './auth/attest.js';
+import { createSlackNotifier } from './slack/notifier.js';
 import { loadConfig } from './config.js';
 import type { Db } from './db/client.js';
 import type { FerryEnv } from './env.js';
@@ -40,6 +41,11 @@ export async function hostWorker(options: HostWorkerOptions) {
       cwd: process.cwd(),
       signingKey: loadSigningKey({ ...process.env, FERRY_HOME: options.env.FERRY_HOME }),
       serveUrl: options.serveUrl ?? process.env.FERRY_SERVE_URL,
+      // Approval requests go to Slack when a bot token and a channel are configured.
+      notify:
+        options.env.SLACK_BOT_TOKEN && process.env.FERRY_SLACK_CHANNEL
+          ? createSlackNotifier({ db: options.db, botToken: options.env.SLACK_BOT_TOKEN, channel: process.env.FERRY_SLACK_CHANNEL, apiUrl: options.env.SLACK_API_URL, uiUrl: process.env.FERRY_TEMPORAL_UI_URL, namespace: options.env.TEMPORAL_NAMESPACE })
+          : undefined,
     },
   });
 }
