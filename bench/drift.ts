@@ -9,22 +9,11 @@ import { histogramCounts, sturgesEdges } from '../src/drift/histogram.js';
 import { ks2sampSorted } from '../src/drift/ks.js';
 import { psi } from '../src/drift/psi.js';
 import { normalisedWasserstein } from '../src/drift/wasserstein.js';
+import { mulberry32 } from '../src/risk/prng.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** mulberry32: tiny, fast, seedable 32-bit PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function normals(n: number, seed: number, shift: number): Float64Array {
