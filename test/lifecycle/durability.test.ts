@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { decide } from '../../src/approvals/decide.js';
 import { approvals, modelVersions, runs, stepRuns } from '../../src/db/schema/index.js';
-import { defineStep } from '../../src/dsl/config.js';
+import { defineStep, type FerryConfig } from '../../src/dsl/config.js';
 import { approval, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { startRun } from '../../src/runs/start.js';
@@ -25,7 +25,7 @@ describe('durable approvals, cancellation and task queues', () => {
   const signingKey = randomBytes(32);
   const repo = makeRepo({ 'README.md': 'durability\n' });
   const taskQueue = uniqueQueue('durable');
-  const workerFor = (queue = taskQueue, steps = [trainStep], workflows?: boolean) =>
+  const workerFor = (queue = taskQueue, steps: FerryConfig['steps'] = [trainStep], workflows?: boolean) =>
     startTestWorker({ db: database.db, taskQueue: queue, config: { steps }, cwd: repo, extra: { signingKey }, workflows });
   const pipeline = (name: string, rule = approval({ groups: ['ml-leads'] })) =>
     parsePipeline(definePipeline({ name, model: name, train: step('train', 'lc.train', { quality: 0.8 }), deploy: [{ env: 'staging', approval: rule, target: 'local' }] }), `${name}.ts`);
