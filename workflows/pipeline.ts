@@ -269,10 +269,13 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
           setState('waiting');
           entry.state = 'waiting';
           upsertSearchAttributes([{ key: searchAttributes.environment, value: target.env }]);
+          // `ferry status` reads Postgres: say there that the run waits (runs recorded before this replay without it).
+          if (patched('waiting-status')) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'waiting', commit: status.commit });
           const result = await approvals.wait(target.env, rule, (kind, to) =>
             act.notifyApprovers({ workflowId, env: target.env, kind, model, version, to, text: `${model} v${version} needs ${rule.required} approval(s) for ${target.env} (${kind})` }),
           );
           setState('running');
+          if (patched('waiting-status')) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'running', commit: status.commit });
           return result;
         });
         if (outcome === 'rejected') {
