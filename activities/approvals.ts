@@ -3,7 +3,9 @@ import { appendAudit } from '../src/audit/index.js';
 import { verifyFreshDecision, type AttestedDecision } from '../src/auth/attest.js';
 import { approvals } from '../src/db/schema/index.js';
 import { log } from '../src/log.js';
-import type { ActivityDeps } from './deps.js';
+import type { ActivityDeps, ApprovalNotice } from './deps.js';
+
+export type { ApprovalNotice } from './deps.js';
 
 export interface ApprovalRecordInput {
   workflowId: string;
@@ -15,15 +17,6 @@ export interface ApprovalRecordInput {
   via: string;
 }
 
-export interface ApprovalNotice {
-  workflowId: string;
-  env: string;
-  kind: 'requested' | 'reminder' | 'escalation' | 'expired' | 'decided';
-  model: string;
-  version?: number;
-  to?: string[];
-  text: string;
-}
 
 /** Approval bookkeeping: attestation checks (run as a local activity), decisions and refusals, notifications. */
 export function createApprovalActivities(deps: ActivityDeps) {

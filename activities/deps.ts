@@ -1,7 +1,6 @@
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { LoadedConfig } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
-import type { ApprovalNotice } from './approvals.js';
 
 /** What activities are built from (`createActivities(deps)`): injected so tests can pass their own. */
 export interface ActivityDeps {
@@ -18,4 +17,15 @@ export interface ActivityDeps {
   serveUrl?: string;
   /** Where approval notices go (the Slack app when configured). */
   notify?: (notice: ApprovalNotice) => Promise<void>;
+}
+
+/** What approvers are told: a request, a reminder, an escalation, an expiry. */
+export interface ApprovalNotice {
+  workflowId: string;
+  env: string;
+  kind: 'requested' | 'reminder' | 'escalation' | 'expired' | 'decided';
+  model: string;
+  version?: number;
+  to?: string[];
+  text: string;
 }
