@@ -5,6 +5,11 @@ import { readEnv } from '../../env.js';
 import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { startStack, writeDevState } from '../../stack.js';
 import { hostWorker } from '../../worker-host.js';
+import { Client, Connection } from '@temporalio/client';
+import { loadSigningKey } from '../../auth/attest.js';
+import { slackAppFromEnv } from '../../slack/index.js';
+import type { Session } from '../session.js';
+import { workflowApprovalPort } from './slack.js';
 import { say } from '../output.js';
 
 /** `ferry dev`: the whole stack in one process tree; Ctrl-C stops it all and leaves no process behind. */
@@ -24,6 +29,16 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
       uiUrl: stack.uiUrl,
       serveUrl: server.url,
     });
+    // With SLACK_* set, approvals can also come from Slack: the app runs here, beside the worker.
+    const slackConnection = env.SLACK_BOT_TOKEN ? await Connection.connect({ address: stack.temporalAddress }) : undefined;
+    const slack = slackConnection
+      ? slackAppFromEnv(env, {
+          db: stack.database.db,
+          approvals: workflowApprovalPort({ client: new Client({ connection: slackConnection, namespace: stack.namespace }), database: stack.database } as Session, loadSigningKey({ ...process.env, FERRY_HOME: env.FERRY_HOME })),
+          port: Number(process.env.FERRY_SLACK_PORT ?? 0),
+        })
+      : undefined;
+    const slackUrl = slack ? (await slack.start()).url : undefined;
     say('');
     say(`  Temporal UI   ${stack.uiUrl ?? '(external server: see your cluster\'s UI)'}`);
     say(`  Temporal      ${stack.temporalAddress} (${stack.embedded.temporal ? 'dev server, data in ' + resolve(env.FERRY_HOME, 'temporal.db') : 'TEMPORAL_ADDRESS'})`);
@@ -31,12 +46,15 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     say(`  Model server  ${server.url}  (POST /v1/models/<name>/predict)`);
     say(`  Worker        task queue "${worker.options.taskQueue}"`);
     say(`  Metrics       ${metrics.url} (worker and Temporal SDK), ${server.url}/metrics (model server)`);
+    if (slack) say(`  Slack app     ${slack.mode === 'socket' ? 'Socket Mode' : `${slackUrl} (point the app's Interactivity Request URL here)`}`);
     say('');
     say('In another terminal: npx ferry run pipelines/hello.ts --wait    then: npx ferry status');
     say('Press Ctrl-C to stop.');
     try {
       await worker.run();
     } finally {
+      await slack?.stop();
+      await slackConnection?.close();
       await server.close();
       await connection.close();
       await metrics.close();
