@@ -31,3 +31,13 @@ export class UsageError extends FerryError {
     super(message, { ...options, exitCode: 2 });
   }
 }
+
+/**
+ * The innermost cause's message: what a person needs from a Temporal failure (an activity failure wraps the step's
+ * own error, a workflow failure wraps that). Pure: safe in workflow code.
+ */
+export function rootMessage(err: unknown): string {
+  let current = err as Error | undefined;
+  while (current?.cause instanceof Error) current = current.cause;
+  return current?.message ?? String(err);
+}

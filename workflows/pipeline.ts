@@ -19,6 +19,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { StepOutput } from '../activities/steps.js';
 import { checkGate, type GateResult } from '../src/dsl/gates.js';
+import { rootMessage } from '../src/errors.js';
 import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec } from '../src/dsl/spec.js';
 import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
@@ -67,12 +68,6 @@ const local = proxyLocalActivities<Activities>(bookkeeping);
  */
 const books = () => (patched('local-bookkeeping') ? local : act);
 
-/** The innermost cause's message: what the user needs (an activity failure wraps the real one). */
-function rootMessage(err: unknown): string {
-  let current = err as Error;
-  while (current?.cause instanceof Error) current = current.cause;
-  return current?.message ?? String(err);
-}
 
 /**
  * The lifecycle interpreter: runs any validated pipeline spec through integrate → build → train → evaluate →

@@ -5,7 +5,7 @@ import { signDecision } from '../auth/attest.js';
 import type { FerryUser } from '../auth/roles.js';
 import type { Db } from '../db/client.js';
 import { approvals } from '../db/schema/index.js';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, rootMessage, UsageError } from '../errors.js';
 import { decideUpdate, type DecisionResult } from '../../workflows/approval.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 
@@ -22,11 +22,6 @@ export interface DecideRequest {
 
 export type DecideOutcome = { ok: true; result: DecisionResult } | { ok: false; refusal: string };
 
-function rootMessage(err: unknown): string {
-  let current = err as Error;
-  while (current?.cause instanceof Error) current = current.cause;
-  return current?.message ?? String(err);
-}
 
 /**
  * An entry point's approve/reject: signs the decision with the entry points' key, sends it as the workflow's `decide`

@@ -5,7 +5,7 @@ import type { Db } from '../db/client.js';
 import { runs } from '../db/schema/index.js';
 import { canonicalHash } from '../dsl/hash.js';
 import { pipelineSpecSchema } from '../dsl/spec.js';
-import { FerryError } from '../errors.js';
+import { FerryError, rootMessage } from '../errors.js';
 import { lineageOf } from '../lineage/index.js';
 import { requireVersion } from '../registry/index.js';
 import type { pipelineRun } from '../../workflows/pipeline.js';
@@ -55,9 +55,7 @@ export async function reproduce(deps: { client: Client; db: Db; taskQueue: strin
     staticSummary: `reproduce ${row.model}@${row.version}`,
   });
   const result = await handle.result().catch((err: unknown) => {
-    let cause = err as Error;
-    while (cause?.cause instanceof Error) cause = cause.cause;
-    throw new FerryError(`reproduction of ${row.model}@${row.version} failed (run ${workflowId}): ${err instanceof WorkflowFailedError ? cause.message : String(err)}`);
+    throw new FerryError(`reproduction of ${row.model}@${row.version} failed (run ${workflowId}): ${err instanceof WorkflowFailedError ? rootMessage(err) : String(err)}`);
   });
   const registered = row.metrics;
   const metrics: Reproduction['metrics'] = {};

@@ -2,13 +2,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { pipelineRun } from '../../workflows/pipeline.js';
 import { statusQuery } from '../../workflows/pipeline.js';
+import { rootMessage } from '../errors.js';
 import type { RunStatus } from '../../workflows/status.js';
 
-function rootMessage(err: unknown): string {
-  let current = err as Error | undefined;
-  while (current?.cause instanceof Error) current = current.cause;
-  return current?.message ?? String(err);
-}
 
 /**
  * Waits for a run to finish, reporting each stage as it starts and ends. Returns the final status; a failed run's

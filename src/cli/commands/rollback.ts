@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { deployments } from '../../db/schema/index.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, rootMessage, UsageError } from '../../errors.js';
 import { promotionWorkflowId, type promotion } from '../../../workflows/promotion.js';
 import { printJson, say } from '../output.js';
 import { openAuthenticatedSession } from '../auth-session.js';
@@ -34,9 +34,7 @@ export async function rollback(model: string, opts: { env: string; to?: string; 
       throw err;
     }
     const result = await handle.result().catch((err: Error) => {
-      let cause: Error = err;
-      while (cause.cause instanceof Error) cause = cause.cause;
-      throw new FerryError(`rollback of ${model} in ${opts.env} failed: ${cause.message}`);
+      throw new FerryError(`rollback of ${model} in ${opts.env} failed: ${rootMessage(err)}`);
     });
     if (opts.format === 'json') return printJson(result);
     say(`${model} in ${opts.env} now serves v${result.version} (was v${result.from ?? '-'}).`);
