@@ -150,9 +150,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const approve = async (workflowId: string, envName: string, who: Person) => {
       await waitUntil(`${workflowId} to wait for ${envName}`, async () => {
-        const status = await client.workflow.getHandle(workflowId).query(statusQuery);
-        if (status.state === 'failed') throw new FerryError(`demo: run ${workflowId} failed: ${status.error}`);
-        return status.approvals?.some((a) => a.env === envName) ? true : undefined;
+        // A query can time out while the worker is busy: ask again on the next poll.
+        const status = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+        if (status?.state === 'failed') throw new FerryError(`demo: run ${workflowId} failed: ${status.error}`);
+        return status?.approvals?.some((a) => a.env === envName) ? true : undefined;
       });
       say(`  ${who.name} approves ${envName}:  FERRY_TOKEN=<${who.name}'s token> npx ferry approve ${workflowId} --env ${envName}`);
       const { code, output } = await ferryCli(['approve', workflowId, '--env', envName, '--comment', 'metrics and gates reviewed'], who.token, env.FERRY_HOME);
@@ -172,7 +173,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const stop = duringProductionDeploy ? await duringProductionDeploy() : undefined;
       const status = await watching;
       await stop?.();
-      if (status?.state !== 'succeeded') throw new FerryError(`demo: ${label} ${status?.state}: ${status?.error}`);
+      if (status.state !== 'succeeded') throw new FerryError(`demo: ${label} ${status.state}: ${status.error ?? 'see the Temporal UI'}`);
       result.runs.push({ workflowId: handle.workflowId, version: status.modelVersion, url: url(handle.workflowId) });
       return status;
     };

@@ -5,32 +5,37 @@ import { statusQuery } from '../../workflows/pipeline.js';
 import { rootMessage } from '../errors.js';
 import type { RunStatus } from '../../workflows/status.js';
 
-
 /**
  * Waits for a run to finish, reporting each stage as it starts and ends. Returns the final status; a failed run's
- * status carries the innermost cause (the gate, the command's output).
+ * status carries the innermost cause (the gate, the command's output). The outcome comes from the workflow's result,
+ * so a status query that fails at the end (a busy worker) cannot turn a finished run into an unknown one.
  */
-export async function watchRun(handle: WorkflowHandle<typeof pipelineRun>, report: (line: string) => void, pollMs = 500): Promise<RunStatus | undefined> {
+export async function watchRun(handle: WorkflowHandle<typeof pipelineRun>, report: (line: string) => void, pollMs = 500): Promise<RunStatus> {
   const seen = new Map<string, string>();
+  let last: RunStatus | undefined;
   const poll = async () => {
     const status = await handle.query(statusQuery).catch(() => undefined);
+    last = status ?? last;
     for (const stage of status?.stages ?? []) {
       if (seen.get(stage.name) === stage.state) continue;
       seen.set(stage.name, stage.state);
       const took = stage.finishedAt && stage.startedAt ? ` (${((stage.finishedAt - stage.startedAt) / 1000).toFixed(1)} s)` : '';
       report(`  ${stage.state.padEnd(9)} ${stage.name}${stage.detail ? ` — ${stage.detail}` : ''}${took}`);
     }
-    return status;
+    return last;
   };
+  const base = (): RunStatus => last ?? { workflowId: handle.workflowId, pipeline: '', model: '', state: 'running', stage: '', stages: [] };
   const timer = setInterval(() => void poll(), pollMs);
   try {
-    await handle.result();
+    const result = await handle.result();
+    await poll();
+    return { ...base(), state: result.state, commit: result.commit ?? base().commit, metrics: result.metrics, modelVersion: result.modelVersion ?? base().modelVersion };
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
-    const status = await poll();
-    return status ? { ...status, state: status.state === 'running' ? 'failed' : status.state, error: status.error ?? rootMessage(err) } : undefined;
+    await poll();
+    const status = base();
+    return { ...status, state: status.state === 'running' || status.state === 'waiting' ? 'failed' : status.state, error: status.error ?? rootMessage(err) };
   } finally {
     clearInterval(timer);
   }
-  return poll();
 }

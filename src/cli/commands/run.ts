@@ -33,8 +33,8 @@ export async function run(file: string, opts: { ref?: string; param: string[]; w
       return;
     }
     const status = await watchRun(handle, say);
-    if (opts.format === 'json') printJson({ workflowId: handle.workflowId, url, ...status });
-    if (status?.state !== 'succeeded') throw new FerryError(`run ${handle.workflowId} ${status?.state ?? 'failed'}: ${status?.error ?? 'see the Temporal UI'}`);
+    if (opts.format === 'json') printJson({ ...status, url });
+    if (status.state !== 'succeeded') throw new FerryError(`run ${handle.workflowId} ${status.state}: ${status.error ?? 'see the Temporal UI'}`);
     say(`Run ${handle.workflowId} succeeded.`);
   } finally {
     await session.close();
