@@ -189,11 +189,15 @@ export function createMonitorActivities(deps: ActivityDeps) {
         notes.push(bad.length ? `data quality: ${bad.map((q) => q.column).join(', ')}` : 'data quality ok');
         await save('data-quality', bad.length > 0, { columns: result.quality });
       } else {
-        notes.push(ref ? `${rows.length} prediction(s): too few for drift (min ${spec.minRows})` : 'no training reference for drift');
+        notes.push(ref ? `${rows.length} prediction(s): too few for drift (min ${spec.minRows}), the next check adds to them` : 'no training reference for drift');
       }
+      // Too few rows to judge: keep the window open, so the next check sees these rows with the new ones instead of a
+      // burst of traffic being cut into pieces too small to judge.
+      const hold = ref !== undefined && rows.length > 0 && rows.length < spec.minRows;
+      if (hold) result.cursor = afterId;
 
       if (spec.minMetric) {
-        const fresh: LabelWindow[] = rows.length ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
+        const fresh: LabelWindow[] = rows.length && !hold ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
         result.performance = [];
         // A window of a version no longer served is dropped: its verdict must not act on the version serving now.
         for (const w of [...input.pendingWindows.filter((p) => p.version === current.version), ...fresh]) {
