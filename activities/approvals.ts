@@ -3,6 +3,7 @@ import { appendAudit } from '../src/audit/index.js';
 import { verifyFreshDecision, type AttestedDecision } from '../src/auth/attest.js';
 import { approvals } from '../src/db/schema/index.js';
 import { log } from '../src/log.js';
+import { activityKey } from './audit.js';
 import type { ActivityDeps, ApprovalNotice } from './deps.js';
 
 export type { ApprovalNotice } from './deps.js';
@@ -30,8 +31,8 @@ export function createApprovalActivities(deps: ActivityDeps) {
 
     /** Records a decision, a refused attempt or an expiry (once per activity call) and audits it. */
     async recordApprovalDecision(input: ApprovalRecordInput): Promise<void> {
-      const { workflowExecution, activityId } = Context.current().info;
-      const key = `${workflowExecution?.workflowId}/${workflowExecution?.runId}/${activityId}`;
+      const { workflowExecution } = Context.current().info;
+      const key = activityKey();
       await db.transaction(async (tx) => {
         await tx
           .insert(approvals)

@@ -10,6 +10,7 @@ import { detectDrift, prepareColumns, renderHtmlReport, tableFromRows, type Drif
 import type { MonitorSpec } from '../src/dsl/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
+import { outputField } from '../src/dsl/config.js';
 
 /**
  * A window of predictions, by prediction id: (afterId, toId]. Ids, not timestamps, bound windows because the model server
@@ -72,9 +73,6 @@ function cell(value: unknown): string {
   return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function predicted(output: unknown, field: string | undefined): unknown {
-  return field && output !== null && typeof output === 'object' ? (output as Record<string, unknown>)[field] : output;
-}
 
 /** Workflow id and run id of the calling monitor: check numbers restart when a monitor is started anew, run ids do not repeat. */
 function runKey(): { workflowId: string | undefined; key: string } {
@@ -113,7 +111,7 @@ export function createMonitorActivities(deps: ActivityDeps) {
       .leftJoin(feedback, eq(feedback.requestId, predictions.requestId))
       .where(and(eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, w.version), gt(predictions.id, w.afterId), lte(predictions.id, w.toId), isNull(predictions.error)));
     const labeled = rows.filter((r) => r.label !== null && r.label !== undefined);
-    const correct = labeled.filter((r) => JSON.stringify(predicted(r.outputs, field)) === JSON.stringify(r.label)).length;
+    const correct = labeled.filter((r) => JSON.stringify(outputField(r.outputs, field)) === JSON.stringify(r.label)).length;
     return { total: rows.length, labeled: labeled.length, accuracy: labeled.length ? correct / labeled.length : NaN };
   }
 
@@ -201,7 +199,8 @@ export function createMonitorActivities(deps: ActivityDeps) {
         result.performance = [];
         // A window of a version no longer served is dropped: its verdict must not act on the version serving now.
         for (const w of [...input.pendingWindows.filter((p) => p.version === current.version), ...fresh]) {
-          const perf = await accuracyOf(model, env, w, spec.predictionField);
+          // The label field defaults to the one the model's predictor declares.
+          const perf = await accuracyOf(model, env, w, spec.predictionField ?? deps.config.predictors.get(model)?.labelField);
           if (perf.total > 0 && perf.labeled / perf.total >= spec.minLabeledShare) {
             result.performance.push({ accuracy: perf.accuracy, labeled: perf.labeled, window: { start: w.start, end: w.end } });
             const breached = perf.accuracy < spec.minMetric.min;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { outputField } from '../src/dsl/config.js';
 import type { GateResult } from '../src/dsl/gates.js';
 import type { RiskCheck } from '../src/dsl/risk.js';
 import { storedCardData, type CardSpec } from '../src/modelcard/index.js';
@@ -44,10 +45,9 @@ export function createRiskActivities({ config }: ActivityDeps) {
       if (!heldout.success) throw ApplicationFailure.nonRetryable(`risk checks: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`, 'StepOutputError');
       const { features, rows, labels } = heldout.data;
       const predictFn = await predictor.load(fileURLToPath(input.modelUri));
-      const field = <T>(output: unknown, name: string | undefined): T => (name && output !== null && typeof output === 'object' ? (output as Record<string, T>)[name]! : (output as T));
-      const predict = async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => String(field<unknown>(o, predictor.labelField)));
+      const predict = async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => String(outputField(o, predictor.labelField)));
       const predictProba = predictor.probabilitiesField
-        ? async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => field<Record<string, number>>(o, predictor.probabilitiesField))
+        ? async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => outputField<Record<string, number>>(o, predictor.probabilitiesField))
         : undefined;
       const evaluation = await evaluateRiskChecks(input.checks, { predict, predictProba, rows, labels, features, seed: input.seed });
       const predictions = await predict(rows);

@@ -3,7 +3,6 @@ import {
   ParentClosePolicy,
   continueAsNew,
   defineQuery,
-  executeChild,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -11,13 +10,12 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { LabelWindow, MonitorCheckResult } from '../activities/monitor.js';
 import { durationMs } from '../src/dsl/duration.js';
 import type { MonitorSpec, PipelineSpec } from '../src/dsl/spec.js';
 import { quick } from './presets.js';
-import { promotion, promotionWorkflowId } from './promotion.js';
+import { runPromotion } from './promotion.js';
 import type { pipelineRun } from './pipeline.js';
 
 /** What the monitor carries across continue-as-new: enough to keep its judgement, nothing that grows. */
@@ -133,20 +131,11 @@ export async function monitor(input: MonitorInput): Promise<void> {
   }
 
   async function rollback(reason: string): Promise<Record<string, unknown>> {
-    for (;;) {
-      try {
-        const done = await executeChild(promotion, {
-          workflowId: promotionWorkflowId(model, env),
-          args: [{ model, env, target: input.pipeline.spec.deploy.find((d) => d.env === env)?.target ?? 'local', strategy: { kind: 'all-at-once' }, kind: 'rollback', actor: 'ferry-monitor', reason: `automatic rollback: ${reason}` }],
-          staticSummary: `automatic rollback of ${model} in ${env}`,
-        });
-        return { from: done.from ?? null, to: done.version, state: done.state };
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        // Another promotion of this model here is running; roll back once it is done.
-        await sleep('5s');
-      }
-    }
+    const done = await runPromotion(
+      { model, env, target: input.pipeline.spec.deploy.find((d) => d.env === env)?.target ?? 'local', strategy: { kind: 'all-at-once' }, kind: 'rollback', actor: 'ferry-monitor', reason: `automatic rollback: ${reason}` },
+      { staticSummary: `automatic rollback of ${model} in ${env}` },
+    );
+    return { from: done.from ?? null, to: done.version, state: done.state };
   }
 
   async function retrain(reason: string): Promise<Record<string, unknown>> {

@@ -3,14 +3,12 @@ import {
   CancellationScope,
   ParentClosePolicy,
   defineQuery,
-  executeChild,
   isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -25,7 +23,7 @@ import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
 import { monitorWorkflowId, type monitor } from './monitor.js';
 import { bookkeeping, checkout, quick, stepOptions } from './presets.js';
-import { promotion, promotionWorkflowId, type PromotionResult } from './promotion.js';
+import { runPromotion, type PromotionResult } from './promotion.js';
 import type { RunStatus, StageStatus } from './status.js';
 
 export interface PipelineRunInput {
@@ -314,21 +312,12 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
   }
 }
 
-/** Runs the model's promotion for one environment; waits while another promotion of the same model there is running. */
-async function promote(model: string, version: number, target: DeploySpec, actor: string, requestedBy: string): Promise<PromotionResult> {
-  for (;;) {
-    try {
-      return await executeChild(promotion, {
-        workflowId: promotionWorkflowId(model, target.env),
-        args: [{ model, version, env: target.env, target: target.target, strategy: target.strategy, kind: 'deploy', actor, reason: `run ${requestedBy}`, requestedBy }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `deploy ${model} v${version} to ${target.env}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      await sleep('5s');
-    }
-  }
+/** Runs the model's promotion for one environment (cancelled with the run). */
+function promote(model: string, version: number, target: DeploySpec, actor: string, requestedBy: string): Promise<PromotionResult> {
+  return runPromotion(
+    { model, version, env: target.env, target: target.target, strategy: target.strategy, kind: 'deploy', actor, reason: `run ${requestedBy}`, requestedBy },
+    { parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL, staticSummary: `deploy ${model} v${version} to ${target.env}` },
+  );
 }
 
 /** Starts the environment's monitor unless one already watches it; it outlives this run (abandoned on close). */

@@ -2,7 +2,9 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  type ChildWorkflowOptions,
   defineQuery,
+  executeChild,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
@@ -10,6 +12,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { planRollout, rollbackRoutes } from '../src/deploy/strategy.js';
 import type { DeploySpec } from '../src/dsl/spec.js';
@@ -57,6 +60,21 @@ export function promotionWorkflowId(model: string, env: string): string {
 }
 
 const act = proxyActivities<Activities>(quick);
+
+/**
+ * Runs a promotion as a child of the calling workflow. Its workflow id serialises promotions of one model and
+ * environment: while another one runs, this waits and tries again.
+ */
+export async function runPromotion(input: PromotionInput, options: Pick<ChildWorkflowOptions, 'parentClosePolicy' | 'staticSummary'>): Promise<PromotionResult> {
+  for (;;) {
+    try {
+      return await executeChild(promotion, { workflowId: promotionWorkflowId(input.model, input.env), args: [input], ...options });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      await sleep('5s');
+    }
+  }
+}
 
 function failureType(err: unknown): string | undefined {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;

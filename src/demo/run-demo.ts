@@ -113,7 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const demoSpec = (loaded: LoadedPipeline): LoadedPipeline => {
     const spec = structuredClone(loaded.spec);
     for (const d of spec.deploy) if (d.strategy.kind === 'canary') d.strategy.bake = bake;
-    if (spec.monitor) Object.assign(spec.monitor, { every, minRows: 100, cooldown: '10m', predictionField: 'species', minLabeledShare: 0.8 });
+    if (spec.monitor) Object.assign(spec.monitor, { every, minRows: 100, cooldown: '10m', minLabeledShare: 0.8 });
     return applyParams({ ...loaded, spec }, []);
   };
 

@@ -85,6 +85,11 @@ export interface PredictorOutputs {
   probabilitiesField?: string;
 }
 
+/** A field of a model output (the output itself when no field is named or the output is not an object). */
+export function outputField<T = unknown>(output: unknown, field: string | undefined): T {
+  return (field && output !== null && typeof output === 'object' ? (output as Record<string, unknown>)[field] : output) as T;
+}
+
 export interface PredictorDefinition extends PredictorOutputs {
   readonly kind: 'predictor';
   /** The registry model name it serves. */

@@ -119,7 +119,7 @@ export const monitorSchema = z.strictObject({
   minLabeledShare: z.number().gt(0).max(1, 'expected a number ≤ 1').default(0.5),
   /** Checks a window for labels this many times before giving up on it. */
   labelWaitChecks: z.number().int().min(1).default(24),
-  /** Field of the model's output compared with the label (omit when the output is the label itself). */
+  /** Field of the model's output compared with the label (default: the predictor's `labelField`, else the output). */
   predictionField: z.string().min(1).optional(),
   /** Fewer predictions than this in a window: too little to judge drift. */
   minRows: z.number().int().min(1).default(30),
