@@ -6,7 +6,6 @@ import { Client, Connection } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
 import { verifyAuditChain } from '../audit/index.js';
 import { addToGroup, createUser, grantRole } from '../auth/users.js';
-import { loadConfig } from '../config.js';
 import { aliases, monitorChecks, runs } from '../db/schema/index.js';
 import { loadPipelineFile, type LoadedPipeline } from '../dsl/load.js';
 import type { FerryEnv } from '../env.js';
@@ -18,10 +17,8 @@ import { renderModelCard } from '../modelcard/index.js';
 import { applyParams, startRun } from '../runs/start.js';
 import { checkSubmission } from '../runs/submit.js';
 import { watchRun } from '../runs/watch.js';
-import { exposeWorkerMetrics } from '../observability/worker-metrics.js';
-import { createModelServer } from '../serve/index.js';
-import { readDevState, startStack, writeDevState } from '../stack.js';
-import { hostWorker } from '../worker-host.js';
+import { startDevStack } from '../dev-stack.js';
+import { readDevState } from '../stack.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 import { productionWindow } from '../../pipelines/penguins/index.js';
 import { sendLabels, sendPredictions, steadyTraffic } from './traffic.js';
@@ -118,18 +115,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   };
 
   say('Starting the stack: Temporal dev server (with its UI), embedded Postgres, model server, worker…');
-  const stack = await startStack({ env, persistent: true, onProgress: say });
-  const stops: (() => Promise<void>)[] = [stack.stop];
+  const dev = await startDevStack({ env, refreshMs: 250, onProgress: say });
+  const { stack, server, worker } = dev;
+  const metrics = { url: dev.metricsUrl };
+  const stops: (() => Promise<void>)[] = [dev.stop];
   try {
     const db = stack.database.db;
-    const metrics = await exposeWorkerMetrics({ db });
-    stops.push(metrics.close);
-    const server = await createModelServer({ db, config: await loadConfig(), port: 0, refreshMs: 250 });
-    stops.push(server.close);
-    const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db, serveUrl: server.url });
-    stops.push(() => connection.close());
-    const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
-    stops.push(async () => withdraw());
     const workerDone = worker.run();
     stops.push(async () => {
       worker.shutdown();

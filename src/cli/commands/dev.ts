@@ -1,10 +1,6 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../../config.js';
-import { createModelServer } from '../../serve/index.js';
 import { readEnv } from '../../env.js';
-import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
-import { startStack, writeDevState } from '../../stack.js';
-import { hostWorker } from '../../worker-host.js';
+import { startDevStack } from '../../dev-stack.js';
 import { Client, Connection } from '@temporalio/client';
 import { loadSigningKey } from '../../auth/attest.js';
 import { slackAppFromEnv } from '../../slack/index.js';
@@ -16,19 +12,9 @@ import { say } from '../output.js';
 export async function dev(opts: { taskQueue?: string }): Promise<void> {
   const env = readEnv();
   say('Starting Ferry dev: Temporal dev server, Postgres and a worker…');
-  const stack = await startStack({ env, persistent: true, onProgress: say });
-  let withdraw = () => {};
+  const dev = await startDevStack({ env, taskQueue: opts.taskQueue, onProgress: say });
+  const { stack, server, worker } = dev;
   try {
-    const metrics = await exposeWorkerMetrics({ db: stack.database.db });
-    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: 0 });
-    const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: opts.taskQueue, serveUrl: server.url });
-    withdraw = writeDevState(env.FERRY_HOME, {
-      temporalAddress: stack.temporalAddress,
-      namespace: stack.namespace,
-      databaseUrl: stack.databaseUrl,
-      uiUrl: stack.uiUrl,
-      serveUrl: server.url,
-    });
     // With SLACK_* set, approvals can also come from Slack: the app runs here, beside the worker.
     const slackConnection = env.SLACK_BOT_TOKEN ? await Connection.connect({ address: stack.temporalAddress }) : undefined;
     const slack = slackConnection
@@ -45,7 +31,7 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     say(`  Postgres      ${stack.databaseUrl} (${stack.embedded.postgres ? 'embedded PGlite, data in ' + resolve(env.FERRY_HOME, 'pgdata') : 'DATABASE_URL'})`);
     say(`  Model server  ${server.url}  (POST /v1/models/<name>/predict)`);
     say(`  Worker        task queue "${worker.options.taskQueue}"`);
-    say(`  Metrics       ${metrics.url} (worker and Temporal SDK), ${server.url}/metrics (model server)`);
+    say(`  Metrics       ${dev.metricsUrl} (worker and Temporal SDK), ${server.url}/metrics (model server)`);
     if (slack) say(`  Slack app     ${slack.mode === 'socket' ? 'Socket Mode' : `${slackUrl} (point the app's Interactivity Request URL here)`}`);
     say('');
     say('In another terminal: npx ferry run pipelines/hello.ts --wait    then: npx ferry status');
@@ -55,12 +41,8 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     } finally {
       await slack?.stop();
       await slackConnection?.close();
-      await server.close();
-      await connection.close();
-      await metrics.close();
     }
   } finally {
-    withdraw();
-    await stack.stop();
+    await dev.stop();
   }
 }

@@ -1,0 +1,44 @@
+import type { Worker } from '@temporalio/worker';
+import { loadConfig } from './config.js';
+import type { FerryEnv } from './env.js';
+import { exposeWorkerMetrics } from './observability/worker-metrics.js';
+import { createModelServer, type ModelServer } from './serve/index.js';
+import { startStack, writeDevState, type Stack } from './stack.js';
+import { hostWorker } from './worker-host.js';
+
+export interface DevStack {
+  stack: Stack;
+  server: ModelServer;
+  metricsUrl: string;
+  worker: Worker;
+  /** Stops everything started here, in reverse order; always call it in `finally`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What `ferry dev` and `ferry demo` run in one process: the stack (dev server, embedded Postgres unless configured),
+ * worker metrics, the model server, a worker that deploys to it, and the dev state other `ferry` processes read.
+ * The worker is created, not run: the caller runs it (in the foreground, or beside other work).
+ */
+export async function startDevStack(options: { env: FerryEnv; taskQueue?: string; refreshMs?: number; onProgress: (line: string) => void }): Promise<DevStack> {
+  const { env } = options;
+  const stack = await startStack({ env, persistent: true, onProgress: options.onProgress });
+  const stops: (() => Promise<void>)[] = [stack.stop];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const metrics = await exposeWorkerMetrics({ db: stack.database.db });
+    stops.push(metrics.close);
+    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: 0, refreshMs: options.refreshMs });
+    stops.push(server.close);
+    const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: options.taskQueue, serveUrl: server.url });
+    stops.push(() => connection.close());
+    const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
+    stops.push(async () => withdraw());
+    return { stack, server, metricsUrl: metrics.url, worker, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
