@@ -5,6 +5,8 @@
 export const AUDIT_ACTIONS = [
   'run.started',
   'run.finished',
+  'run.reconciled',
+  'run.terminated',
   'gate.result',
   'approval.decision',
   'approval.refused',

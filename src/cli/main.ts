@@ -241,7 +241,9 @@ program
   .command('cancel')
   .description('cancel a run at a safe point; its compensations run')
   .argument('<run>', 'the run (workflow) id')
-  .action(async (run) => (await import('./commands/cancel.js')).cancel(run));
+  .option('--wait <seconds>', 'how long to wait for the run to stop and compensate', '30')
+  .option('--terminate', 'if it has not stopped by then, terminate it (ends it for certain; no compensation runs)')
+  .action(async (run, opts) => (await import('./commands/cancel.js')).cancel(run, opts));
 
 // Triggers: the push webhook and Temporal Schedules.
 program

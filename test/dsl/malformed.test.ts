@@ -59,6 +59,8 @@ describe('ferry run on a bad definition', () => {
   writeFileSync(join(dir, 'no-default.ts'), 'export const pipeline = {};\n');
   writeFileSync(join(dir, 'syntax.ts'), 'export default definePipeline({ name: \n');
   writeFileSync(join(dir, 'throws.ts'), 'throw new Error("boom at load");\n');
+  // The local target serves a model only through a predictor in ferry.config.ts; this project registers none.
+  writeFileSync(join(dir, 'unservable.ts'), `import { definePipeline, step } from ${src};\nexport default definePipeline({ name: 'churn', train: step('train', 'x'), deploy: [{ env: 'staging' }] });\n`);
 
   // No stack is running and none is configured: validation must fail first, so no workflow can have started.
   const env = { TEMPORAL_ADDRESS: '', DATABASE_URL: '', FERRY_HOME: join(dir, '.ferry') };
@@ -68,6 +70,7 @@ describe('ferry run on a bad definition', () => {
     ['syntax.ts', /^ferry: syntax\.ts: cannot be loaded: /],
     ['throws.ts', /^ferry: throws\.ts: cannot be loaded: boom at load\n$/],
     ['missing.ts', /^ferry: missing\.ts: no such file; pass the path of a pipeline definition/],
+    ['unservable.ts', /^ferry: unservable\.ts: deploy\[0\] \(staging\): model "churn" has no way to be served by the local target; add definePredictor\('churn', load\) to predictors in ferry\.config\.ts, or deploy with target 'kubernetes' or 'webhook'\n$/],
   ])('%s exits 2 with one line and no stack trace', async (file, expected) => {
     const result = await runFerry(['run', file], { cwd: dir, env });
     expect(result.code).toBe(2);

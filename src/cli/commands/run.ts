@@ -3,7 +3,8 @@ import { FerryError } from '../../errors.js';
 import { identify } from '../../auth/identify.js';
 import { requireRole } from '../../auth/roles.js';
 import { applyParams, startRun } from '../../runs/start.js';
-import { checkSubmission } from '../../runs/submit.js';
+import { assertServable, checkSubmission } from '../../runs/submit.js';
+import { loadConfig } from '../../config.js';
 import { watchRun } from '../../runs/watch.js';
 import { printJson, say, workflowUrl } from '../output.js';
 import { openSession } from '../session.js';
@@ -11,6 +12,8 @@ import { openSession } from '../session.js';
 /** `ferry run <file>`: validates before anything starts (exit 2 on a bad definition), then starts the run. */
 export async function run(file: string, opts: { ref?: string; param: string[]; wait?: boolean; format: string }): Promise<void> {
   const loaded = applyParams(await loadPipelineFile(file), opts.param);
+  // A deploy that can never succeed is refused before anything starts (and before a stack is needed).
+  assertServable(loaded, await loadConfig());
   const session = await openSession();
   try {
     const user = await identify(session.database.db, session.env.FERRY_TOKEN);

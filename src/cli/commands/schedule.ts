@@ -3,7 +3,8 @@ import { requireRole } from '../../auth/roles.js';
 import { appendAudit } from '../../audit/index.js';
 import { loadPipelineFile } from '../../dsl/load.js';
 import { applyParams } from '../../runs/start.js';
-import { checkSubmission } from '../../runs/submit.js';
+import { assertServable, checkSubmission } from '../../runs/submit.js';
+import { loadConfig } from '../../config.js';
 import { addSchedule, listSchedules, parseEvery, removeSchedule } from '../../triggers/schedules.js';
 import { printJson, printTable, say } from '../output.js';
 import { openSession, type Session } from '../session.js';
@@ -21,6 +22,8 @@ async function withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> 
 export async function scheduleAdd(file: string, opts: { every: string; id?: string; ref?: string; param: string[]; format: string }): Promise<void> {
   parseEvery(opts.every);
   const loaded = applyParams(await loadPipelineFile(file), opts.param);
+  // A deploy that can never succeed is refused before anything starts (and before a stack is needed).
+  assertServable(loaded, await loadConfig());
   await withSession(async (session) => {
     const user = await identify(session.database.db, session.env.FERRY_TOKEN);
     requireRole(user, 'engineer', 'schedule runs');

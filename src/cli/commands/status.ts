@@ -2,6 +2,7 @@ import { desc, eq } from 'drizzle-orm';
 import { runs, stepRuns } from '../../db/schema/index.js';
 import { FerryError, UsageError } from '../../errors.js';
 import { watchStatus } from '../../observability/watch-status.js';
+import { reconcileRuns } from '../../runs/reconcile.js';
 import { statusQuery } from '../../../workflows/pipeline.js';
 import { printJson, printTable, workflowUrl } from '../output.js';
 import { openSession } from '../session.js';
@@ -20,6 +21,12 @@ export async function status(runId: string | undefined, opts: { limit: string; f
   const session = await openSession();
   try {
     const { db } = session.database;
+    // Postgres follows Temporal: a run terminated, timed out or wedged outside Ferry's code is shown as it is.
+    const openRuns = async () =>
+      (await db.select({ run: runs.workflowId, status: runs.status }).from(runs).orderBy(desc(runs.startedAt)).limit(limit))
+        .filter((r) => ['running', 'waiting', 'wedged'].includes(r.status))
+        .map((r) => r.run);
+    await reconcileRuns(db, session.client, { workflowIds: runId ? [runId] : await openRuns() });
     if (!runId) {
       const rows = await db
         .select({ run: runs.workflowId, pipeline: runs.pipeline, status: runs.status, stage: runs.stage, commit: runs.commit, started: runs.startedAt, finished: runs.finishedAt })
@@ -46,7 +53,8 @@ export async function status(runId: string | undefined, opts: { limit: string; f
     const url = workflowUrl(session.endpoints.uiUrl, session.endpoints.namespace, runId);
     if (opts.format === 'json') return printJson({ run: row, live, steps, url });
     const out = process.stdout;
-    out.write(`Run ${runId}  pipeline ${row.pipeline}  status ${live?.state ?? row.status}  commit ${row.commit ?? '-'}\n`);
+    const shown = row.status === 'wedged' || !live ? row.status : live.state;
+    out.write(`Run ${runId}  pipeline ${row.pipeline}  status ${shown}  commit ${row.commit ?? '-'}\n`);
     if (url) out.write(`Temporal UI: ${url}\n`);
     if (row.error) out.write(`Error: ${row.error}\n`);
     out.write('\n');
