@@ -162,7 +162,11 @@ export function createStepActivities(deps: ActivityDeps) {
     await new Promise((r) => log.end(r));
     const logArtifact = await store.put(logPath);
     if (code !== 0) {
-      throw ApplicationFailure.retryable(`step "${input.step.id}": \`${input.step.run}\` exited ${code}; log ${logArtifact.uri}; last lines:\n${tail(captured)}`, 'CommandFailed');
+      // A non-zero exit is the command's own verdict: retried only while `retries` allows (infrastructure failures
+      // are retried by the activity's retry policy regardless).
+      const message = `step "${input.step.id}": \`${input.step.run}\` exited ${code} (attempt ${ctx.info.attempt}); log ${logArtifact.uri}; rerun it locally with: cd ${workspace} && ${input.step.run}; last lines:\n${tail(captured)}`;
+      if (ctx.info.attempt <= input.step.retries) throw ApplicationFailure.retryable(message, 'CommandFailed');
+      throw ApplicationFailure.nonRetryable(message, 'CommandFailed');
     }
     let metrics: Record<string, number> = {};
     const artifacts: Record<string, StoredArtifact> = { log: logArtifact };

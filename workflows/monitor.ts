@@ -70,7 +70,8 @@ export async function monitor(input: MonitorInput): Promise<void> {
   const { model, env, spec } = input;
   const state: MonitorState = input.state ?? { generation: 0, checks: 0, recent: [], actions: 0, pendingWindows: [], escalated: false };
   setHandler(monitorStateQuery, () => ({ ...state, model, env }));
-  const perRun = input.checksPerRun ?? 50;
+  // Runs recorded before `generationChecks` existed have no such field: they keep the input's (or 50).
+  const perRun = spec.generationChecks ?? input.checksPerRun ?? 50;
   let checksThisRun = 0;
   for (;;) {
     await sleep(durationMs(spec.every));

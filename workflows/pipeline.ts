@@ -4,7 +4,6 @@ import {
   ParentClosePolicy,
   defineQuery,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -21,6 +20,7 @@ import { rootMessage } from '../src/errors.js';
 import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec } from '../src/dsl/spec.js';
 import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
+import { decidePatches, waitingStatusAtApproval } from './patches.js';
 import { monitorWorkflowId, type monitor } from './monitor.js';
 import { bookkeeping, checkout, quick, stepOptions } from './presets.js';
 import { runPromotion, type PromotionResult } from './promotion.js';
@@ -60,12 +60,6 @@ const act = proxyActivities<Activities>(quick);
 const git = proxyActivities<Activities>(checkout);
 const local = proxyLocalActivities<Activities>(bookkeeping);
 
-/**
- * Bookkeeping writes (runs, experiments, gate results) run as local activities: no task-queue round trip per stage.
- * Runs recorded before that change replay with the scheduled activities they used.
- */
-const books = () => (patched('local-bookkeeping') ? local : act);
-
 
 /**
  * The lifecycle interpreter: runs any validated pipeline spec through integrate → build → train → evaluate →
@@ -94,6 +88,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     })),
   }));
 
+  let books: () => typeof local = () => act;
   const stage = async <T>(name: string, detail: string, body: (entry: StageStatus) => Promise<T>): Promise<T> => {
     const entry: StageStatus = { name, state: 'running', startedAt: Date.now(), detail };
     status.stages.push(entry);
@@ -130,6 +125,13 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     { key: searchAttributes.model, value: model },
     { key: searchAttributes.status, value: 'running' },
   ]);
+  // Here, where the first bookkeeping write always asked for it: recorded histories keep their command order.
+  const patches = decidePatches();
+  /**
+   * Bookkeeping writes (runs, experiments, gate results) run as local activities: no task-queue round trip per stage.
+   * Runs recorded before that change replay with the scheduled activities they used.
+   */
+  books = () => (patches.localBookkeeping ? local : act);
   await books().recordRunStarted({
     workflowId,
     temporalRunId: runId,
@@ -167,7 +169,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     }
 
     const runStep = (stageName: string, step: StepSpec) => {
-      const options = stepOptions(step, input.taskQueue);
+      const options = stepOptions(step, input.taskQueue, patches.infraRetries);
       return proxyActivities<Activities>(options).runStep.executeWithOptions(
         { ...options, summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },
         [{ workflowId, stage: stageName, step, repo: integration.repo, commit: integration.commit, datasets: integration.datasets, pipelineParams: spec.params, seed: spec.seed, previous: outputs }],
@@ -263,12 +265,13 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
           entry.state = 'waiting';
           upsertSearchAttributes([{ key: searchAttributes.environment, value: target.env }]);
           // `ferry status` reads Postgres: say there that the run waits (runs recorded before this replay without it).
-          if (patched('waiting-status')) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'waiting', commit: status.commit });
+          const waitingStatus = waitingStatusAtApproval(patches);
+          if (waitingStatus) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'waiting', commit: status.commit });
           const result = await approvals.wait(target.env, rule, (kind, to) =>
             act.notifyApprovers({ workflowId, env: target.env, kind, model, version, to, text: `${model} v${version} needs ${rule.required} approval(s) for ${target.env} (${kind})` }),
           );
           setState('running');
-          if (patched('waiting-status')) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'running', commit: status.commit });
+          if (waitingStatus) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'running', commit: status.commit });
           return result;
         });
         if (outcome === 'rejected') {

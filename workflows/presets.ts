@@ -24,12 +24,20 @@ export const checkout: ActivityOptions = {
   retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
-/** A declared step: its own timeout, retries, heartbeat and task queue. */
-export function stepOptions(step: StepSpec, defaultQueue: string): ActivityOptions {
+/** Attempts a command step gets for infrastructure failures (a lost worker, a timed-out attempt). */
+export const INFRA_ATTEMPTS = 10;
+
+/**
+ * A declared step: its own timeout, retries, heartbeat and task queue. With `infraRetries`, a command step is retried
+ * for infrastructure failures up to INFRA_ATTEMPTS while its own non-zero exits count against `retries` (the activity
+ * makes an exit past them non-retryable); before it, every failure counted against `retries`.
+ */
+export function stepOptions(step: StepSpec, defaultQueue: string, infraRetries = false): ActivityOptions {
+  const attempts = infraRetries && step.kind === 'command' ? Math.max(INFRA_ATTEMPTS, step.retries + 1) : step.retries + 1;
   return {
     taskQueue: step.taskQueue ?? defaultQueue,
     startToCloseTimeout: durationMs(step.timeout),
     heartbeatTimeout: step.heartbeat ? durationMs(step.heartbeat) : step.kind === 'command' ? '1m' : undefined,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: step.retries + 1, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: attempts, nonRetryableErrorTypes: NON_RETRYABLE },
   };
 }

@@ -46,6 +46,11 @@ export const commandStepSchema = z.strictObject({
   /** Directory (relative to the workspace) the command writes its outputs and `metrics.json` to. */
   outputs: z.string().min(1).optional(),
   ...stepOptions,
+  /**
+   * Attempts after the first when the command exits non-zero (a deterministic failure: default none). A lost worker
+   * or a timed-out attempt is retried regardless (infrastructure, up to 10 attempts in all).
+   */
+  retries: stepOptions.retries.unwrap().default(0),
 });
 
 export const stepSchema = z.discriminatedUnion('kind', [functionStepSchema, commandStepSchema], {
@@ -123,6 +128,8 @@ export const monitorSchema = z.strictObject({
   predictionField: z.string().min(1).optional(),
   /** Fewer predictions than this in a window: too little to judge drift. */
   minRows: z.number().int().min(1).default(30),
+  /** Checks per monitor generation before it continues as new (bounds its history); default 50. */
+  generationChecks: z.number().int().min(1).max(1000, 'expected a number ≤ 1000').optional(),
 });
 
 export const pipelineSpecSchema = z

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runs, stepRuns } from '../../src/db/schema/index.js';
@@ -86,5 +89,20 @@ describe.each(backends())('a hello run on the real dev server ($name)', (backend
     const [run] = await database.db.select().from(runs).where(eq(runs.workflowId, handle.workflowId));
     expect(run!.status).toBe('failed');
     expect(run!.error).toMatch(/exited 3[\s\S]*expected 3, got 4/);
+  });
+
+  it('runs a failing command once by default (no retry of its own verdict), and as often as `retries` says', async () => {
+    const counter = join(mkdtempSync(join(tmpdir(), 'ferry-count-')), 'attempts');
+    const once = parsePipeline(definePipeline({ name: 'hello-once', build: [command('tests', `echo x >> ${counter}; exit 1`)] }), 'hello-once.ts');
+    const first = await startRun(temporal.client, once, { taskQueue, trigger: 'test' });
+    await expect(first.result()).rejects.toThrow();
+    expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(1);
+    const [run] = await database.db.select().from(runs).where(eq(runs.workflowId, first.workflowId));
+    expect(run!.error).toContain('rerun it locally with: cd ');
+
+    rmSync(counter);
+    const twice = parsePipeline(definePipeline({ name: 'hello-twice', build: [command('tests', `echo x >> ${counter}; exit 1`, { retries: 1 })] }), 'hello-twice.ts');
+    await expect((await startRun(temporal.client, twice, { taskQueue, trigger: 'test' })).result()).rejects.toThrow();
+    expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 });
