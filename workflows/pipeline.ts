@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
@@ -11,6 +12,7 @@ import {
   startChild,
   upsertSearchAttributes,
   workflowInfo,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
@@ -22,7 +24,7 @@ import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
 import { decidePatches, waitingStatusAtApproval } from './patches.js';
 import { monitorWorkflowId, type monitor } from './monitor.js';
-import { bookkeeping, checkout, quick, stepOptions } from './presets.js';
+import { bookkeeping, checkout, DEFAULT_QUEUE_TIMEOUT, quick, stepOptions } from './presets.js';
 import { runPromotion, type PromotionResult } from './promotion.js';
 import type { RunStatus, StageStatus } from './status.js';
 
@@ -168,12 +170,22 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
       }
     }
 
-    const runStep = (stageName: string, step: StepSpec) => {
+    const runStep = async (stageName: string, step: StepSpec) => {
       const options = stepOptions(step, input.taskQueue, patches.infraRetries);
-      return proxyActivities<Activities>(options).runStep.executeWithOptions(
-        { ...options, summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },
-        [{ workflowId, stage: stageName, step, repo: integration.repo, commit: integration.commit, datasets: integration.datasets, pipelineParams: spec.params, seed: spec.seed, previous: outputs }],
-      );
+      try {
+        return await proxyActivities<Activities>(options).runStep.executeWithOptions(
+          { ...options, summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },
+          [{ workflowId, stage: stageName, step, repo: integration.repo, commit: integration.commit, datasets: integration.datasets, pipelineParams: spec.params, seed: spec.seed, previous: outputs }],
+        );
+      } catch (err) {
+        if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START') {
+          throw ApplicationFailure.nonRetryable(
+            `step "${step.id}": no worker picked it up from task queue "${step.taskQueue}" within ${step.queueTimeout ?? DEFAULT_QUEUE_TIMEOUT}; start one with 'npx ferry worker --task-queue ${step.taskQueue}' (or fix the step's taskQueue)`,
+            'NoWorkerForQueue',
+          );
+        }
+        throw err;
+      }
     };
 
     if (spec.build.length > 0) {

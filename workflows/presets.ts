@@ -24,6 +24,9 @@ export const checkout: ActivityOptions = {
   retry: { initialInterval: '2s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
+/** How long a step on a resource queue (`taskQueue`) waits for a worker of that queue by default. */
+export const DEFAULT_QUEUE_TIMEOUT = '30m';
+
 /** Attempts a command step gets for infrastructure failures (a lost worker, a timed-out attempt). */
 export const INFRA_ATTEMPTS = 10;
 
@@ -36,6 +39,8 @@ export function stepOptions(step: StepSpec, defaultQueue: string, infraRetries =
   const attempts = infraRetries && step.kind === 'command' ? Math.max(INFRA_ATTEMPTS, step.retries + 1) : step.retries + 1;
   return {
     taskQueue: step.taskQueue ?? defaultQueue,
+    // A resource queue nobody polls (a typo, no GPU worker started) fails the run instead of waiting forever.
+    ...(infraRetries && step.taskQueue ? { scheduleToStartTimeout: durationMs(step.queueTimeout ?? DEFAULT_QUEUE_TIMEOUT) } : {}),
     startToCloseTimeout: durationMs(step.timeout),
     heartbeatTimeout: step.heartbeat ? durationMs(step.heartbeat) : step.kind === 'command' ? '1m' : undefined,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: attempts, nonRetryableErrorTypes: NON_RETRYABLE },

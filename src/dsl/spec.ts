@@ -25,6 +25,8 @@ const stepOptions = {
   heartbeat: durationSchema.optional(),
   /** Task queue of the workers that may run it (e.g. "gpu": `ferry worker --task-queue gpu`). */
   taskQueue: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected letters, digits, ".", "_" or "-"').optional(),
+  /** With `taskQueue`: how long the step may wait for a worker of that queue to pick it up before the run fails. */
+  queueTimeout: durationSchema.optional(),
   /** Extra environment variables. */
   env: z.record(z.string(), z.string()).default({}),
 };

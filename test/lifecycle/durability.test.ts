@@ -113,4 +113,17 @@ describe('durable approvals, cancellation and task queues', () => {
       await gpu.stop();
     }
   });
+
+  it('fails a step on a task queue nobody polls, naming the queue and the command that starts a worker for it', async () => {
+    const worker = await workerFor();
+    try {
+      const loaded = parsePipeline(definePipeline({ name: 'no-gpu', train: step('train', 'lc.train', { quality: 0.8 }, { taskQueue: 'gpu-typo', queueTimeout: '3s' }) }), 'no-gpu.ts');
+      const handle = await startRun(temporal.client, loaded, { taskQueue, trigger: 'test' });
+      await expect(handle.result()).rejects.toThrow();
+      const [run] = await database.db.select().from(runs).where(eq(runs.workflowId, handle.workflowId));
+      expect(run).toMatchObject({ status: 'failed', error: `step "train": no worker picked it up from task queue "gpu-typo" within 3s; start one with 'npx ferry worker --task-queue gpu-typo' (or fix the step's taskQueue)` });
+    } finally {
+      await worker.stop();
+    }
+  });
 });
