@@ -19,8 +19,12 @@ export function decidePatches() {
      * `patch-at-start`; runs recorded before it carry the marker at the approval stage, where `atApproval()` reads it.
      */
     waitingStatus: patched('waiting-status'),
-    /** Command steps retried for infrastructure failures; their non-zero exits only as `retries` says. */
-    infraRetries: patched('command-infra-retries'),
+    /**
+     * Liveness: integrate and every step heartbeat (so a killed worker's attempt is retried within a minute or two,
+     * not after its whole timeout), command steps are retried for infrastructure failures while their non-zero exits
+     * count against `retries`, and a step on a resource queue nobody polls fails after its `queueTimeout`.
+     */
+    stepLiveness: patched('step-liveness'),
   };
 }
 

@@ -24,7 +24,7 @@ import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
 import { decidePatches, waitingStatusAtApproval } from './patches.js';
 import { monitorWorkflowId, type monitor } from './monitor.js';
-import { bookkeeping, checkout, DEFAULT_QUEUE_TIMEOUT, quick, stepOptions } from './presets.js';
+import { bookkeeping, checkout, DEFAULT_QUEUE_TIMEOUT, INTEGRATE_HEARTBEAT, quick, stepOptions } from './presets.js';
 import { runPromotion, type PromotionResult } from './promotion.js';
 import type { RunStatus, StageStatus } from './status.js';
 
@@ -154,7 +154,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
   let modelCard: Record<string, unknown> | undefined = spec.card ? { card: spec.card, description: spec.description } : undefined;
   try {
     const integration = await stage('integrate', `resolving ${input.ref ?? spec.repo.ref} and hashing ${spec.datasets.length} dataset(s)`, () =>
-      git.integrate.executeWithOptions({ ...checkout, summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
+      git.integrate.executeWithOptions({ ...checkout, ...(patches.stepLiveness ? { heartbeatTimeout: INTEGRATE_HEARTBEAT } : {}), summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
     );
     status.commit = integration.commit;
     if (input.reproduce) {
@@ -171,7 +171,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     }
 
     const runStep = async (stageName: string, step: StepSpec) => {
-      const options = stepOptions(step, input.taskQueue, patches.infraRetries);
+      const options = stepOptions(step, input.taskQueue, patches.stepLiveness);
       try {
         return await proxyActivities<Activities>(options).runStep.executeWithOptions(
           { ...options, summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },

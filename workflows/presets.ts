@@ -27,11 +27,19 @@ export const checkout: ActivityOptions = {
 /** How long a step on a resource queue (`taskQueue`) waits for a worker of that queue by default. */
 export const DEFAULT_QUEUE_TIMEOUT = '30m';
 
+/**
+ * Heartbeat timeouts of activities that do not declare one: the worker heartbeats for them while they run (see
+ * src/observability/activity-interceptor.ts), so only a dead worker misses them. A function step gets more room: a
+ * synchronous step function holds the event loop while it computes.
+ */
+export const INTEGRATE_HEARTBEAT = '1m';
+export const FUNCTION_HEARTBEAT = '2m';
+
 /** Attempts a command step gets for infrastructure failures (a lost worker, a timed-out attempt). */
 export const INFRA_ATTEMPTS = 10;
 
 /**
- * A declared step: its own timeout, retries, heartbeat and task queue. With `infraRetries`, a command step is retried
+ * A declared step: its own timeout, retries, heartbeat and task queue. With `infraRetries` (the `step-liveness` patch), a step without a declared heartbeat gets FUNCTION_HEARTBEAT, a command step is retried
  * for infrastructure failures up to INFRA_ATTEMPTS while its own non-zero exits count against `retries` (the activity
  * makes an exit past them non-retryable); before it, every failure counted against `retries`.
  */
@@ -42,7 +50,7 @@ export function stepOptions(step: StepSpec, defaultQueue: string, infraRetries =
     // A resource queue nobody polls (a typo, no GPU worker started) fails the run instead of waiting forever.
     ...(infraRetries && step.taskQueue ? { scheduleToStartTimeout: durationMs(step.queueTimeout ?? DEFAULT_QUEUE_TIMEOUT) } : {}),
     startToCloseTimeout: durationMs(step.timeout),
-    heartbeatTimeout: step.heartbeat ? durationMs(step.heartbeat) : step.kind === 'command' ? '1m' : undefined,
+    heartbeatTimeout: step.heartbeat ? durationMs(step.heartbeat) : step.kind === 'command' ? '1m' : infraRetries ? FUNCTION_HEARTBEAT : undefined,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: attempts, nonRetryableErrorTypes: NON_RETRYABLE },
   };
 }

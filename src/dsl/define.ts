@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { approvalSchema, ApprovalSpec, GateSpec, PipelineInput, StepSpec, stepSchema } from './spec.js';
 
-type StepOptions = Partial<Pick<StepSpec, 'timeout' | 'retries' | 'heartbeat' | 'taskQueue' | 'env'>>;
+type StepOptions = Partial<Pick<StepSpec, 'timeout' | 'retries' | 'heartbeat' | 'taskQueue' | 'queueTimeout' | 'env'>>;
 type StepInput = z.input<typeof stepSchema>;
 
 /**

@@ -36,6 +36,25 @@ export function activityLogBindings(ctx: Context, input: unknown): Record<string
 }
 
 /**
+ * Heartbeats for an activity that has a heartbeat timeout, every third of it, while it runs on this worker: the
+ * heartbeat then says "this worker is alive" (a killed worker's attempt is retried after the heartbeat timeout, not
+ * the start-to-close timeout). The activity's own heartbeats go through unchanged; the keep-alive repeats the last
+ * details it sent, so progress is never overwritten.
+ */
+function keepAlive(ctx: Context): { stop(): void } | undefined {
+  const timeout = ctx.info.heartbeatTimeoutMs;
+  if (ctx.info.isLocal || !timeout) return undefined;
+  const send = ctx.heartbeat;
+  let last: unknown;
+  (ctx as { heartbeat: Context['heartbeat'] }).heartbeat = (details?: unknown) => {
+    last = details;
+    send(details);
+  };
+  const timer = setInterval(() => send(last), Math.max(1000, timeout / 3));
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
  * Activity interceptors that bind log fields for the call's duration and feed its input and result to the metrics
  * observer. Workflow code stays untouched: everything here happens on the worker, around the activity.
  */
@@ -44,6 +63,7 @@ export function ferryActivityInterceptors(observer: ActivityObserver): ActivityI
     const inbound: ActivityInboundCallsInterceptor = {
       async execute(input, next) {
         const arg = input.args[0];
+        const beat = keepAlive(ctx);
         return withLogBindings(activityLogBindings(ctx, arg), async () => {
           const started = performance.now();
           let output: unknown;
@@ -55,6 +75,7 @@ export function ferryActivityInterceptors(observer: ActivityObserver): ActivityI
             error = err ?? new Error('activity failed');
             throw err;
           } finally {
+            beat?.stop();
             await observer.observe({ activityType: ctx.info.activityType, input: arg, output, error, seconds: (performance.now() - started) / 1000 });
           }
         });

@@ -167,6 +167,9 @@ export default defineConfig({ steps: [recorded(train), recorded(evaluate)], pred
   return dir;
 }
 
+/** A failure no retry can mend (the run failed): `retrying` gives up at once. */
+class Fatal extends Error {}
+
 /** Retries `fn` until it succeeds (the stack may be down for a restart), up to `timeoutMs`. */
 async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -175,6 +178,7 @@ async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 120_0
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof Fatal) throw err;
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`${what}: ${(last as Error)?.message ?? last}`);
@@ -283,8 +287,11 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
         const result = await runFerry(['approve', workflowId, '--env', envName], { cwd: project, env: { ...env, FERRY_TOKEN: who }, timeoutMs: 60_000 });
         if (result.code === 0) return;
         // An approval whose Update landed before a kill is already counted: the run has moved past it.
-        const status = JSON.parse(await ferryAs(alex, ['status', workflowId, '--format', 'json'])) as { live?: { stages: { name: string; state: string }[] } };
+        const status = JSON.parse(await ferryAs(alex, ['status', workflowId, '--format', 'json'])) as { run: { status: string; error?: string }; live?: { stages: { name: string; state: string }[] } };
         if (status.live?.stages.some((s) => s.name === `approve:${envName}` && s.state === 'succeeded')) return;
+        if (['failed', 'rejected', 'cancelled', 'terminated', 'wedged'].includes(status.run.status)) {
+          throw new Fatal(`run ${workflowId} ${status.run.status} before its ${envName} approval: ${status.run.error ?? ''}`);
+        }
         throw new Error(result.stderr);
       }, 240_000);
     };
