@@ -1,4 +1,5 @@
 import { FerryError } from '../errors.js';
+import { failureReason } from '../health/failure.js';
 import type { Alert, AlertChannel } from './alert.js';
 import { SIGNATURE_HEADER, signBody, webhookSecret } from './signature.js';
 
@@ -32,7 +33,7 @@ export function createWebhookAlert(options: WebhookAlertOptions = {}): AlertChan
     try {
       res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(body, secret) }, body });
     } catch (err) {
-      return { ok: false, error: new FerryError(`webhook alert to ${url} failed: ${(err as Error).message}`, { cause: err }), retry: true };
+      return { ok: false, error: new FerryError(`webhook alert to ${url} failed: ${failureReason(err).reason}`, { cause: err }), retry: true };
     }
     await res.arrayBuffer();
     if (!res.ok) return { ok: false, error: new FerryError(`webhook alert to ${url}: receiver answered ${res.status}`), retry: res.status >= 500 || res.status === 429 };

@@ -1,4 +1,4 @@
-import { webApi } from '@slack/bolt';
+import { LogLevel, webApi } from '@slack/bolt';
 import { outsideService, tracked, watchService } from '../health/index.js';
 
 /** Slack's client joins method names onto the base URL, so `SLACK_API_URL` must end with a slash. */
@@ -6,9 +6,13 @@ export function slackApiUrl(apiUrl: string | undefined): string | undefined {
   return apiUrl && !apiUrl.endsWith('/') ? `${apiUrl}/` : apiUrl;
 }
 
-/** Options every Slack Web API client of Ferry's uses: a few retries, and no call that hangs on a silent network. */
+/**
+ * Options every Slack Web API client of Ferry's uses: a few retries, no call that hangs on a silent network, and quiet
+ * retries (a Slack that is down is logged once, as `degraded: slack …`, not once per retried request).
+ */
 export function slackClientOptions(apiUrl: string | undefined): webApi.WebClientOptions {
-  return { slackApiUrl: slackApiUrl(apiUrl), retryConfig: { retries: 2 }, timeout: 15_000 };
+  const logLevel = process.env.FERRY_LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.ERROR;
+  return { slackApiUrl: slackApiUrl(apiUrl), retryConfig: { retries: 2 }, timeout: 15_000, logLevel };
 }
 
 /** A Slack Web API client for code outside the Bolt app (activities posting requests and reminders). */
