@@ -1,10 +1,11 @@
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from './config.js';
 import type { FerryEnv } from './env.js';
+import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';
 import { createModelServer, type ModelServer } from './serve/index.js';
 import { startStack, writeDevState, type Stack } from './stack.js';
-import { hostWorker } from './worker-host.js';
+import { hostWorker, watchWorkerServices } from './worker-host.js';
 
 export interface DevStack {
   stack: Stack;
@@ -17,13 +18,19 @@ export interface DevStack {
 
 /**
  * What `ferry dev` and `ferry demo` run in one process: the stack (dev server, embedded Postgres unless configured),
- * worker metrics, the model server, a worker that deploys to it, and the dev state other `ferry` processes read.
+ * worker metrics, the model server, a worker that deploys to it, the dev state other `ferry` processes read, and the
+ * health of the outside services it uses (probed, logged, in `ferry status`).
  * The worker is created, not run: the caller runs it (in the foreground, or beside other work).
  */
 export async function startDevStack(options: { env: FerryEnv; taskQueue?: string; refreshMs?: number; onProgress: (line: string) => void }): Promise<DevStack> {
   const { env } = options;
-  const stack = await startStack({ env, persistent: true, onProgress: options.onProgress });
-  const stops: (() => Promise<void>)[] = [stack.stop];
+  // Slack, an alert receiver or a deploy target being down is degraded service, shown in `ferry status`; never a crash.
+  const unwatch = watchProcessHealth({ home: env.FERRY_HOME, role: 'ferry dev' });
+  const stack = await startStack({ env, persistent: true, onProgress: options.onProgress }).catch((err: unknown) => {
+    unwatch();
+    throw err;
+  });
+  const stops: (() => Promise<void>)[] = [async () => unwatch(), stack.stop];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch(() => undefined);
   };
@@ -34,6 +41,8 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     stops.push(server.close);
     const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: options.taskQueue, serveUrl: server.url });
     stops.push(() => connection.close());
+    const unprobe = watchWorkerServices(env);
+    stops.push(async () => unprobe());
     const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
     stops.push(async () => withdraw());
     return { stack, server, metricsUrl: metrics.url, worker, stop };

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
 import { loadSigningKey } from './auth/attest.js';
+import { outsideService, tcpProbe, watchService } from './health/index.js';
+import { createSlackClient, watchSlack } from './slack/client.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { loadConfig } from './config.js';
 import type { Db } from './db/client.js';
@@ -48,4 +50,23 @@ export async function hostWorker(options: HostWorkerOptions) {
           : undefined,
     },
   });
+}
+
+/**
+ * Starts probing the outside services a worker's activities use, as the environment configures them: Slack (approval
+ * requests, alerts), the alert webhook and the deploy webhook. An outage then shows in the log and in `ferry status`
+ * before the first notice, alert or deploy needs it. Returns the function that stops the probes.
+ */
+export function watchWorkerServices(env: FerryEnv, source: NodeJS.ProcessEnv = process.env): () => void {
+  const stops: (() => void)[] = [];
+  if (env.SLACK_BOT_TOKEN && (source.FERRY_SLACK_CHANNEL || source.FERRY_ALERT_SLACK_CHANNEL)) {
+    stops.push(watchSlack(createSlackClient({ botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL })));
+  }
+  for (const [service, url] of [
+    [outsideService.alertWebhook, source.FERRY_ALERT_WEBHOOK_URL],
+    [outsideService.deployTarget('webhook'), source.FERRY_DEPLOY_WEBHOOK_URL],
+  ] as const) {
+    if (url && URL.canParse(url)) stops.push(watchService(service, tcpProbe(url), { probeKind: 'reachability' }));
+  }
+  return () => stops.forEach((stop) => stop());
 }

@@ -1,4 +1,5 @@
 // Alerts: a signed generic webhook and Slack; `createAlerter` fans out to whichever the environment configures.
+import { outsideService, reportFailure, reportUp } from '../health/index.js';
 import { log } from '../log.js';
 import { alertSchema, type AlertChannel, type AlertInput } from './alert.js';
 import { createSlackAlert } from './slack.js';
@@ -19,7 +20,7 @@ export function channelsFromEnv(env: NodeJS.ProcessEnv = process.env): AlertChan
 
 /**
  * Sends an alert to every channel; returns which channels took it and which failed (one failing channel does not
- * stop the others). No channel configured → the alert goes to the log only.
+ * stop the others; a failing one is recorded as degraded). No channel configured → the alert goes to the log only.
  */
 export async function sendAlert(channels: AlertChannel[], input: AlertInput): Promise<{ sent: string[]; failed: { channel: string; error: string }[] }> {
   const alert = alertSchema.parse(input);
@@ -27,6 +28,17 @@ export async function sendAlert(channels: AlertChannel[], input: AlertInput): Pr
   const results = await Promise.allSettled(channels.map((c) => c.send(alert)));
   const sent: string[] = [];
   const failed: { channel: string; error: string }[] = [];
-  results.forEach((r, i) => (r.status === 'fulfilled' ? sent.push(channels[i]!.name) : failed.push({ channel: channels[i]!.name, error: (r.reason as Error).message })));
+  results.forEach((r, i) => {
+    const channel = channels[i]!.name;
+    // A receiver that is down is degraded service: logged once, shown in `ferry status`, never thrown at the monitor.
+    const service = channel === 'slack' ? outsideService.slack : channel === 'webhook' ? outsideService.alertWebhook : `alert ${channel}`;
+    if (r.status === 'fulfilled') {
+      sent.push(channel);
+      reportUp(service);
+    } else {
+      failed.push({ channel, error: (r.reason as Error).message });
+      reportFailure(service, r.reason);
+    }
+  });
   return { sent, failed };
 }

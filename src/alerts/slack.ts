@@ -1,5 +1,5 @@
-import { WebClient } from '@slack/web-api';
 import { FerryError } from '../errors.js';
+import { createSlackClient } from '../slack/client.js';
 import type { Alert, AlertChannel } from './alert.js';
 
 export interface SlackAlertOptions {
@@ -32,14 +32,12 @@ export function createSlackAlert(options: SlackAlertOptions = {}): AlertChannel 
   if (!token) throw new FerryError('slack alerts: no bot token; set SLACK_BOT_TOKEN (a xoxb- token with chat:write)');
   const channel = options.channel ?? process.env.FERRY_ALERT_SLACK_CHANNEL;
   if (!channel) throw new FerryError('slack alerts: no channel; set FERRY_ALERT_SLACK_CHANNEL (e.g. #ml-alerts or a channel id)');
-  const apiUrl = options.apiUrl ?? process.env.SLACK_API_URL;
-  // Slack's client joins method names onto the base URL, so it must end with a slash.
-  const client = new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}), retryConfig: { retries: 2 } });
+  const client = createSlackClient({ botToken: token, apiUrl: options.apiUrl ?? process.env.SLACK_API_URL });
   return {
     name: 'slack',
     async send(alert: Alert) {
       try {
-        await client.chat.postMessage({ channel, ...slackMessage(alert) } as Parameters<WebClient['chat']['postMessage']>[0]);
+        await client.chat.postMessage({ channel, ...slackMessage(alert) } as Parameters<typeof client.chat.postMessage>[0]);
       } catch (err) {
         throw new FerryError(`slack alert to ${channel} failed: ${(err as Error).message}`, { cause: err });
       }

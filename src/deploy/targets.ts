@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { modelVersions } from '../db/schema/index.js';
 import { FerryError } from '../errors.js';
+import { isUnreachable, outsideService, tracked } from '../health/index.js';
 import { createKubernetesTarget, type KubernetesTargetOptions } from './kubernetes.js';
 import { createLocalTarget } from './local.js';
 import type { DeploymentTarget } from './target.js';
@@ -27,8 +28,25 @@ export async function registeredArtifactUri(db: Db, model: string, version: numb
   return row.uri;
 }
 
+/** Whether a target's failure means it is down (no connection, or a retryable answer), not that the request was wrong. */
+const targetDown = (err: unknown) => isUnreachable(err) || (err instanceof FerryError && err.details.retryable === true);
+
+/** A target whose calls record its health: a target that is down shows as degraded in the log and `ferry status`. */
+function watched(target: DeploymentTarget): DeploymentTarget {
+  const service = outsideService.deployTarget(target.name);
+  return {
+    name: target.name,
+    deploy: (req) => tracked(service, () => target.deploy(req), targetDown),
+    readBack: (req) => tracked(service, () => target.readBack(req), targetDown),
+  };
+}
+
 /** The deployment target a pipeline's `deploy[].target` names, configured from the environment unless told otherwise. */
 export function createTarget(name: TargetName, deps: TargetDeps): DeploymentTarget {
+  return watched(configuredTarget(name, deps));
+}
+
+function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget {
   switch (name) {
     case 'local':
       return createLocalTarget({ db: deps.db, serveUrl: deps.serveUrl });

@@ -5,6 +5,8 @@ import type { Executor } from '../audit/index.js';
 import { UsageError } from '../errors.js';
 import { log } from '../log.js';
 import { ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL, approvalRequestMessage, buttonValueSchema, rejectModal, type ApprovalRequest } from './blocks.js';
+import { isUnreachable, outsideService, reportFailure } from '../health/index.js';
+import { callSlack, createSlackClient, slackClientOptions, watchSlack } from './client.js';
 import { decideFromSlack } from './decide.js';
 import type { ApprovalPort } from './port.js';
 
@@ -53,19 +55,34 @@ const MAX_OPEN_MODALS = 500;
 /**
  * The Slack approval app. HTTP mode uses Bolt's HTTPReceiver, which verifies Slack's v0 signature and refuses
  * requests older than five minutes (401); Socket Mode when `appToken` is given.
+ *
+ * Slack being down or unreachable is degraded service, never a crash: the bot's identity (`auth.test`) is looked up
+ * when a request needs it and cached only once it succeeds (Bolt's own start-up lookup is an unawaited promise that
+ * kills the process when Slack cannot be reached), Slack is probed in the background with backoff, and Socket Mode
+ * keeps retrying its first connection.
  */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
-  const clientOptions: webApi.WebClientOptions = { slackApiUrl: options.apiUrl, retryConfig: { retries: 2 } };
   const logLevel = process.env.FERRY_LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.ERROR;
+  const clientOptions = slackClientOptions(options.apiUrl);
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (options.appToken) {
-    receiver = new SocketModeReceiver({ appToken: options.appToken, logLevel });
+    receiver = new SocketModeReceiver({ appToken: options.appToken, logLevel, installerOptions: { clientOptions } });
   } else {
     if (!options.signingSecret) throw new UsageError('SLACK_SIGNING_SECRET is not set; set it (HTTP mode) or set SLACK_APP_TOKEN for Socket Mode');
     receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', logLevel });
   }
-  const app = new App({ token: options.botToken, receiver, clientOptions, logLevel });
-  const deps = { db: options.db, approvals: options.approvals, client: app.client };
+  const client = createSlackClient({ botToken: options.botToken, apiUrl: options.apiUrl });
+  let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;
+  const identify = () =>
+    (identity ??= callSlack(() => client.auth.test()).then(
+      (r) => ({ botId: r.bot_id, botUserId: r.user_id }),
+      (err: unknown) => {
+        identity = undefined;
+        throw err;
+      },
+    ));
+  const app = new App({ receiver, clientOptions, logLevel, authorize: async () => ({ botToken: options.botToken, ...(await identify()) }) });
+  const deps = { db: options.db, approvals: options.approvals, client };
   const openModals = new Map<string, SlackTypes.KnownBlock[]>();
 
   app.action<BlockAction<ButtonAction>>(ACTION_APPROVE, async ({ ack, body, action }) => {
@@ -90,7 +107,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     openModals.delete(key);
     openModals.set(key, (body.message.blocks ?? []) as SlackTypes.KnownBlock[]);
     if (openModals.size > MAX_OPEN_MODALS) openModals.delete(openModals.keys().next().value!);
-    await client.views.open({ trigger_id: body.trigger_id, view: rejectModal({ ...value.data, channel: body.channel.id, ts: body.message.ts }) });
+    const view = rejectModal({ ...value.data, channel: body.channel.id, ts: body.message.ts });
+    await callSlack(() => client.views.open({ trigger_id: body.trigger_id, view }));
   });
 
   app.view(REJECT_MODAL, async ({ ack, body, view }) => {
@@ -107,16 +125,29 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   app.error(async (error) => {
+    if (isUnreachable(error)) reportFailure(outsideService.slack, error);
     log.error({ err: error }, 'slack: a request failed');
   });
 
+  let stopWatching: (() => void) | undefined;
+  let socketRetry: NodeJS.Timeout | undefined;
+  let stopping = false;
+  // Socket Mode's first connection fails outright when Slack is unreachable; keep trying, with backoff, until it holds.
+  const connectSocket = (delayMs: number): void =>
+    void callSlack(() => app.start()).catch(() => {
+      if (stopping) return;
+      socketRetry = setTimeout(() => connectSocket(Math.min(delayMs * 2, 30_000)), delayMs);
+      socketRetry.unref();
+    });
+
   return {
     app,
-    client: app.client,
+    client,
     mode: options.appToken ? 'socket' : 'http',
     async start() {
+      stopWatching = watchSlack(client);
       if (receiver instanceof SocketModeReceiver) {
-        await app.start();
+        connectSocket(1000);
         return {};
       }
       const server = (await receiver.start({ port: options.port ?? 3000, host: options.host })) as unknown as Server;
@@ -126,7 +157,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return { url: `http://${host}:${port}/slack/events` };
     },
     async stop() {
-      await app.stop();
+      stopping = true;
+      clearTimeout(socketRetry);
+      stopWatching?.();
+      await app.stop().catch((err: Error) => log.warn({ err: err.message }, 'slack: stopping the app'));
     },
     async postApprovalRequest(channel, request) {
       return postApprovalRequest(app.client, channel, request);
@@ -140,11 +174,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
 /** Posts an approval request with a plain Web API client (e.g. from an activity, without the Bolt app). */
 export async function postApprovalRequest(client: webApi.WebClient, channel: string, request: ApprovalRequest): Promise<{ channel: string; ts: string }> {
   const message = approvalRequestMessage(request);
-  const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+  const result = await callSlack(() => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks }));
   return { channel: result.channel ?? channel, ts: result.ts! };
 }
 
 /** A reply in a message's thread: reminders and escalations. */
 export async function postThreadReply(client: webApi.WebClient, channel: string, ts: string, text: string): Promise<void> {
-  await client.chat.postMessage({ channel, thread_ts: ts, text });
+  await callSlack(() => client.chat.postMessage({ channel, thread_ts: ts, text }));
 }

@@ -3,6 +3,7 @@ import { appendAudit, type Executor } from '../audit/index.js';
 import { userBySlackId } from '../auth/authenticate.js';
 import { log } from '../log.js';
 import { slackDate, withStatus } from './blocks.js';
+import { callSlack } from './client.js';
 import type { ApprovalPort, ApprovalPortResult } from './port.js';
 
 export interface DecideDeps {
@@ -75,11 +76,11 @@ export async function decideFromSlack(deps: DecideDeps, d: ClickedDecision): Pro
         : result.outcome === 'rejected'
           ? `:x: *Rejected* ${by}${d.reason ? `: ${d.reason}` : ''}`
           : `:hourglass_flowing_sand: ${verb}d ${by}; ${result.progress ?? 'waiting for more approvals'}`;
-    await deps.client.chat.update({ channel: d.channel, ts: d.ts, text: status, blocks: withStatus(d.blocks, status, { decided: result.outcome !== 'pending' }) });
+    await callSlack(() => deps.client.chat.update({ channel: d.channel, ts: d.ts, text: status, blocks: withStatus(d.blocks, status, { decided: result.outcome !== 'pending' }) }));
     return result;
   }
   const status = `:no_entry: ${verb} by ${result.who ?? `<@${d.slackUserId}>`} refused ${slackDate(at)}: ${result.refusal}`;
-  await deps.client.chat.update({ channel: d.channel, ts: d.ts, text: status, blocks: withStatus(d.blocks, status, { decided: false }) });
-  await deps.client.chat.postEphemeral({ channel: d.channel, user: d.slackUserId, thread_ts: d.ts, text: `Your ${d.decision} was refused: ${result.refusal}` });
+  await callSlack(() => deps.client.chat.update({ channel: d.channel, ts: d.ts, text: status, blocks: withStatus(d.blocks, status, { decided: false }) }));
+  await callSlack(() => deps.client.chat.postEphemeral({ channel: d.channel, user: d.slackUserId, thread_ts: d.ts, text: `Your ${d.decision} was refused: ${result.refusal}` }));
   return { ok: false, refusal: result.refusal };
 }

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { runs } from '../db/schema/index.js';
 import { getVersion } from '../registry/index.js';
 import { postApprovalRequest, postThreadReply } from './app.js';
-import { createSlackClient } from './client.js';
+import { callSlack, createSlackClient } from './client.js';
 
 export interface SlackNotifierOptions {
   db: Db;
@@ -31,7 +31,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): (notice: App
       const to = notice.to?.length ? ` cc ${notice.to.map((n) => `@${n}`).join(' ')}` : '';
       const text = { reminder: 'Reminder: still waiting for a decision.', escalation: `Escalation: no decision yet.${to}`, expired: 'Expired without a decision: the run is rejected.', decided: notice.text }[notice.kind];
       if (thread) await postThreadReply(client, thread.channel, thread.ts, text);
-      else await client.chat.postMessage({ channel: options.channel, text: `${notice.model} v${notice.version} for ${notice.env}: ${text}` });
+      else await callSlack(() => client.chat.postMessage({ channel: options.channel, text: `${notice.model} v${notice.version} for ${notice.env}: ${text}` }));
       return;
     }
     if (thread) return;

@@ -1,5 +1,6 @@
 import { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS whose exports Node's ESM loader cannot see by name; a default import works under both tsx and vitest.
+import protos from '@temporalio/proto';
 import { searchAttributes } from './search-attributes.js';
 
 /**
@@ -15,7 +16,7 @@ export async function registerSearchAttributes(address: string, namespace: strin
     if (missing.length === 0) return [];
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, protos.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
     });
     return missing.map((key) => key.name);
   } finally {

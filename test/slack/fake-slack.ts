@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ACTION_APPROVE } from '../../src/slack/blocks.js';
 
 /** One Web API call as Slack's servers would have received it. */
 export interface RecordedCall {
@@ -10,9 +11,10 @@ export interface RecordedCall {
 
 /**
  * Slack's Web API played by a local HTTP server: every call is recorded and answered the way Slack answers it
- * (enough fields for Bolt and our code). The app reaches it through `slackApiUrl` / `SLACK_API_URL`.
+ * (enough fields for Bolt and our code). The app reaches it through `slackApiUrl` / `SLACK_API_URL`. `port` brings
+ * Slack back where a test had it unreachable.
  */
-export async function startFakeSlackApi(): Promise<{ url: string; calls: RecordedCall[]; close(): Promise<void> }> {
+export async function startFakeSlackApi(options: { port?: number } = {}): Promise<{ url: string; calls: RecordedCall[]; close(): Promise<void> }> {
   const calls: RecordedCall[] = [];
   let counter = 0;
   const server: Server = createServer((req, res) => {
@@ -41,7 +43,7 @@ export async function startFakeSlackApi(): Promise<{ url: string; calls: Recorde
       res.end(JSON.stringify({ ok: true, ...(answers[method] ?? {}) }));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/api/`,
@@ -78,4 +80,33 @@ export async function until(predicate: () => boolean, what: string, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * The Approve click on the approval request posted for `workflowId`, as Slack sends it when `user` clicks: the
+ * request's `ts` (the fake numbers messages by call) and the `block_actions` payload carrying the message's blocks.
+ */
+export function approveClick(calls: RecordedCall[], workflowId: string, options: { channel: string; user: string }): { ts: string; payload: object } | undefined {
+  const post = calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(workflowId));
+  if (!post) return undefined;
+  const ts = `1700000000.${String(calls.indexOf(post) + 1).padStart(6, '0')}`;
+  const blocks = post.args.blocks as { block_id?: string; elements?: { action_id: string; value: string }[] }[];
+  const button = blocks.find((b) => b.block_id === 'ferry_actions')!.elements!.find((e) => e.action_id === ACTION_APPROVE)!;
+  const { channel, user } = options;
+  return {
+    ts,
+    payload: {
+      type: 'block_actions',
+      team: { id: 'T0FERRY', domain: 'ferry' },
+      user: { id: user, username: user.toLowerCase(), team_id: 'T0FERRY' },
+      api_app_id: 'A0FERRY',
+      token: 'legacy',
+      trigger_id: 'trigger-1',
+      container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false },
+      channel: { id: channel, name: 'approvals' },
+      message: { type: 'message', ts, text: 'Approval needed', blocks },
+      response_url: 'http://127.0.0.1:9/unused',
+      actions: [{ type: 'button', action_id: ACTION_APPROVE, block_id: 'ferry_actions', value: button.value, action_ts: String(Date.now() / 1000) }],
+    },
+  };
 }

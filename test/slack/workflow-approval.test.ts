@@ -10,14 +10,14 @@ import { approval, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { startRun } from '../../src/runs/start.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
-import { ACTION_APPROVE, createSlackApp, type SlackApp } from '../../src/slack/index.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/index.js';
 import { createSlackNotifier } from '../../src/slack/notifier.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 import { predictor, trainStep } from '../lifecycle/fixture.js';
-import { sendInteraction, startFakeSlackApi, until } from './fake-slack.js';
+import { approveClick, sendInteraction, startFakeSlackApi, until } from './fake-slack.js';
 
 const SECRET = 'workflow-signing-secret-0123456789';
 const CHANNEL = 'C0APPROVALS';
@@ -63,31 +63,15 @@ describe.each(backends())('approving from Slack through the real workflow ($name
     const loaded = parsePipeline(definePipeline({ name: model, model, train: step('train', 'lc.train', { quality: 0.9 }), deploy: [{ env: 'production', approval: approval({ groups: ['ml-leads'] }) }] }), `${model}.ts`);
     const handle = await startRun(temporal.client, loaded, { taskQueue, trigger: 'cli', triggeredBy: 'alice' });
     await until(() => api.calls.some((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(handle.workflowId)), 'the approval request in Slack', 60_000);
-    const post = api.calls.find((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(handle.workflowId))!;
-    const ts = `1700000000.${String(api.calls.indexOf(post) + 1).padStart(6, '0')}`;
-    const blocks = post.args.blocks as { block_id?: string; elements?: { action_id: string; value: string }[] }[];
-    const button = blocks.find((b) => b.block_id === 'ferry_actions')!.elements!.find((e) => e.action_id === ACTION_APPROVE)!;
-    const click = (user: string) => ({
-      type: 'block_actions',
-      team: { id: 'T0FERRY', domain: 'ferry' },
-      user: { id: user, username: user.toLowerCase(), team_id: 'T0FERRY' },
-      api_app_id: 'A0FERRY',
-      token: 'legacy',
-      trigger_id: 'trigger-1',
-      container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: false },
-      channel: { id: CHANNEL, name: 'approvals' },
-      message: { type: 'message', ts, text: 'Approval needed', blocks },
-      response_url: 'http://127.0.0.1:9/unused',
-      actions: [{ type: 'button', action_id: ACTION_APPROVE, block_id: 'ferry_actions', value: button.value, action_ts: String(Date.now() / 1000) }],
-    });
+    const { ts, payload } = approveClick(api.calls, handle.workflowId, { channel: CHANNEL, user: 'UBOB' })!;
 
     const before = api.calls.length;
-    expect((await sendInteraction(url, click('UBOB'), { secret: 'forged-secret' })).status).toBe(401);
-    expect((await sendInteraction(url, click('UBOB'), { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    expect((await sendInteraction(url, payload, { secret: 'forged-secret' })).status).toBe(401);
+    expect((await sendInteraction(url, payload, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
     expect(api.calls.slice(before).filter((c) => c.method !== 'auth.test')).toEqual([]);
     expect((await handle.query(statusQuery)).state).toBe('waiting');
 
-    expect((await sendInteraction(url, click('UBOB'), { secret: SECRET })).status).toBe(200);
+    expect((await sendInteraction(url, payload, { secret: SECRET })).status).toBe(200);
     const result = await handle.result();
     expect(result).toMatchObject({ state: 'succeeded', deployments: [{ env: 'production', version: 1, state: 'live' }] });
     const [production] = await database.db.select().from(aliases).where(and(eq(aliases.model, model), eq(aliases.alias, 'production')));

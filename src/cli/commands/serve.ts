@@ -3,6 +3,7 @@ import { migrateDatabase } from '../../db/migrate.js';
 import { loadConfig } from '../../config.js';
 import { readEnv } from '../../env.js';
 import { UsageError } from '../../errors.js';
+import { watchProcessHealth } from '../../health/index.js';
 import { createModelServer } from '../../serve/index.js';
 import { resolveEndpoints } from '../../stack.js';
 import { say } from '../output.js';
@@ -16,6 +17,7 @@ export async function serve(opts: { port: string; host: string; config?: string;
   const env = readEnv();
   const endpoints = resolveEndpoints(env, { database: true });
   const database = createDatabase(endpoints.databaseUrl);
+  const unwatch = watchProcessHealth({ home: env.FERRY_HOME, role: 'ferry serve' });
   try {
     await migrateDatabase(database.db);
     const config = await loadConfig(process.cwd(), opts.config);
@@ -31,6 +33,7 @@ export async function serve(opts: { port: string; host: string; config?: string;
     const { written, dropped } = server.stats().predictionLog;
     say(`Prediction log: ${written} written, ${dropped} dropped.`);
   } finally {
+    unwatch();
     await database.close();
   }
 }

@@ -1,6 +1,7 @@
 import { decide } from '../../approvals/decide.js';
 import { loadSigningKey } from '../../auth/attest.js';
 import { UsageError } from '../../errors.js';
+import { watchProcessHealth } from '../../health/index.js';
 import { slackAppFromEnv } from '../../slack/from-env.js';
 import type { ApprovalPort } from '../../slack/port.js';
 import { say } from '../output.js';
@@ -27,6 +28,7 @@ export async function slack(opts: { port: string }): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number (0-65535)`);
   const session = await openSession();
+  const unwatch = watchProcessHealth({ home: session.env.FERRY_HOME, role: 'ferry slack' });
   try {
     const approvals = workflowApprovalPort(session, loadSigningKey());
     const app = slackAppFromEnv(session.env, { db: session.database.db, approvals, port });
@@ -39,6 +41,7 @@ export async function slack(opts: { port: string }): Promise<void> {
     });
     await app.stop();
   } finally {
+    unwatch();
     await session.close();
   }
 }

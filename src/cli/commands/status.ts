@@ -1,6 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { runs, stepRuns } from '../../db/schema/index.js';
 import { FerryError, UsageError } from '../../errors.js';
+import { degradedLines } from '../../health/index.js';
 import { watchStatus } from '../../observability/watch-status.js';
 import { reconcileRuns } from '../../runs/reconcile.js';
 import { statusQuery } from '../../../workflows/pipeline.js';
@@ -19,6 +20,8 @@ export async function status(runId: string | undefined, opts: { limit: string; f
   if (opts.watch && !runId) throw new UsageError(`--watch: name the run to watch, e.g. 'npx ferry status <run> --watch' (list runs with 'npx ferry status')`);
   if (opts.watch && opts.format === 'json') throw new UsageError(`--watch: redraws text; drop --format json or drop --watch`);
   const session = await openSession();
+  // Outside services this FERRY_HOME's processes cannot reach (Slack, alert receivers, deploy targets), on stderr.
+  for (const line of degradedLines(session.env.FERRY_HOME)) process.stderr.write(`${line}\n`);
   try {
     const { db } = session.database;
     // Postgres follows Temporal: a run terminated, timed out or wedged outside Ferry's code is shown as it is.

@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import { watchProcessHealth } from '../../health/index.js';
 import { createWebhookServer } from '../../triggers/webhook.js';
 import { say } from '../output.js';
 import { openSession } from '../session.js';
@@ -10,6 +11,7 @@ export async function webhook(opts: { port: string; host: string }): Promise<voi
   const secret = process.env.FERRY_WEBHOOK_SECRET;
   if (!secret) throw new UsageError('FERRY_WEBHOOK_SECRET is not set; set it to the secret configured on the GitHub webhook');
   const session = await openSession();
+  const unwatch = watchProcessHealth({ home: session.env.FERRY_HOME, role: 'ferry webhook' });
   try {
     const hook = createWebhookServer({
       client: session.client,
@@ -27,6 +29,7 @@ export async function webhook(opts: { port: string; host: string }): Promise<voi
     });
     await hook.close();
   } finally {
+    unwatch();
     await session.close();
   }
 }

@@ -1,10 +1,11 @@
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { readEnv } from '../../env.js';
+import { watchProcessHealth } from '../../health/index.js';
 import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { resolveEndpoints } from '../../stack.js';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes.js';
-import { hostWorker } from '../../worker-host.js';
+import { hostWorker, watchWorkerServices } from '../../worker-host.js';
 import { say } from '../output.js';
 
 /** `ferry worker`: one more worker for a shared stack (a Temporal cluster and a Postgres server, or a running ferry dev). */
@@ -12,6 +13,9 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
   const env = readEnv();
   const endpoints = resolveEndpoints(env);
   const database = createDatabase(endpoints.databaseUrl);
+  // Slack, an alert receiver or a deploy target being down is degraded service, shown in `ferry status`; never a crash.
+  const unwatch = watchProcessHealth({ home: env.FERRY_HOME, role: 'ferry worker' });
+  const unprobe = watchWorkerServices(env);
   try {
     await migrateDatabase(database.db);
     const added = await registerSearchAttributes(endpoints.temporalAddress, endpoints.namespace);
@@ -27,6 +31,8 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
       await metrics.close();
     }
   } finally {
+    unprobe();
+    unwatch();
     await database.close();
   }
 }
