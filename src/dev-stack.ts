@@ -5,7 +5,7 @@ import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';
 import { createModelServer, type ModelServer } from './serve/index.js';
 import { startStack, writeDevState, type Stack } from './stack.js';
-import { hostWorker, watchWorkerServices } from './worker-host.js';
+import { hostWorker, startRunReconciler, watchWorkerServices } from './worker-host.js';
 
 export interface DevStack {
   stack: Stack;
@@ -43,6 +43,7 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     stops.push(() => connection.close());
     const unprobe = watchWorkerServices(env);
     stops.push(async () => unprobe());
+    stops.push(await startRunReconciler({ address: stack.temporalAddress, namespace: stack.namespace, db: stack.database.db }));
     const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
     stops.push(async () => withdraw());
     return { stack, server, metricsUrl: metrics.url, worker, stop };

@@ -1,3 +1,6 @@
+import { Client, Connection } from '@temporalio/client';
+import { log } from './log.js';
+import { startReconciler } from './runs/reconcile.js';
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
 import { loadSigningKey } from './auth/attest.js';
@@ -69,4 +72,21 @@ export function watchWorkerServices(env: FerryEnv, source: NodeJS.ProcessEnv = p
     if (url && URL.canParse(url)) stops.push(watchService(service, tcpProbe(url), { probeKind: 'reachability' }));
   }
   return () => stops.forEach((stop) => stop());
+}
+
+/**
+ * Keeps Postgres run rows in step with Temporal from this process: once at start-up, then every minute (runs closed
+ * outside Ferry, runs wedged by a failing workflow task). Each change is logged and audited; failures only logged.
+ */
+export async function startRunReconciler(options: { address: string; namespace: string; db: Db; everyMs?: number }): Promise<() => Promise<void>> {
+  const connection = await Connection.connect({ address: options.address });
+  const reconciler = startReconciler(options.db, new Client({ connection, namespace: options.namespace }), {
+    everyMs: options.everyMs,
+    onChange: (run) => log.warn({ workflowId: run.workflowId, was: run.was, now: run.now }, `run ${run.workflowId}: ${run.was} → ${run.now} (${run.reason})`),
+    onError: (err) => log.warn({ err }, `run reconciliation failed: ${(err as Error).message}`),
+  });
+  return async () => {
+    await reconciler.stop();
+    await connection.close();
+  };
 }

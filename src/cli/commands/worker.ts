@@ -5,7 +5,7 @@ import { watchProcessHealth } from '../../health/index.js';
 import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { resolveEndpoints } from '../../stack.js';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes.js';
-import { hostWorker, watchWorkerServices } from '../../worker-host.js';
+import { hostWorker, startRunReconciler, watchWorkerServices } from '../../worker-host.js';
 import { say } from '../output.js';
 
 /** `ferry worker`: one more worker for a shared stack (a Temporal cluster and a Postgres server, or a running ferry dev). */
@@ -24,9 +24,11 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
     const { worker: w, connection } = await hostWorker({ env, address: endpoints.temporalAddress, db: database.db, taskQueue: opts.taskQueue, configFile: opts.config });
     say(`Ferry worker polling task queue "${w.options.taskQueue}" on ${endpoints.temporalAddress} (Ctrl-C to stop)`);
     say(`Metrics at ${metrics.url} (FERRY_METRICS_PORT sets the port)`);
+    const stopReconciler = await startRunReconciler({ address: endpoints.temporalAddress, namespace: endpoints.namespace, db: database.db });
     try {
       await w.run();
     } finally {
+      await stopReconciler();
       await connection.close();
       await metrics.close();
     }
