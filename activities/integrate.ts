@@ -5,6 +5,7 @@ import { sha256File } from '../src/artifacts/store.js';
 import { fingerprintEnvironment } from '../src/environment.js';
 import { ensureWorktree, isDirty, resolveCommit } from '../src/git.js';
 import type { PipelineSpec } from '../src/dsl/spec.js';
+import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
 
 export interface IntegrateResult {
@@ -41,8 +42,12 @@ export function createIntegrateActivities({ home, cwd }: ActivityDeps) {
       const workspace = workspacePath(home, input.workflowId);
       await ensureWorktree(repo, workspace, commit);
       const datasets = [];
-      for (const dataset of input.datasets) {
-        const path = join(workspace, dataset.path);
+      for (const [i, dataset] of input.datasets.entries()) {
+        // Checked in the checkout itself: a committed symlink may lead anywhere, and a run started straight in Temporal
+        // has not been through submission.
+        const inside = resolveInside(workspace, dataset.path);
+        if (!inside.ok) throw ApplicationFailure.nonRetryable(`integrate: datasets[${i}].path: ${inside.problem}; commit the file itself inside the repository`, 'IntegrateError');
+        const path = inside.path;
         if (!existsSync(path)) {
           throw ApplicationFailure.nonRetryable(`integrate: dataset "${dataset.name}" (${dataset.path}) is not in commit ${commit.slice(0, 12)}; commit it or fix datasets[].path`, 'IntegrateError');
         }

@@ -10,6 +10,7 @@ import { stepRuns } from '../src/db/schema/index.js';
 import type { StepResult } from '../src/dsl/config.js';
 import type { StepSpec } from '../src/dsl/spec.js';
 import { ensureWorktree } from '../src/git.js';
+import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
 import { workspacePath } from './integrate.js';
 
@@ -35,6 +36,16 @@ export interface RunStepInput {
 const metricsFileSchema = z.record(z.string(), z.number());
 const LOG_TAIL_LINES = 20;
 const hasSetpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
+
+/**
+ * A path under the step's `outputs` resolved inside the workspace, symlinks included: checked right before it is
+ * cleared or read, so a link committed in the repo or planted by an earlier step cannot take it elsewhere.
+ */
+function outputsPath(step: { id: string }, workspace: string, path: string): string {
+  const inside = resolveInside(workspace, path);
+  if (!inside.ok) throw ApplicationFailure.nonRetryable(`step "${step.id}": outputs: ${inside.problem}; write outputs to a directory of the workspace`, 'StepOutputError');
+  return inside.path;
+}
 
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
@@ -121,7 +132,7 @@ export function createStepActivities(deps: ActivityDeps) {
     const logPath = join(outputDir, '..', `${input.step.id}.log`);
     const log = createWriteStream(logPath);
     let captured = '';
-    const outputs = input.step.outputs ? resolve(workspace, input.step.outputs) : undefined;
+    const outputs = input.step.outputs ? outputsPath(input.step, workspace, input.step.outputs) : undefined;
     if (outputs) {
       rmSync(outputs, { recursive: true, force: true });
       mkdirSync(outputs, { recursive: true });
@@ -170,14 +181,15 @@ export function createStepActivities(deps: ActivityDeps) {
     }
     let metrics: Record<string, number> = {};
     const artifacts: Record<string, StoredArtifact> = { log: logArtifact };
-    if (outputs) {
-      const metricsPath = join(outputs, 'metrics.json');
+    if (outputs && input.step.outputs) {
+      // The command may have replaced these with links out of the workspace (e.g. model -> /etc/passwd).
+      const metricsPath = outputsPath(input.step, workspace, join(input.step.outputs, 'metrics.json'));
       if (existsSync(metricsPath)) {
         const parsed = metricsFileSchema.safeParse(JSON.parse(readFileSync(metricsPath, 'utf8')));
         if (!parsed.success) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${input.step.outputs}/metrics.json must be a flat object of numbers`, 'StepOutputError');
         metrics = parsed.data;
       }
-      const model = join(outputs, 'model');
+      const model = outputsPath(input.step, workspace, join(input.step.outputs, 'model'));
       if (existsSync(model)) artifacts.model = await store.put(model);
     }
     return { metrics, artifacts, result: {} };

@@ -15,6 +15,34 @@ const slug = z
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/**
+ * Why a path written in a pipeline would leave the run's workspace, or undefined when it stays inside. Lexical only
+ * (workflow code validates specs too, so no file system here): absolute paths, NUL bytes and `..` that climbs above
+ * the workspace. Symbolic links are checked against the checkout by the activities (src/workspace-paths.ts).
+ */
+export function workspacePathProblem(path: string): string | undefined {
+  const shown = JSON.stringify(path);
+  if (path.includes('\0')) return `${shown} contains a NUL byte`;
+  if (path.startsWith('/')) return `${shown} is absolute; use a path relative to the repository, e.g. data/train.csv`;
+  let depth = 0;
+  for (const segment of path.split('/')) {
+    if (segment === '..') depth -= 1;
+    else if (segment !== '.' && segment !== '') depth += 1;
+    if (depth < 0) return `${shown} leaves the workspace (..); use a path inside the repository, e.g. data/train.csv`;
+  }
+  return depth === 0 ? `${shown} is the workspace itself; name a file or directory inside it` : undefined;
+}
+
+/** A path inside the run's workspace (see `workspacePathProblem`). */
+const workspacePath = (required: string) =>
+  z
+    .string()
+    .min(1, required)
+    .superRefine((path, ctx) => {
+      const problem = workspacePathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 /** Options every step takes: how long it may run, how often it is retried, where it runs. */
 const stepOptions = {
   /** Start-to-close timeout per attempt. */
@@ -45,8 +73,8 @@ export const commandStepSchema = z.strictObject({
   id: slug,
   /** Shell command run in a workspace checked out at the integrated commit. */
   run: z.string().min(1, 'expected a shell command'),
-  /** Directory (relative to the workspace) the command writes its outputs and `metrics.json` to. */
-  outputs: z.string().min(1).optional(),
+  /** Directory (relative to the workspace, and inside it) the command writes its outputs and `metrics.json` to. */
+  outputs: workspacePath('expected a directory inside the workspace, e.g. "out"').optional(),
   ...stepOptions,
   /**
    * Attempts after the first when the command exits non-zero (a deterministic failure: default none). A lost worker
@@ -149,7 +177,7 @@ export const pipelineSpecSchema = z
         allowDirty: z.boolean().default(false),
       })
       .default({ path: '.', ref: 'HEAD', allowDirty: false }),
-    datasets: z.array(z.strictObject({ name: slug, path: z.string().min(1, 'expected a file path') })).default([]),
+    datasets: z.array(z.strictObject({ name: slug, path: workspacePath('expected a file path') })).default([]),
     params: z.record(z.string(), scalar).default({}),
     seed: z.number().int().min(0).default(0),
     on: z.strictObject({ push: z.strictObject({ branches: z.array(z.string().min(1)).min(1) }).optional() }).default({}),

@@ -57,6 +57,7 @@ function statGauge(name: string, help: string, pick: (s: ServerStats) => number)
 statGauge('ferry_prediction_log_queue_depth', 'Prediction records waiting to be written to Postgres', (s) => s.predictionLog.queued);
 statCounter('ferry_prediction_log_written_total', 'Prediction records written to Postgres', (s) => s.predictionLog.written);
 statCounter('ferry_prediction_log_dropped_total', 'Prediction records dropped because the log queue was full', (s) => s.predictionLog.dropped);
+statCounter('ferry_prediction_log_quarantined_total', 'Prediction records Postgres refused, kept in prediction_quarantine', (s) => s.predictionLog.quarantined);
 statCounter('ferry_prediction_log_failed_writes_total', 'Prediction log inserts that failed and were retried', (s) => s.predictionLog.failedWrites);
 statGauge('ferry_serving_routes', 'Model and env pairs the model server serves', (s) => s.servedRoutes);
 statGauge('ferry_serving_loaded_versions', 'Model versions loaded in the model server', (s) => s.loadedVersions);

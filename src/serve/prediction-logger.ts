@@ -1,7 +1,10 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { channelsFromEnv, sendAlert } from '../alerts/index.js';
 import type { Db } from '../db/client.js';
-import { predictions } from '../db/schema/index.js';
+import { predictionQuarantine, predictions } from '../db/schema/index.js';
 import { FerryError } from '../errors.js';
 import { log } from '../log.js';
+import { LONE_SURROGATE } from './schemas.js';
 
 /** One logged prediction (a row of `predictions`). */
 export interface PredictionRecord {
@@ -16,6 +19,17 @@ export interface PredictionRecord {
   at: Date;
 }
 
+/** A record Postgres refused, moved to `prediction_quarantine` so the rest of its batch could be written. */
+export interface QuarantineEvent {
+  requestId: string;
+  model: string;
+  version: number;
+  env: string;
+  /** The database's error for the row. */
+  reason: string;
+  bytes: number;
+}
+
 export interface PredictionLoggerOptions {
   /** Rows per insert (default 500). */
   batchSize?: number;
@@ -23,44 +37,200 @@ export interface PredictionLoggerOptions {
   flushMs?: number;
   /** Records held in memory at most; beyond it new records are dropped and counted (default 100,000). */
   maxQueue?: number;
+  /** Bytes (of serialised inputs and outputs) held in memory at most; beyond it new records are dropped (default 64 MiB). */
+  maxQueueBytes?: number;
+  /** How long `close()` keeps retrying a database that refuses writes before it gives up and says why (default 30 s). */
+  closeTimeoutMs?: number;
+  /** Told of every quarantined record (default: an alert to the configured channels, at most one a minute). */
+  onQuarantine?: (event: QuarantineEvent) => void;
 }
 
-/** Counters for the metrics endpoint: records waiting, written, dropped over the bound, and failed writes retried. */
+/** Counters for the metrics endpoint and `close()`'s report. */
 export interface PredictionLoggerStats {
+  /** Records waiting to be written, and their size. */
   queued: number;
+  queuedBytes: number;
+  /** Rows inserted into `predictions`. */
+  written: number;
+  /** Records refused because the queue was full (count and bytes). */
+  dropped: number;
+  droppedBytes: number;
+  /** Records Postgres refused, moved to `prediction_quarantine`. */
+  quarantined: number;
+  /** Records whose request id was already logged (a client retry): not written again. */
+  duplicates: number;
+  /** Inserts that failed and were retried (the database unreachable, restarting…). */
+  failedWrites: number;
+}
+
+/** What `close()` reports once everything is written. */
+export interface PredictionLogReport {
   written: number;
   dropped: number;
-  failedWrites: number;
+  quarantined: number;
+  duplicates: number;
+  unwritten: number;
+}
+
+interface Queued {
+  record: PredictionRecord;
+  inputs: string;
+  outputs: string | null;
+  bytes: number;
+}
+
+/** Per-record overhead beyond its JSON: ids, numbers, the object itself. */
+const RECORD_OVERHEAD = 200;
+/** Most of a quarantined record kept as text. */
+const QUARANTINE_MAX_CHARS = 64 * 1024;
+
+/** Postgres refused the data (not the connection): 22 data exception, 23 integrity, 54 program limit (e.g. depth). */
+function isDataError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^(22|23|54)/.test(e.code)) return true;
+  }
+  return false;
+}
+
+/** The innermost message: drizzle wraps the driver's error ("Failed query: …"), whose message says what Postgres refused. */
+function reasonOf(err: unknown): string {
+  let e = err as Error & { cause?: unknown; code?: string };
+  while (e.cause instanceof Error) e = e.cause as typeof e;
+  const message = e.message || (e as { errors?: Error[] }).errors?.map((x) => x.message).join('; ') || String(e);
+  return e.code ? `${message} (SQLSTATE ${e.code})` : message;
+}
+
+/** Text Postgres can store whatever the record held: JSON escapes NUL and lone surrogates. */
+function quarantineText(record: PredictionRecord): string {
+  const json = JSON.stringify(record);
+  return json.length > QUARANTINE_MAX_CHARS ? `${json.slice(0, QUARANTINE_MAX_CHARS)}…` : json;
+}
+
+const storable = (text: string) => text.replace(/\u0000/g, '\ufffd').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
+
+/** The default quarantine hook: an alert to the configured channels, the first at once, then at most one a minute. */
+export function quarantineAlerter(intervalMs = 60_000): (event: QuarantineEvent) => void {
+  let last = 0;
+  let since = 0;
+  return (event) => {
+    since += 1;
+    if (Date.now() - last < intervalMs) return;
+    const count = since;
+    last = Date.now();
+    since = 0;
+    void sendAlert(channelsFromEnv(), {
+      title: `Prediction log quarantined ${count} record${count === 1 ? '' : 's'}`,
+      text: `Postgres refused the prediction ${event.requestId} of ${event.model} v${event.version} (${event.env}): ${event.reason}. It is kept in prediction_quarantine; the other records were written.`,
+      severity: 'warning',
+      model: event.model,
+      env: event.env,
+      details: { ...event, count },
+    }).catch((err: Error) => log.error({ err: err.message }, 'prediction log: quarantine alert failed'));
+  };
 }
 
 /**
  * Writes predictions to Postgres in batches (every `batchSize` records or `flushMs`), one insert at a time, off the
- * request path. A failed insert keeps its batch and retries; `close()` writes everything still queued.
+ * request path. A batch Postgres refuses is retried row by row: a bad row goes to `prediction_quarantine` (metric and
+ * `onQuarantine`) and never holds back the good ones; a database that cannot be reached keeps the batch and retries.
+ * The queue is bounded by records and by bytes. `close()` writes everything queued and reports it, or throws saying
+ * why it could not.
  */
 export function createPredictionLogger(db: Db, options: PredictionLoggerOptions = {}) {
   const batchSize = options.batchSize ?? 500;
   const flushMs = options.flushMs ?? 250;
   const maxQueue = options.maxQueue ?? 100_000;
-  let queue: PredictionRecord[] = [];
-  const stats = { written: 0, dropped: 0, failedWrites: 0 };
+  const maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
+  const onQuarantine = options.onQuarantine ?? quarantineAlerter();
+  let queue: Queued[] = [];
+  const stats = { queuedBytes: 0, written: 0, dropped: 0, droppedBytes: 0, quarantined: 0, duplicates: 0, failedWrites: 0 };
+  let lastError: string | undefined;
   let writing: Promise<void> | undefined;
   let closed = false;
   let backoffUntil = 0;
 
+  const row = (q: Queued) => ({
+    ...q.record,
+    // Serialised once, when queued (its size bounds the queue), and sent as is.
+    inputs: sql`${q.inputs}::jsonb` as SQL<unknown>,
+    outputs: q.outputs === null ? null : (sql`${q.outputs}::jsonb` as SQL<unknown>),
+  });
+
+  /** Inserts rows; a retried request id is written once and counted as a duplicate. */
+  async function insert(rows: Queued[]): Promise<void> {
+    const inserted = await db.insert(predictions).values(rows.map(row)).onConflictDoNothing({ target: predictions.requestId }).returning({ id: predictions.id });
+    stats.written += inserted.length;
+    stats.duplicates += rows.length - inserted.length;
+  }
+
+  async function quarantine(q: Queued, err: unknown): Promise<void> {
+    const event: QuarantineEvent = { requestId: q.record.requestId, model: q.record.model, version: q.record.version, env: q.record.env, reason: reasonOf(err), bytes: q.bytes };
+    await db.insert(predictionQuarantine).values({
+      requestId: storable(event.requestId),
+      model: storable(event.model),
+      version: event.version,
+      env: storable(event.env),
+      reason: storable(event.reason),
+      record: quarantineText(q.record),
+      bytes: q.bytes,
+    });
+    stats.quarantined += 1;
+    log.error({ requestId: event.requestId, model: event.model, reason: event.reason }, 'prediction log: Postgres refused a record; quarantined it, wrote the rest');
+    try {
+      onQuarantine(event);
+    } catch (hookErr) {
+      log.error({ err: (hookErr as Error).message }, 'prediction log: onQuarantine hook failed');
+    }
+  }
+
+  /**
+   * Writes one batch; a batch Postgres refuses is retried row by row and its bad rows quarantined. Returns how many
+   * records left the queue, and the error that stopped it early (the database unreachable: the rest stays queued).
+   */
+  async function writeBatch(batch: Queued[]): Promise<{ done: number; error?: unknown }> {
+    try {
+      await insert(batch);
+      return { done: batch.length };
+    } catch (err) {
+      if (!isDataError(err)) return { done: 0, error: err };
+    }
+    for (const [done, q] of batch.entries()) {
+      try {
+        await insert([q]);
+      } catch (err) {
+        if (!isDataError(err)) return { done, error: err };
+        try {
+          await quarantine(q, err);
+        } catch (quarantineErr) {
+          if (!isDataError(quarantineErr)) return { done, error: quarantineErr };
+          // Cannot happen for JSON text; if it does, the record is lost, and said so.
+          stats.dropped += 1;
+          stats.droppedBytes += q.bytes;
+          log.error({ requestId: q.record.requestId, err: reasonOf(quarantineErr) }, 'prediction log: could not quarantine a refused record; dropped it');
+        }
+      }
+    }
+    return { done: batch.length };
+  }
+
+  function take(n: number): void {
+    for (let i = 0; i < n; i++) stats.queuedBytes -= queue[i]!.bytes;
+    queue = queue.slice(n);
+  }
+
   async function writeBatches(): Promise<void> {
     while (queue.length > 0 && Date.now() >= backoffUntil) {
-      const batch = queue.slice(0, batchSize);
-      try {
-        // A retried request id (client retry, re-sent batch after a lost ack) is written once.
-        await db.insert(predictions).values(batch).onConflictDoNothing({ target: predictions.requestId });
-        queue = queue.slice(batch.length);
-        stats.written += batch.length;
-      } catch (err) {
+      const { done, error } = await writeBatch(queue.slice(0, batchSize));
+      take(done);
+      if (error !== undefined) {
         stats.failedWrites += 1;
+        lastError = reasonOf(error);
         backoffUntil = Date.now() + Math.min(5000, 100 * 2 ** Math.min(stats.failedWrites, 6));
-        log.error({ err: (err as Error).message, queued: queue.length }, 'prediction log write failed; will retry');
+        log.error({ err: lastError, queued: queue.length }, 'prediction log write failed; will retry');
         return;
       }
+      lastError = undefined;
       if (!closed && queue.length < batchSize) return;
     }
   }
@@ -73,43 +243,59 @@ export function createPredictionLogger(db: Db, options: PredictionLoggerOptions 
     return writing;
   }
 
-  /** Waits until everything queued so far is written, retrying failed inserts up to `attempts` times. */
-  async function flush(attempts = 20): Promise<void> {
+  /** Waits until everything queued so far is written, retrying failed inserts until `timeoutMs` has passed. */
+  async function flush(timeoutMs = closeTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     for (let i = 0; queue.length > 0; i++) {
       if (writing) await writing;
       backoffUntil = 0;
       const before = stats.failedWrites;
       await kick();
       if (stats.failedWrites === before) continue;
-      if (i + 1 >= attempts) {
-        throw new FerryError(`prediction log: ${queue.length} records could not be written after ${attempts} attempts; is the database reachable?`);
+      if (Date.now() >= deadline) {
+        throw new FerryError(`prediction log: ${queue.length} records could not be written: ${lastError ?? 'unknown error'}; is the database reachable?`, {
+          details: { ...report(), unwritten: queue.length, lastError },
+        });
       }
-      await new Promise((r) => setTimeout(r, 100 * Math.min(i + 1, 10)));
+      await new Promise((r) => setTimeout(r, Math.min(100 * Math.min(i + 1, 10), Math.max(0, deadline - Date.now()))));
     }
   }
+
+  const report = (): PredictionLogReport => ({ written: stats.written, dropped: stats.dropped, quarantined: stats.quarantined, duplicates: stats.duplicates, unwritten: queue.length });
 
   const timer = setInterval(() => void kick(), flushMs);
   timer.unref();
 
   return {
-    /** Queues a record; returns false (and counts it as dropped) when the queue is full. */
+    /** Queues a record; returns false (and counts it as dropped) when the queue is full by records or bytes. */
     log(record: PredictionRecord): boolean {
       if (closed) throw new FerryError('prediction logger is closed; records after close() would be lost');
-      if (queue.length >= maxQueue) {
+      const inputs = JSON.stringify(record.inputs ?? null);
+      const outputs = record.outputs === null || record.outputs === undefined ? null : JSON.stringify(record.outputs);
+      const bytes = inputs.length + (outputs?.length ?? 0) + (record.error?.length ?? 0) + RECORD_OVERHEAD;
+      if (queue.length >= maxQueue || stats.queuedBytes + bytes > maxQueueBytes) {
         stats.dropped += 1;
+        stats.droppedBytes += bytes;
         return false;
       }
-      queue.push(record);
+      queue.push({ record, inputs, outputs, bytes });
+      stats.queuedBytes += bytes;
       if (queue.length >= batchSize) void kick();
       return true;
     },
     stats: (): PredictionLoggerStats => ({ queued: queue.length, ...stats }),
     flush,
-    /** Stops the timer and writes every queued record; later `log()` calls throw. */
-    async close(): Promise<void> {
+    /**
+     * Stops the timer, writes every queued record and reports what was written, dropped and quarantined; throws a
+     * `FerryError` saying why when the database refused writes for `closeTimeoutMs`. Later `log()` calls throw.
+     */
+    async close(): Promise<PredictionLogReport> {
       closed = true;
       clearInterval(timer);
       await flush();
+      const result = report();
+      log.info(result, 'prediction log closed');
+      return result;
     },
   };
 }

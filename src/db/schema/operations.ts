@@ -40,6 +40,27 @@ export const predictions = pgTable(
   (t) => [index('predictions_model_env_at_idx').on(t.model, t.env, t.at)],
 );
 
+/**
+ * Prediction records Postgres refused (a NUL in a string, nesting too deep for jsonb…): kept as JSON text so the log's
+ * good rows are written around them and the bad ones can be inspected. `record` is cut at 64 KiB; `bytes` is its size.
+ */
+export const predictionQuarantine = pgTable(
+  'prediction_quarantine',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: text('request_id').notNull(),
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    env: text('env').notNull(),
+    /** The database's error for the row. */
+    reason: text('reason').notNull(),
+    record: text('record').notNull(),
+    bytes: integer('bytes').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('prediction_quarantine_model_at_idx').on(t.model, t.at)],
+);
+
 /** Ground truth arriving after the fact, by request id. */
 export const feedback = pgTable('feedback', {
   requestId: text('request_id').primaryKey(),
