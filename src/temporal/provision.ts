@@ -1,8 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { FerryError } from '../errors.js';
+import { ferryCacheDir, goInstall, goVersion, isExecutable, onPath } from '../provision/tools.js';
 
 /** The Temporal CLI release Ferry pins: the newest tag `go install` accepts (later tags carry `replace` directives). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -19,30 +18,7 @@ export interface ProvisionOptions {
 
 /** The cache outside any repository, shared by fresh clones, CI and tests. */
 export function temporalCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
-  return join(base, 'ferry', 'temporal', TEMPORAL_CLI_VERSION);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
-function goVersion(): [number, number] | undefined {
-  const out = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
-  const match = /^go(\d+)\.(\d+)/.exec(out.stdout?.trim() ?? '');
-  return match ? [Number(match[1]), Number(match[2])] : undefined;
+  return ferryCacheDir('temporal', TEMPORAL_CLI_VERSION);
 }
 
 /** Tries the SDK's own downloader into the cache; on machines without internet it fails at once. */
@@ -58,33 +34,6 @@ async function trySdkDownload(cacheDir: string): Promise<string | undefined> {
   }
   const found = readdirSync(cacheDir).find((f) => f.startsWith('temporal') && isExecutable(join(cacheDir, f)));
   return found ? join(cacheDir, found) : undefined;
-}
-
-function goInstall(cacheDir: string, onProgress: (line: string) => void): Promise<void> {
-  onProgress(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${cacheDir} (first time only; several minutes)…`);
-  const started = Date.now();
-  const ticker = setInterval(() => onProgress(`  …still building (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
-  return new Promise((resolve, reject) => {
-    const child = spawn('go', ['install', GO_PACKAGE], {
-      env: { ...process.env, GOBIN: cacheDir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let tail = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      tail = (tail + chunk).slice(-2000);
-    });
-    child.on('error', (err) => {
-      clearInterval(ticker);
-      reject(err);
-    });
-    child.on('exit', (code) => {
-      clearInterval(ticker);
-      if (code === 0) {
-        onProgress(`  built in ${Math.round((Date.now() - started) / 1000)} s`);
-        resolve();
-      } else reject(new Error(`go install ${GO_PACKAGE} exited ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
 }
 
 /**
@@ -113,7 +62,7 @@ export async function provisionTemporalCli(options: ProvisionOptions = {}): Prom
   const go = goVersion();
   if (go && (go[0] > 1 || go[1] >= 25)) {
     try {
-      await goInstall(cacheDir, onProgress);
+      await goInstall({ pkg: GO_PACKAGE, gobin: cacheDir, what: `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, onProgress });
       if (isExecutable(cached)) return cached;
       attempts.push(`go install finished but ${cached} is missing`);
     } catch (err) {

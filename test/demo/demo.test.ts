@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +8,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createDatabase } from '../../src/db/client.js';
 import { aliasHistoryOf } from '../../src/registry/index.js';
 import { verifyAuditChain } from '../../src/audit/index.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { screenshot } from '../../src/provision/chromium.js';
 
 /** Sums a metric's samples in Prometheus text, e.g. all `ferry_runs_finished_total{…}` lines. */
 function metricTotal(text: string, name: string): number {
@@ -80,13 +78,12 @@ describe('npm run demo', () => {
     expect(metricTotal(last.worker, 'ferry_rollbacks_total')).toBeGreaterThan(0);
   });
 
-  it('writes a drift report whose histograms render in headless Chromium', () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
+  it('writes a drift report whose histograms render in headless Chromium', async () => {
     expect(first.driftReport).toBeDefined();
     const html = readFileSync(first.driftReport!, 'utf8');
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(6);
     const shot = join(home, 'drift.png');
-    execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`, `--screenshot=${shot}`, '--window-size=1000,1400', `file://${first.driftReport}`], { stdio: 'ignore', timeout: 60_000 });
+    await screenshot(first.driftReport!, { out: shot, width: 1000, height: 1400 });
     const png = readFileSync(shot);
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1000, 1400]);
@@ -94,13 +91,13 @@ describe('npm run demo', () => {
     expect(statSync(shot).size).toBeGreaterThan(40_000);
   });
 
-  it("renders the example's model card with importance, per-group fairness, robustness and calibration", () => {
+  it("renders the example's model card with importance, per-group fairness, robustness and calibration", async () => {
     expect(first.modelCard).toBeDefined();
     const html = readFileSync(first.modelCard!, 'utf8');
     for (const text of ['importance', 'fairness(island)', 'fairness(sex)', 'robustness', 'calibration', 'Torgersen', 'Intended use']) expect(html, text).toContain(text);
     expect(html.match(/<svg/g)?.length).toBeGreaterThanOrEqual(3);
     const shot = join(home, 'card.png');
-    execFileSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`, `--screenshot=${shot}`, '--window-size=1200,3000', `file://${first.modelCard}`], { stdio: 'ignore', timeout: 60_000 });
+    await screenshot(first.modelCard!, { out: shot, width: 1200, height: 3000 });
     expect(statSync(shot).size).toBeGreaterThan(80_000);
   });
 

@@ -1,48 +1,27 @@
 /**
- * The HTML model card in Debian's headless Chromium: the screenshot has the window's size and carries far more ink than
- * an empty page taken the same way (decoding the PNG would be heavy; its compressed size tells blank from drawn).
+ * The HTML model card in headless Chromium (a system one, else the npm build Ferry unpacks into its cache): the screenshot
+ * has the window's size and carries far more ink than an empty page taken the same way (decoding the PNG would be heavy;
+ * its compressed size tells blank from drawn).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderModelCard } from '../../src/modelcard/index.js';
+import { screenshot as takeScreenshot } from '../../src/provision/chromium.js';
 import { exampleCard } from './example-card.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WIDTH = 1200;
 const HEIGHT = 2400;
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'ferry-card-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Screenshots a local HTML file with a fresh profile, the flags that keep Chromium off the network. */
+/** Screenshots an HTML page written to a local file. */
 async function screenshot(html: string, name: string): Promise<string> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run installs it)`);
   const page = join(dir, `${name}.html`);
   const png = join(dir, `${name}.png`);
   writeFileSync(page, html);
-  await run(
-    CHROMIUM,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--hide-scrollbars',
-      `--user-data-dir=${join(dir, `profile-${name}`)}`,
-      `--screenshot=${png}`,
-      `--window-size=${WIDTH},${HEIGHT}`,
-      pathToFileURL(page).href,
-    ],
-    { timeout: 90_000 },
-  );
+  await takeScreenshot(page, { out: png, width: WIDTH, height: HEIGHT });
   return png;
 }
 
