@@ -64,12 +64,13 @@ program
 
 program
   .command('drift')
-  .description('compare two CSV windows column by column (JSON on stdout)')
-  .requiredOption('--reference <file>', 'reference window (CSV with a header row)')
-  .requiredOption('--current <file>', 'current window (CSV with a header row)')
+  .description('compare two windows (CSV or Parquet) column by column (JSON on stdout)')
+  .requiredOption('--reference <file>', 'reference window (CSV with a header row, or Parquet)')
+  .requiredOption('--current <file>', 'current window (CSV with a header row, or Parquet)')
   .option('--method <method>', 'auto|ks|psi|wasserstein|jensenshannon|chisquare|z', 'auto')
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'text', 'html']).default('json'))
   .option('--out <file>', 'write the report to a file instead of stdout')
+  .option('--fail-on-drift', 'exit 1 when the dataset drifted (after writing the report), e.g. in CI')
   .action(async (opts) => (await import('./commands/drift.js')).driftCommand(opts));
 
 // Governance: policies, users and the Slack app.

@@ -16,33 +16,9 @@ export interface SharedBins {
 /** Distinct reference values above which numeric columns are binned by width instead of by value. */
 export const MAX_VALUE_BINS = 20;
 
-/** Counts per category, categories in ascending code-unit order. */
-export function categoryCounts(ref: readonly string[], cur: readonly string[]): SharedBins {
-  const counts = new Map<string, [number, number]>();
-  for (const v of ref) {
-    const c = counts.get(v);
-    if (c) c[0]++;
-    else counts.set(v, [1, 0]);
-  }
-  for (const v of cur) {
-    const c = counts.get(v);
-    if (c) c[1]++;
-    else counts.set(v, [0, 1]);
-  }
-  const labels = [...counts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const r = new Float64Array(labels.length);
-  const c = new Float64Array(labels.length);
-  labels.forEach((label, i) => {
-    const [x, y] = counts.get(label)!;
-    r[i] = x;
-    c[i] = y;
-  });
-  return { labels, ref: r, cur: c };
-}
-
 /** The bins `psi` and `jensenshannon` compare (see the module comment). */
 export function sharedBins(col: PreparedColumn): SharedBins {
-  if (col.type === 'categorical') return categoryCounts(col.ref, col.cur);
+  if (col.type === 'categorical') return { labels: col.labels, ref: col.ref, cur: col.cur };
   if (countDistinct(col.ref) > MAX_VALUE_BINS) {
     const edges = sturgesEdges(col.ref, col.cur);
     const labels: string[] = [];

@@ -13,9 +13,9 @@
  * is ≥ 0.1. The dataset drifts when at least half of the columns drift.
  */
 import { UsageError } from '../errors.js';
-import { sharedBins, categoryCounts } from './bins.js';
+import { sharedBins } from './bins.js';
 import { chiSquareContingency } from './chi-square.js';
-import { type PreparedColumn, type RawTable, prepareColumn } from './columns.js';
+import { type PreparedColumn, type RawTable, prepareColumn, requireValues, sum } from './columns.js';
 import { countDistinct, distinctUnion, valueCounts } from './histogram.js';
 import { jensenShannon } from './jensen-shannon.js';
 import { ks2sampSorted } from './ks.js';
@@ -39,9 +39,7 @@ const SMALL_REFERENCE_ROWS = 1000;
 /** Distinct non-empty values of a column over both windows. */
 export function distinctCount(col: PreparedColumn): number {
   if (col.type === 'numeric') return distinctUnion(col.ref, col.cur).length;
-  const set = new Set(col.ref);
-  for (const v of col.cur) set.add(v);
-  return set.size;
+  return col.labels.length;
 }
 
 /** Evidently's default choice for a column (see the module comment). */
@@ -108,7 +106,7 @@ export function testColumn(col: PreparedColumn, method: DriftMethod): ColumnDrif
     }
     case 'z': {
       const b = categoryTable(col);
-      const r = twoProportionZTest(b.ref[0]!, col.ref.length, b.cur[0]!, col.cur.length);
+      const r = twoProportionZTest(b.ref[0]!, sum(b.ref), b.cur[0]!, sum(b.cur));
       return byP(r.statistic, r.pValue);
     }
   }
@@ -116,16 +114,16 @@ export function testColumn(col: PreparedColumn, method: DriftMethod): ColumnDrif
 
 /** Counts per distinct value (numbers ascending, strings in code-unit order) for chisquare and z. */
 function categoryTable(col: PreparedColumn): { ref: Float64Array; cur: Float64Array } {
-  if (col.type === 'categorical') return categoryCounts(col.ref, col.cur);
+  if (col.type === 'categorical') return { ref: col.ref, cur: col.cur };
   const values = distinctUnion(col.ref, col.cur);
   return { ref: valueCounts(col.ref, values), cur: valueCounts(col.cur, values) };
 }
 
 /** Checks that both tables have the same columns; a column present in only one file is a usage error. */
-export function checkHeaders(reference: RawTable, current: RawTable, refName: string, curName: string): void {
-  const cur = new Set(current.header);
-  const ref = new Set(reference.header);
-  for (const name of reference.header) {
+export function checkHeaders(reference: readonly string[], current: readonly string[], refName: string, curName: string): void {
+  const cur = new Set(current);
+  const ref = new Set(reference);
+  for (const name of reference) {
     if (!cur.has(name)) {
       throw new UsageError(
         `${curName}: column "${name}" is missing (the reference ${refName} has it); give both files the same header`,
@@ -133,7 +131,7 @@ export function checkHeaders(reference: RawTable, current: RawTable, refName: st
       );
     }
   }
-  for (const name of current.header) {
+  for (const name of current) {
     if (!ref.has(name)) {
       throw new UsageError(
         `${curName}: column "${name}" is not in the reference ${refName}; give both files the same header`,
@@ -150,23 +148,11 @@ export function prepareColumns(
   refName = 'reference',
   curName = 'current',
 ): PreparedColumn[] {
-  checkHeaders(reference, current, refName, curName);
+  checkHeaders(reference.header, current.header, refName, curName);
   return reference.header.map((name, i) => {
     const refCells = reference.columns[i]!;
     const curCells = current.columns[current.header.indexOf(name)]!;
-    const col = prepareColumn(name, refCells, curCells);
-    for (const [file, values] of [
-      [refName, col.ref],
-      [curName, col.cur],
-    ] as const) {
-      if (values.length === 0) {
-        throw new UsageError(
-          `${file}: column "${name}" has no values (every cell is empty); fill it or drop the column from both files`,
-          { details: { file, field: name } },
-        );
-      }
-    }
-    return col;
+    return requireValues(prepareColumn(name, refCells, curCells), refName, curName);
   });
 }
 

@@ -2,131 +2,148 @@
  * Double-double arithmetic (≈106-bit significand), the subset of scipy's xsf `cephes/dd_real.h` (from the qd package)
  * that `smirnov` needs. `twoProd` uses Dekker's split instead of fma; both give the exact rounding error of a product
  * (barring overflow), so results are bit-identical to scipy's.
+ *
+ * Allocation-free: a double-double travels as two numbers (hi, lo), and every operation writes its result to the one
+ * register {@link out} instead of returning an object. `smirnov` sums ~n terms of several operations each, and an object
+ * (or a [hi, lo] tuple) per operation made it 3–9× slower than sorting its input. Read `out` right after a call: the next
+ * operation overwrites it.
  */
-export interface DD {
-  readonly hi: number;
-  readonly lo: number;
-}
+
+/** Result register: `hi` + `lo` of the last operation's result, and `e` for the exponent-returning ones (frexp). */
+export const out = { hi: 0, lo: 0, e: 0 };
 
 const SPLITTER = 134217729.0; // 2^27 + 1
 const SPLIT_THRESH = 6.69692879491417e299; // 2^996
 const TWO_M28 = 3.7252902984e-9; // 2^-28
 const TWO_28 = 268435456.0;
 
-/** Builds a double-double from one double. */
-export function dd(hi: number, lo = 0): DD {
-  return { hi, lo };
-}
-
-function split(a: number): [number, number] {
+/** The exact error a·b − p of the product p = fl(a·b), via Dekker's split of both factors (qd's `two_prod`, no fma). */
+export function prodErr(a: number, b: number, p: number): number {
+  let ah: number;
+  let al: number;
+  let bh: number;
+  let bl: number;
   if (a > SPLIT_THRESH || a < -SPLIT_THRESH) {
     const s = a * TWO_M28;
     const t = SPLITTER * s;
-    const hi = t - (t - s);
-    const lo = s - hi;
-    return [hi * TWO_28, lo * TWO_28];
+    ah = t - (t - s);
+    al = (s - ah) * TWO_28;
+    ah *= TWO_28;
+  } else {
+    const t = SPLITTER * a;
+    ah = t - (t - a);
+    al = a - ah;
   }
-  const t = SPLITTER * a;
-  const hi = t - (t - a);
-  return [hi, a - hi];
+  if (b > SPLIT_THRESH || b < -SPLIT_THRESH) {
+    const s = b * TWO_M28;
+    const t = SPLITTER * s;
+    bh = t - (t - s);
+    bl = (s - bh) * TWO_28;
+    bh *= TWO_28;
+  } else {
+    const t = SPLITTER * b;
+    bh = t - (t - b);
+    bl = b - bh;
+  }
+  return ah * bh - p + ah * bl + al * bh + al * bl;
 }
 
-/** fl(a*b) and its exact error. */
-function twoProd(a: number, b: number): [number, number] {
-  const p = a * b;
-  const [ah, al] = split(a);
-  const [bh, bl] = split(b);
-  const err = ah * bh - p + ah * bl + al * bh + al * bl;
-  return [p, err];
-}
-
-function twoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  const c = s - a;
-  const d = b - c;
-  const e = s - c;
-  return [s, a - e + d];
-}
-
-function quickTwoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  const c = s - a;
-  return [s, b - c];
-}
-
-/** dd + dd (Briggs/Kahan, IEEE-style error bound). */
-export function add(a: DD, b: DD): DD {
-  let [s1, s2] = twoSum(a.hi, b.hi);
-  const [t1, t2] = twoSum(a.lo, b.lo);
+/** out = a + b (dd + dd, Briggs/Kahan, IEEE-style error bound). */
+export function add(ahi: number, alo: number, bhi: number, blo: number): void {
+  // two_sum(a.hi, b.hi)
+  let s1 = ahi + bhi;
+  let c = s1 - ahi;
+  let s2 = ahi - (s1 - c) + (bhi - c);
+  // two_sum(a.lo, b.lo)
+  const t1 = alo + blo;
+  c = t1 - alo;
+  const t2 = alo - (t1 - c) + (blo - c);
   s2 += t1;
-  [s1, s2] = quickTwoSum(s1, s2);
+  // quick_two_sum(s1, s2), twice
+  let s = s1 + s2;
+  s2 = s2 - (s - s1);
+  s1 = s;
   s2 += t2;
-  [s1, s2] = quickTwoSum(s1, s2);
-  return { hi: s1, lo: s2 };
+  s = s1 + s2;
+  out.hi = s;
+  out.lo = s2 - (s - s1);
 }
 
-/** dd + double. */
-export function addD(a: DD, b: number): DD {
-  let [s1, s2] = twoSum(a.hi, b);
-  s2 += a.lo;
-  [s1, s2] = quickTwoSum(s1, s2);
-  return { hi: s1, lo: s2 };
+/** out = a + b (dd + double). */
+export function addD(ahi: number, alo: number, b: number): void {
+  const s1 = ahi + b;
+  const c = s1 - ahi;
+  const s2 = ahi - (s1 - c) + (b - c) + alo;
+  const s = s1 + s2;
+  out.hi = s;
+  out.lo = s2 - (s - s1);
 }
 
-/** dd − dd. */
-export function sub(a: DD, b: DD): DD {
-  return add(a, { hi: -b.hi, lo: -b.lo });
+/** out = a − b (dd − dd). */
+export function sub(ahi: number, alo: number, bhi: number, blo: number): void {
+  add(ahi, alo, -bhi, -blo);
 }
 
-/** dd − double. */
-export function subD(a: DD, b: number): DD {
-  let [s1, s2] = twoSum(a.hi, -b);
-  s2 += a.lo;
-  [s1, s2] = quickTwoSum(s1, s2);
-  return { hi: s1, lo: s2 };
+/** out = a − b (dd − double). */
+export function subD(ahi: number, alo: number, b: number): void {
+  addD(ahi, alo, -b);
 }
 
-/** dd × dd. */
-export function mul(a: DD, b: DD): DD {
-  let [p1, p2] = twoProd(a.hi, b.hi);
-  p2 += a.hi * b.lo + a.lo * b.hi;
-  [p1, p2] = quickTwoSum(p1, p2);
-  return { hi: p1, lo: p2 };
+/** out = a × b (dd × dd). */
+export function mul(ahi: number, alo: number, bhi: number, blo: number): void {
+  const p1 = ahi * bhi;
+  const p2 = prodErr(ahi, bhi, p1) + (ahi * blo + alo * bhi);
+  const s = p1 + p2;
+  out.hi = s;
+  out.lo = p2 - (s - p1);
 }
 
-/** dd × double. */
-export function mulD(a: DD, b: number): DD {
-  const [p1, e1] = twoProd(a.hi, b);
-  const [p2, e2] = twoProd(a.lo, b);
-  const [s, e] = quickTwoSum(p1, e2 + p2 + e1);
-  return { hi: s, lo: e };
+/** out = a × b (dd × double). */
+export function mulD(ahi: number, alo: number, b: number): void {
+  const p1 = ahi * b;
+  const e1 = prodErr(ahi, b, p1);
+  const p2 = alo * b;
+  const e2 = prodErr(alo, b, p2);
+  const t = e2 + p2 + e1;
+  const s = p1 + t;
+  out.hi = s;
+  out.lo = t - (s - p1);
 }
 
-/** dd ÷ dd (long division, three partial quotients). */
-export function div(a: DD, b: DD): DD {
-  let q1 = a.hi / b.hi;
-  let r = sub(a, mulD(b, q1));
-  let q2 = r.hi / b.hi;
-  r = sub(r, mulD(b, q2));
-  const q3 = r.hi / b.hi;
-  [q1, q2] = quickTwoSum(q1, q2);
-  return addD({ hi: q1, lo: q2 }, q3);
+/** out = a ÷ b (dd ÷ dd, long division with three partial quotients). */
+export function div(ahi: number, alo: number, bhi: number, blo: number): void {
+  const q1 = ahi / bhi;
+  mulD(bhi, blo, q1);
+  add(ahi, alo, -out.hi, -out.lo);
+  let rhi = out.hi;
+  let rlo = out.lo;
+  const q2 = rhi / bhi;
+  mulD(bhi, blo, q2);
+  add(rhi, rlo, -out.hi, -out.lo);
+  rhi = out.hi;
+  rlo = out.lo;
+  const q3 = rhi / bhi;
+  const s = q1 + q2;
+  addD(s, q2 - (s - q1), q3);
 }
 
-/** dd ÷ double (xsf converts the double to dd first). */
-export function divD(a: DD, b: number): DD {
-  return div(a, { hi: b, lo: 0 });
+/** out = a ÷ b (dd ÷ double; xsf converts the double to dd first). */
+export function divD(ahi: number, alo: number, b: number): void {
+  div(ahi, alo, b, 0);
 }
 
-/** Largest integer ≤ a. */
-export function floorDD(a: DD): DD {
-  let hi = Math.floor(a.hi);
-  let lo = 0;
-  if (hi === a.hi) {
-    lo = Math.floor(a.lo);
-    [hi, lo] = quickTwoSum(hi, lo);
+/** out = the largest integer ≤ a. */
+export function floorDD(ahi: number, alo: number): void {
+  const hi = Math.floor(ahi);
+  if (hi === ahi) {
+    const lo = Math.floor(alo);
+    const s = hi + lo;
+    out.hi = s;
+    out.lo = lo - (s - hi);
+  } else {
+    out.hi = hi;
+    out.lo = 0;
   }
-  return { hi, lo };
 }
 
 const F64 = new Float64Array(1);
@@ -166,34 +183,43 @@ export function ldexp(x: number, e: number): number {
   return y * pow2i(n);
 }
 
-/** Splits x into m · 2^e with 0.5 ≤ |m| < 1 (C `frexp`), reading the exponent bits. */
-export function frexp(x: number): [number, number] {
-  if (x === 0 || !Number.isFinite(x)) return [x, 0];
+/** Splits x into m · 2^e with 0.5 ≤ |m| < 1 (C `frexp`): returns m, and sets `out.e` to e. */
+export function frexp(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) {
+    out.e = 0;
+    return x;
+  }
   F64[0] = x;
-  const biased = (U32[HI]! >>> 20) & 0x7ff;
+  let biased = (U32[HI]! >>> 20) & 0x7ff;
+  let shift = 0;
   if (biased === 0) {
     // Subnormal: scale into the normal range first.
-    const [m, e] = frexp(x * 18014398509481984); // 2^54
-    return [m, e - 54];
+    F64[0] = x * 18014398509481984; // 2^54
+    biased = (U32[HI]! >>> 20) & 0x7ff;
+    shift = 54;
   }
-  const e = biased - 1022;
   U32[HI] = (U32[HI]! & 0x800fffff) | (1022 << 20);
-  return [F64[0]!, e];
+  out.e = biased - 1022 - shift;
+  return F64[0]!;
 }
 
-/** dd · 2^e. */
-export function ldexpDD(a: DD, e: number): DD {
-  return { hi: ldexp(a.hi, e), lo: ldexp(a.lo, e) };
+/** out = a · 2^e. */
+export function ldexpDD(ahi: number, alo: number, e: number): void {
+  out.hi = ldexp(ahi, e);
+  out.lo = ldexp(alo, e);
 }
 
-/** frexp for double-double: 0.5 ≤ |hi| < 1 (or |hi| = 1 with hi·lo < 0), as xsf `frexp(double_double)`. */
-export function frexpDD(a: DD): [DD, number] {
-  let [man, exponent] = frexp(a.hi);
-  let b1 = ldexp(a.lo, -exponent);
+/** frexp for double-double into out (0.5 ≤ |hi| < 1, or |hi| = 1 with hi·lo < 0), as xsf `frexp(double_double)`. */
+export function frexpDD(ahi: number, alo: number): void {
+  let man = frexp(ahi);
+  let exponent = out.e;
+  let b1 = ldexp(alo, -exponent);
   if (Math.abs(man) === 0.5 && man * b1 < 0) {
     man *= 2;
     b1 *= 2;
     exponent -= 1;
   }
-  return [{ hi: man, lo: b1 }, exponent];
+  out.hi = man;
+  out.lo = b1;
+  out.e = exponent;
 }

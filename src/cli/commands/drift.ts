@@ -1,14 +1,13 @@
 /**
- * `ferry drift --reference A.csv --current B.csv [--method ...] [--format json|text|html] [--out file]`:
- * compares two CSV windows column by column. Output goes to stdout (nothing else does); `--out` writes the HTML report
- * to a file instead. Bad input throws `UsageError` naming the file, the field and the fix.
+ * `ferry drift --reference A --current B [--method ...] [--format json|text|html] [--out file] [--fail-on-drift]`:
+ * compares two windows (CSV with a header row, or Parquet) column by column. Output goes to stdout (nothing else does);
+ * `--out` writes the HTML report to a file instead. Bad input throws `UsageError` naming the file, the field and the fix
+ * (exit 2); with `--fail-on-drift` a dataset drift throws `FerryError` after the report is written (exit 1, for CI).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
+import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { UsageError } from '../../errors.js';
-import { type RawTable, tableFromRows } from '../../drift/columns.js';
-import { chooseMethod, prepareColumns, rowCount, summarise, testColumn } from '../../drift/detect.js';
+import { FerryError, UsageError } from '../../errors.js';
+import { detectDriftInFiles } from '../../drift/files.js';
 import { renderHtmlReport } from '../../drift/report-html.js';
 import { type DriftReport, driftMethodOptionSchema } from '../../drift/schema.js';
 
@@ -20,6 +19,7 @@ const optionsSchema = z.object({
   method: z.string().default('auto'),
   format: z.string().default('json'),
   out: z.string().min(1).optional(),
+  failOnDrift: z.boolean().default(false),
 });
 
 /** Where output goes; defaults to `process.stdout`. */
@@ -34,57 +34,8 @@ export interface DriftCommandOptions {
   method?: string;
   format?: string;
   out?: string;
-}
-
-/** Reads a CSV file with a header row into a column-major table. */
-export async function readCsvTable(path: string): Promise<RawTable> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-    throw new UsageError(`${path}: file ${why}; pass the path of a CSV file with a header row`, {
-      cause: err,
-      details: { file: path },
-    });
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true }) as string[][];
-  } catch (err) {
-    const e = err as { message?: string; lines?: number };
-    throw new UsageError(
-      `${path}: not valid CSV (${e.message ?? 'parse error'}); every row needs as many fields as the header`,
-      { cause: err, details: { file: path, line: e.lines } },
-    );
-  }
-  const header = records[0];
-  if (!header || header.length === 0) {
-    throw new UsageError(`${path}: file is empty; give it a header row and at least one data row`, {
-      details: { file: path },
-    });
-  }
-  const seen = new Set<string>();
-  for (const name of header) {
-    if (name.trim() === '') {
-      throw new UsageError(`${path}: the header has an empty column name; name every column`, {
-        details: { file: path, field: name },
-      });
-    }
-    if (seen.has(name)) {
-      throw new UsageError(`${path}: column "${name}" appears twice in the header; give columns unique names`, {
-        details: { file: path, field: name },
-      });
-    }
-    seen.add(name);
-  }
-  if (records.length < 2) {
-    throw new UsageError(`${path}: file has a header but no data rows; add at least one row`, {
-      details: { file: path },
-    });
-  }
-  return tableFromRows(header, records.slice(1));
+  /** Exit 1 (a `FerryError`) when the dataset drifted. */
+  failOnDrift?: boolean;
 }
 
 /** Plain-text table of the report, one column per line. */
@@ -119,8 +70,8 @@ function num(x: number): string {
 }
 
 /**
- * Runs `ferry drift`: reads both CSV files, tests every column and writes JSON (default), a text table or HTML.
- * @example await driftCommand({ reference: 'train.csv', current: 'today.csv', format: 'text' })
+ * Runs `ferry drift`: reads both files, tests every column and writes JSON (default), a text table or HTML.
+ * @example await driftCommand({ reference: 'train.parquet', current: 'today.csv', format: 'text', failOnDrift: true })
  */
 export async function driftCommand(opts: DriftCommandOptions, stdout: TextWriter = process.stdout): Promise<void> {
   const parsed = optionsSchema.safeParse(opts);
@@ -151,10 +102,10 @@ export async function driftCommand(opts: DriftCommandOptions, stdout: TextWriter
       details: { field: 'out' },
     });
   }
-  const [reference, current] = await Promise.all([readCsvTable(o.reference), readCsvTable(o.current)]);
-  const columns = prepareColumns(reference, current, o.reference, o.current);
-  const refRows = rowCount(reference);
-  const report = summarise(columns.map((col) => testColumn(col, chooseMethod(col, method.data, refRows))));
+  const { report, columns } = await detectDriftInFiles(o.reference, o.current, {
+    method: method.data,
+    keepColumns: format.data === 'html',
+  });
 
   if (format.data === 'json') {
     stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -164,5 +115,13 @@ export async function driftCommand(opts: DriftCommandOptions, stdout: TextWriter
     const html = renderHtmlReport(report, columns, `Drift: ${o.current} vs ${o.reference}`);
     if (o.out !== undefined) await writeFile(o.out, html, 'utf8');
     else stdout.write(html);
+  }
+  if (o.failOnDrift && report.datasetDrifted) {
+    const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
+    throw new FerryError(
+      `dataset drift: ${drifted.length} of ${report.columns.length} columns drifted (${drifted.join(', ')}); ` +
+        'failing because of --fail-on-drift',
+      { details: { drifted, driftedShare: report.driftedShare } },
+    );
   }
 }

@@ -1,0 +1,118 @@
+/**
+ * Cached Python virtual environments: pinned requirements in, a ready interpreter out. A venv lives under
+ * `~/.cache/ferry/venv/<hash>` (or `$FERRY_CACHE/venv/<hash>`), the hash covering the interpreter's version and the
+ * sorted requirement lines, so the same pins on the same Python reuse one venv and any change gets a fresh one.
+ * It is built the first time with progress lines (pip's own), in a temporary directory renamed into place when
+ * complete: an interrupted build is never taken for a ready venv, and two processes building at once both end up
+ * with a complete one.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { FerryError } from '../errors.js';
+
+/** What to install. */
+export interface VenvSpec {
+  /** Requirement lines as pip reads them, each pinned (`name==version`), e.g. `['scipy==1.17.1']`. */
+  requirements: readonly string[];
+  /** Base interpreter; default `python3` on PATH. */
+  python?: string;
+}
+
+/** A ready virtual environment. */
+export interface Venv {
+  /** Its directory. */
+  dir: string;
+  /** Its interpreter, to run scripts with. */
+  python: string;
+  /** The cache key: hash of the interpreter version and the requirements. */
+  hash: string;
+  /** Whether this call built it (false: it was in the cache). */
+  created: boolean;
+}
+
+/** Options of {@link ensureVenv}. */
+export interface EnsureVenvOptions {
+  /** Cache root; default `$FERRY_CACHE` or `~/.cache/ferry`. */
+  cacheDir?: string;
+  /** Progress lines, the first time only; default: stderr. */
+  log?: (line: string) => void;
+}
+
+const READY = '.ferry-venv-ready';
+
+/** Default cache root for provisioned tools. */
+export function ferryCacheDir(): string {
+  return process.env.FERRY_CACHE ?? join(homedir(), '.cache', 'ferry');
+}
+
+/**
+ * Returns the venv for `spec`, building it first if the cache does not have it.
+ * @example const { python } = await ensureVenv({ requirements: ['scipy==1.17.1'] })
+ */
+export async function ensureVenv(spec: VenvSpec, options: EnsureVenvOptions = {}): Promise<Venv> {
+  const base = spec.python ?? 'python3';
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  for (const req of spec.requirements) {
+    if (!/^[A-Za-z0-9._-]+(\[[^\]]+\])?==[^=\s]+$/.test(req.trim())) {
+      throw new FerryError(`python venv: requirement "${req}" is not pinned; write it as name==version`);
+    }
+  }
+  const version = spawnSync(base, ['-c', 'import sys; print(sys.version)'], { encoding: 'utf8' });
+  if (version.status !== 0) {
+    throw new FerryError(`python venv: ${base} does not run (${(version.stderr || version.error?.message || '').trim()}); install Python 3`);
+  }
+  const requirements = [...spec.requirements].map((r) => r.trim()).sort();
+  const hash = createHash('sha256').update(`${version.stdout.trim()}\n${requirements.join('\n')}\n`).digest('hex').slice(0, 16);
+  const root = join(options.cacheDir ?? ferryCacheDir(), 'venv');
+  const dir = join(root, hash);
+  const python = join(dir, 'bin', 'python');
+  if (existsSync(join(dir, READY))) return { dir, python, hash, created: false };
+
+  mkdirSync(root, { recursive: true });
+  const build = join(root, `${hash}.build-${process.pid}`);
+  rmSync(build, { recursive: true, force: true });
+  log(`python venv ${hash}: creating with ${base} (${version.stdout.trim().split(' ')[0]}) in ${dir}`);
+  try {
+    await run(base, ['-m', 'venv', build], log);
+    writeFileSync(join(build, 'requirements.txt'), `${requirements.join('\n')}\n`);
+    log(`python venv ${hash}: pip install ${requirements.join(' ')}`);
+    await run(join(build, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', '-r', join(build, 'requirements.txt')], log);
+    writeFileSync(join(build, READY), `${new Date().toISOString()}\n`);
+    // A venv's scripts name its directory; the interpreter itself does not care, `python -m` works after the move.
+    try {
+      renameSync(build, dir);
+    } catch (err) {
+      if (!existsSync(join(dir, READY))) throw err;
+      rmSync(build, { recursive: true, force: true }); // another process finished first
+    }
+  } catch (err) {
+    rmSync(build, { recursive: true, force: true });
+    throw err instanceof FerryError ? err : new FerryError(`python venv ${hash}: ${(err as Error).message}`, { cause: err });
+  }
+  log(`python venv ${hash}: ready`);
+  return { dir, python, hash, created: true };
+}
+
+function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        log(`  ${line}`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new FerryError(`${cmd} ${args.join(' ')} exited ${code}: ${tail.slice(-3).join(' | ')}`)),
+    );
+  });
+}
