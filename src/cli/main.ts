@@ -55,7 +55,8 @@ program
 program
   .command('demo')
   .description('run the penguins example through the whole lifecycle on the embedded defaults')
-  .option('--keep', 'keep the previous demo\'s FERRY_HOME instead of starting from an empty one')
+  .option('--keep', "continue from the previous demo's data in FERRY_HOME/demo instead of starting from an empty one")
+  .option('--reset', 'remove the demo\'s data (FERRY_HOME/demo) and exit; your own runs in FERRY_HOME stay')
   .action(async (opts) => {
     // The demo narrates what happens; expected failures (a canary refused, an alias not there yet) stay in the UI.
     process.env.FERRY_LOG_LEVEL ??= 'error';
