@@ -3,4 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/main.ts');
+const { main } = await import('../src/cli/main.ts');
+// Exit explicitly: a lingering handle (a gRPC channel, a pool) must not keep a finished command alive.
+process.exit(await main(process.argv));

@@ -45,7 +45,13 @@ function alive(pid: number): boolean {
 export function readDevState(home: string): DevState | undefined {
   const file = devStateFile(home);
   if (!existsSync(file)) return undefined;
-  const parsed = devStateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // cut short by a crash while it was written: no running stack is described there
+  }
+  const parsed = devStateSchema.safeParse(json);
   return parsed.success && alive(parsed.data.pid) ? parsed.data : undefined;
 }
 
@@ -59,7 +65,10 @@ export function resolveEndpoints(env: FerryEnv, needs: { temporal?: boolean; dat
   const databaseUrl = env.DATABASE_URL ?? dev?.databaseUrl;
   const missing = [needs.temporal && !temporalAddress ? 'TEMPORAL_ADDRESS' : undefined, needs.database && !databaseUrl ? 'DATABASE_URL' : undefined].filter(Boolean);
   if (missing.length > 0) {
-    throw new FerryError(`no Ferry stack is running: start 'npx ferry dev' in another terminal, or set ${missing.join(' and ')}`);
+    const stopped = existsSync(devStateFile(env.FERRY_HOME)) ? " (the 'ferry dev' that last ran there has stopped)" : '';
+    throw new FerryError(
+      `no Ferry stack is running for FERRY_HOME=${resolve(env.FERRY_HOME)}${stopped}: start one with 'npx ferry dev' in another terminal and run this again, or set ${missing.join(' and ')} to a running stack`,
+    );
   }
   return { temporalAddress: temporalAddress ?? '', namespace: env.TEMPORAL_NAMESPACE, databaseUrl: databaseUrl ?? '', uiUrl: dev?.uiUrl, serveUrl: process.env.FERRY_SERVE_URL ?? dev?.serveUrl };
 }

@@ -1,12 +1,15 @@
 import { Command, Option } from 'commander';
 import { FerryError } from '../errors.js';
+import { FERRY_VERSION } from '../package-info.js';
+import { addExamples } from './examples.js';
 
 /**
  * The `ferry` command line: this file only declares commands; each action loads `commands/<name>.ts` on demand,
  * and the one catch below turns every error into a one-line message and an exit code (2 usage, 1 failed run).
  */
-const program = new Command('ferry')
+export const program = new Command('ferry')
   .description('Durable ML lifecycles on Temporal')
+  .version(FERRY_VERSION, '-V, --version', "print Ferry's version")
   .option('--verbose', 'print stack traces and debug logs')
   .showHelpAfterError('(run "ferry --help" for usage)')
   .exitOverride();
@@ -55,7 +58,8 @@ program
 program
   .command('demo')
   .description('run the penguins example through the whole lifecycle on the embedded defaults')
-  .option('--keep', 'keep the previous demo\'s FERRY_HOME instead of starting from an empty one')
+  .option('--keep', "continue from the previous demo's data in FERRY_HOME/demo instead of starting from an empty one")
+  .option('--reset', 'remove the demo\'s data (FERRY_HOME/demo) and exit; your own runs in FERRY_HOME stay')
   .action(async (opts) => {
     // The demo narrates what happens; expected failures (a canary refused, an alias not there yet) stay in the UI.
     process.env.FERRY_LOG_LEVEL ??= 'error';
@@ -141,14 +145,21 @@ program
 
 program
   .command('model')
-  .description('a version: metrics, gates, lineage summary, approvals, deployments; `model card <ref>` renders its model card')
-  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3 or churn@production; or `card`')
-  .argument('[card-ref]', 'with `card`: the version whose model card to render')
-  .addOption(new Option('--format <format>', 'output format (text|json; md|html|json for a card)').default('text'))
-  .option('--out <file>', 'with `card`: write the card to a file')
-  .action(async (ref, cardRef, opts) =>
-    ref === 'card' ? (await import('./commands/model-card.js')).modelCard(cardRef, opts) : (await import('./commands/model.js')).model(ref, opts),
-  );
+  .description('a version: metrics, gates, lineage summary, approvals, deployments (its model card: ferry card <ref>)')
+  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3 or churn@production')
+  // `model card <ref>` is the form before `ferry card`; it still works (see commands/model.ts).
+  .argument('[card-ref]', 'after the word card (older form of ferry card): the version whose model card to render')
+  .addOption(new Option('--format <format>', 'output format: text|json (md|html|json after the word card)').default('text'))
+  .option('--out <file>', 'after the word card: write the card to a file')
+  .action(async (ref, cardRef, opts) => (await import('./commands/model.js')).modelOrCard(ref, cardRef, opts));
+
+program
+  .command('card')
+  .description("a version's model card (data, metrics, gates, model risk, approvals) as Markdown, HTML or JSON")
+  .argument('<ref>', '<name>@<version|alias>, e.g. churn@3 or churn@production')
+  .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+  .option('--out <file>', 'write the card to a file instead of stdout')
+  .action(async (ref, opts) => (await import('./commands/model-card.js')).modelCard(ref, opts));
 
 program
   .command('lineage')
@@ -284,7 +295,10 @@ program
   .addOption(format())
   .action(async (ref, opts) => (await import('./commands/reproduce.js')).reproduce(ref, opts));
 
-async function main(argv: string[]): Promise<number> {
+addExamples(program);
+
+/** Parses `argv` and runs the command; resolves to the exit code (bin/ferry.mjs exits with it). */
+export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return 0;
@@ -300,6 +314,3 @@ async function main(argv: string[]): Promise<number> {
     return err instanceof FerryError ? err.exitCode : 1;
   }
 }
-
-// Exit explicitly: a lingering handle (a gRPC channel, a pool) must not keep a finished command alive.
-process.exit(await main(process.argv));

@@ -1,3 +1,5 @@
+import { UsageError } from '../errors.js';
+
 /** Prints rows as an aligned text table (the default), or JSON with `--format json`. */
 export function printTable(rows: Record<string, unknown>[], columns: string[], out: NodeJS.WritableStream = process.stdout): void {
   const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString().replace('T', ' ').slice(0, 19) : String(v));
@@ -19,4 +21,11 @@ export function say(line: string): void {
 /** The Temporal UI page of a workflow. */
 export function workflowUrl(uiUrl: string | undefined, namespace: string, workflowId: string): string | undefined {
   return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}` : undefined;
+}
+
+/** A `--format` value checked against the allowed ones: a usage error (exit 2) listing them otherwise. */
+export function expectFormat<T extends string>(value: string, allowed: readonly T[], hint = ''): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const list = allowed.length > 1 ? `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}` : allowed[0];
+  throw new UsageError(`--format ${value}: expected ${list}${hint}`);
 }

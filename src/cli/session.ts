@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { createDatabase, type Database } from '../db/client.js';
+import type { Database } from '../db/client.js';
 import { readEnv, type FerryEnv } from '../env.js';
 import { resolveEndpoints, type Endpoints } from '../stack.js';
 import { connectClient } from '../temporal/client.js';
+import { connectDatabase } from './db-session.js';
 
 /** What a client command works with: the running stack's endpoints, a Temporal client and the database. */
 export interface Session {
@@ -18,7 +19,10 @@ export async function openSession(): Promise<Session> {
   const env = readEnv();
   const endpoints = resolveEndpoints(env);
   const { client, close } = await connectClient(endpoints.temporalAddress, endpoints.namespace);
-  const database = createDatabase(endpoints.databaseUrl, { max: 2 });
+  const database = await connectDatabase(endpoints.databaseUrl, 2).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
   return {
     env,
     endpoints,

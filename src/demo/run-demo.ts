@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { and, desc, eq } from 'drizzle-orm';
@@ -26,8 +26,9 @@ import { sendLabels, sendPredictions, steadyTraffic } from './traffic.js';
 const ferryBin = fileURLToPath(new URL('../../bin/ferry.mjs', import.meta.url));
 
 export interface DemoOptions {
+  /** The user's environment; the demo keeps its data in `demoHome(env)`, inside FERRY_HOME. */
   env: FerryEnv;
-  /** Keep an existing FERRY_HOME instead of starting from an empty one. */
+  /** Continue from the previous demo's data instead of starting from an empty demo home. */
   keep?: boolean;
   /** Progress lines. */
   say: (line: string) => void;
@@ -90,13 +91,34 @@ async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, t
 }
 
 /**
+ * The demo's own FERRY_HOME, `FERRY_HOME/demo`: the demo empties it at each start, so it never holds a user's runs
+ * (those of `ferry dev` live in FERRY_HOME itself).
+ */
+export function demoHome(env: FerryEnv): string {
+  return join(resolve(env.FERRY_HOME), 'demo');
+}
+
+/** `ferry demo --reset`: removes the demo's data only; says what it removed. */
+export function resetDemo(env: FerryEnv, say: (line: string) => void): void {
+  const home = demoHome(env);
+  if (readDevState(home)) throw new FerryError(`'ferry dev' is running for ${home}; stop it (Ctrl-C) before removing the demo's data`);
+  if (!existsSync(home)) return say(`Nothing to remove: ${home} does not exist.`);
+  rmSync(home, { recursive: true, force: true });
+  say(`Removed the demo's data in ${home}; ${resolve(env.FERRY_HOME)} is otherwise untouched.`);
+}
+
+/**
  * The flagship demo: trains penguins v1 and takes it to production through real approvals, sends traffic, canaries v2
  * into production, replays a drifted production window with late labels, and lets the monitor roll production back.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const { env, say } = options;
-  const home = resolve(env.FERRY_HOME);
-  if (readDevState(env.FERRY_HOME)) throw new FerryError(`'ferry dev' is running for ${home}; stop it (Ctrl-C) before the demo, which starts its own stack`);
+  const { say } = options;
+  const home = demoHome(options.env);
+  const env = { ...options.env, FERRY_HOME: home };
+  // The demo's stack would collide with a running `ferry dev` of the user's home (ports) or of the demo's (its data).
+  for (const running of [options.env.FERRY_HOME, home]) {
+    if (readDevState(running)) throw new FerryError(`'ferry dev' is running for ${resolve(running)}; stop it (Ctrl-C) before the demo, which starts its own stack`);
+  }
   if (existsSync(home) && !options.keep) {
     rmSync(home, { recursive: true, force: true });
     say(`Starting from an empty ${home} (the previous demo's data was removed; 'npm run demo -- --keep' keeps it).`);
@@ -225,14 +247,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     mkdirSync(join(home, 'reports'), { recursive: true });
     result.modelCard = join(home, 'reports', `model-card-penguins-v${v2.modelVersion}.html`);
     writeFileSync(result.modelCard, renderModelCard(card, 'html'));
-    say(`  model card: ${result.modelCard}   (npx ferry model card penguins@${v2.modelVersion} --format html)`);
+    say(`  model card: ${result.modelCard}   (npx ferry card penguins@${v2.modelVersion} --format html)`);
     const audit = await verifyAuditChain(db);
     result.auditOk = audit.ok;
     say(`  ferry audit verify: ${audit.ok ? `intact (${audit.checked} records)` : `BROKEN at ${JSON.stringify(audit.firstBroken)}`}`);
     const runCount = (await db.select({ id: runs.workflowId }).from(runs)).length;
     say('');
     await options.beforeStop?.(result.urls);
-    say(`Explore: npx ferry dev  (Temporal UI, ${runCount} runs), then npx ferry models penguins · npx ferry lineage penguins@${v2.modelVersion} --format mermaid · npx ferry audit`);
+    // The demo's data is in its own home: the same FERRY_HOME opens it again.
+    const below = relative(process.cwd(), home);
+    const homeVar = `FERRY_HOME=${below && !below.startsWith('..') ? below : home}`;
+    say(`Explore: ${homeVar} npx ferry dev  (Temporal UI, ${runCount} runs), then in another terminal ${homeVar} npx ferry models penguins · npx ferry lineage penguins@${v2.modelVersion} --format mermaid · npx ferry audit`);
     return result;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

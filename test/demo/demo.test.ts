@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,9 +18,10 @@ function metricTotal(text: string, name: string): number {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
-// The flagship demo as `npm run demo` runs it (own Temporal dev server, persistent PGlite under FERRY_HOME), twice.
+// The flagship demo as `npm run demo` runs it (own Temporal dev server, persistent PGlite in FERRY_HOME/demo), twice.
 describe('npm run demo', () => {
   const home = mkdtempSync(join(tmpdir(), 'ferry-demo-'));
+  const demoHome = join(home, 'demo');
   const env = { ...readEnv({ ...process.env, TEMPORAL_ADDRESS: '', DATABASE_URL: '' }), FERRY_HOME: home };
   const lines: string[] = [];
   let first: DemoResult;
@@ -51,9 +52,11 @@ describe('npm run demo', () => {
     expect(output).toMatch(/FERRY_TOKEN=<dana's token> npx ferry approve penguins-\S+ --env staging/);
     expect(output).toContain('The monitor found the drift and rolled production back: v1 serves again.');
     expect(output).not.toMatch(/^\s+at /m);
+    // Its data stays in its own home, and it says how to open it again.
+    expect(output).toContain(`Explore: FERRY_HOME=${demoHome} npx ferry dev`);
 
     // The persisted registry, read back after the demo stopped.
-    const pg = await startEmbeddedPostgres({ dataDir: join(home, 'pgdata') });
+    const pg = await startEmbeddedPostgres({ dataDir: join(demoHome, 'pgdata') });
     const database = createDatabase(pg.url);
     try {
       const history = (await aliasHistoryOf(database.db, 'penguins', 'production')).map((m) => [m.fromVersion, m.toVersion, m.actor]);
@@ -101,10 +104,14 @@ describe('npm run demo', () => {
     expect(statSync(shot).size).toBeGreaterThan(80_000);
   });
 
-  it('runs again in a row, starting from an empty FERRY_HOME and saying so', async () => {
+  it("runs again in a row, starting from an empty demo home and saying so, without touching the user's runs", async () => {
+    // What `ferry dev` keeps for the user lives in FERRY_HOME itself: the demo must leave it alone.
+    mkdirSync(join(home, 'runs', 'churn-1'), { recursive: true });
+    writeFileSync(join(home, 'runs', 'churn-1', 'train.log'), 'the user\'s run');
     const again: string[] = [];
     const second = await runDemo({ env, say: (line) => again.push(line) });
-    expect(again[0]).toBe(`Starting from an empty ${home} (the previous demo's data was removed; 'npm run demo -- --keep' keeps it).`);
+    expect(again[0]).toBe(`Starting from an empty ${demoHome} (the previous demo's data was removed; 'npm run demo -- --keep' keeps it).`);
+    expect(readFileSync(join(home, 'runs', 'churn-1', 'train.log'), 'utf8')).toBe("the user's run");
     expect(second.production).toBe(1);
     expect(second.auditOk).toBe(true);
   });

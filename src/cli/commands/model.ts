@@ -1,8 +1,8 @@
-import { FerryError } from '../../errors.js';
+import { FerryError, UsageError } from '../../errors.js';
 import { lineageOf } from '../../lineage/index.js';
 import { parseModelRef, requireVersion } from '../../registry/index.js';
 import { withDatabase } from '../db-session.js';
-import { printJson, printTable } from '../output.js';
+import { expectFormat, printJson, printTable } from '../output.js';
 
 const time = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 19);
 
@@ -10,6 +10,18 @@ function section(title: string, rows: Record<string, unknown>[], columns: string
   process.stdout.write(`\n${title}\n`);
   if (rows.length === 0) process.stdout.write('  none\n');
   else printTable(rows, columns);
+}
+
+/**
+ * `ferry model <ref>`, and its older form `ferry model card <ref>` for what `ferry card <ref>` does now. A model
+ * reference always has an `@`, so the bare word `card` never names a version: `ferry model card@2` is version 2 of a
+ * model named card, `ferry model card card@2` its model card.
+ */
+export async function modelOrCard(ref: string, cardRef: string | undefined, opts: { format: string; out?: string }): Promise<void> {
+  if (ref === 'card') return (await import('./model-card.js')).modelCard(cardRef, opts);
+  if (cardRef !== undefined) throw new UsageError(`ferry model ${ref} ${cardRef}: one version at a time; a model card is 'ferry card ${cardRef}'`);
+  if (opts.out) throw new UsageError(`--out: ferry model prints to stdout; write a model card to a file with 'ferry card ${ref} --out <file>'`);
+  return model(ref, { format: expectFormat(opts.format, ['text', 'json'], opts.format === 'md' || opts.format === 'html' ? ` (a model card: ferry card ${ref} --format ${opts.format})` : '') });
 }
 
 /** `ferry model <name>@<version|alias>`: the model card — metrics, gates, lineage summary, approvals, deployments. */
