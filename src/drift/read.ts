@@ -1,8 +1,8 @@
 /**
  * Reads drift windows column-wise with DuckDB (`@duckdb/node-api`, its binary comes in an npm package): CSV with a header
  * row (comma-separated, RFC 4180 quoting, UTF-8, optional BOM) or Parquet (recognised by its magic bytes, whatever the
- * file is called). DuckDB parses in parallel in C++; each numeric column comes back as one list whose memory is copied
- * into a Float64Array in one go, and each text column as counts per value (`histogram`), so JavaScript never builds a row
+ * file is called). DuckDB parses in parallel in C++ and the result streams chunk by chunk: numeric vectors are copied
+ * out of DuckDB's memory in blocks into typed arrays, text vectors are counted per value, so JavaScript never builds a row
  * or a string per cell.
  *
  * Typing follows the contract of {@link WindowValues}: a CSV column is first read as DOUBLE when the first rows say it
@@ -19,6 +19,7 @@ import {
   DuckDBInstance,
   type DuckDBMaterializedResult,
   DuckDBMapValue,
+  type DuckDBResult,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { parse } from 'csv-parse';
@@ -96,17 +97,16 @@ export class WindowReader {
     const reads = new Map<string, ColumnRead>(header.map((name, i) => [name, guessRead(sample, i)]));
     // Each retry turns one more column into text; a file has finitely many columns.
     for (;;) {
-      const sql = windowQuery(header, reads, ident, csvSource(source, header, reads));
-      let result: DuckDBMaterializedResult;
+      const sql = `SELECT ${header.map(ident).join(', ')} FROM ${csvSource(source, header, reads)}`;
+      let window: ScannedWindow;
       try {
-        result = await this.run(path, 'csv', sql);
+        window = await this.scan(path, 'csv', header, reads, sql);
       } catch (err) {
         const column = unconvertibleColumn(err);
         if (column === null || reads.get(column) !== 'numbers') throw err;
         reads.set(column, 'labels');
         continue;
       }
-      const window = extractWindow(path, 'csv', header, reads, result);
       if (window.nonFinite.size === 0) return window.file;
       for (const name of window.nonFinite) reads.set(name, 'labels');
     }
@@ -130,11 +130,80 @@ export class WindowReader {
     for (;;) {
       const cast = (name: string) =>
         reads.get(name) === 'numbers' ? `CAST(${ident(name)} AS DOUBLE)` : `CAST(${ident(name)} AS VARCHAR)`;
-      const result = await this.run(path, 'parquet', windowQuery(header, reads, cast, `read_parquet(${literal(source)})`));
-      const window = extractWindow(path, 'parquet', header, reads, result);
+      const sql = `SELECT ${header.map(cast).join(', ')} FROM read_parquet(${literal(source)})`;
+      const window = await this.scan(path, 'parquet', header, reads, sql);
       if (window.nonFinite.size === 0) return window.file;
       for (const name of window.nonFinite) reads.set(name, 'labels');
     }
+  }
+
+  /**
+   * Streams the window chunk by chunk (2,048 rows): numeric vectors are copied out of DuckDB's memory into fixed-size
+   * parts, text vectors counted per value, so memory holds the columns once and DuckDB only a few chunks.
+   */
+  private async scan(
+    path: string,
+    format: 'csv' | 'parquet',
+    header: string[],
+    reads: Map<string, ColumnRead>,
+    sql: string,
+  ): Promise<ScannedWindow> {
+    let stream: DuckDBResult;
+    try {
+      stream = await this.connection.stream(sql);
+    } catch (err) {
+      if (unconvertibleColumn(err) !== null) throw err;
+      throw inputError(path, format, err);
+    }
+    const numbers = header.map((name) => (reads.get(name) === 'numbers' ? new Collector() : null));
+    const texts = header.map((name) => (reads.get(name) === 'labels' ? new Map<string, number>() : null));
+    let rows = 0;
+    for (;;) {
+      let chunk: DuckDBDataChunk | null;
+      try {
+        chunk = await stream.fetchChunk();
+      } catch (err) {
+        if (unconvertibleColumn(err) !== null) throw err;
+        throw inputError(path, format, err);
+      }
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      rows += n;
+      for (let c = 0; c < header.length; c++) {
+        const collector = numbers[c];
+        if (collector) {
+          const vector = duckdb.data_chunk_get_vector(chunk.chunk, c);
+          const bytes = duckdb.vector_get_data(vector, n * Float64Array.BYTES_PER_ELEMENT);
+          const validity = duckdb.vector_get_validity(vector, Math.ceil(n / 64) * 8) as Uint8Array | null;
+          collector.add(new Float64Array(bytes.buffer, bytes.byteOffset, n), validity);
+        } else {
+          const counts = texts[c]!;
+          const vector = chunk.getColumnVector(c);
+          for (let i = 0; i < n; i++) {
+            const v = vector.getItem(i);
+            if (v !== null) countLabels([String(v)], counts);
+          }
+        }
+      }
+    }
+    if (rows === 0) {
+      throw new UsageError(`${path}: file has a header but no data rows; add at least one row`, {
+        details: { file: path },
+      });
+    }
+    const columns = new Map<string, WindowValues>();
+    const nonFinite = new Set<string>();
+    header.forEach((name, c) => {
+      const collector = numbers[c];
+      if (collector) {
+        const values = collector.finish();
+        if (!allFinite(values)) nonFinite.add(name);
+        columns.set(name, { kind: 'numbers', values, rows });
+      } else {
+        columns.set(name, { kind: 'labels', counts: texts[c]!, rows });
+      }
+    });
+    return { file: { path, format, header, rows, columns }, nonFinite };
   }
 
   private async run(path: string, format: 'csv' | 'parquet', sql: string): Promise<DuckDBMaterializedResult> {
@@ -272,68 +341,64 @@ function csvSource(source: string, header: string[], reads: Map<string, ColumnRe
   );
 }
 
-/**
- * One aggregate row for a whole window: the row count, then per numeric column its non-null values as one list and
- * whether they are all finite, per text column its value counts. `expr` gives the SQL expression of a column.
- */
-function windowQuery(
-  header: string[],
-  reads: Map<string, ColumnRead>,
-  expr: (name: string) => string,
-  from: string,
-): string {
-  const parts = ['count(*)'];
-  for (const name of header) {
-    const e = expr(name);
-    if (reads.get(name) === 'numbers') {
-      parts.push(`list(${e}) FILTER (WHERE ${e} IS NOT NULL)`, `coalesce(bool_and(isfinite(${e})), true)`);
-    } else {
-      parts.push(`histogram(${e})`);
-    }
-  }
-  return `SELECT ${parts.join(', ')} FROM ${from}`;
+interface ScannedWindow {
+  file: WindowFile;
+  /** Numeric columns holding an infinity or NaN: text by the contract, so read again as text. */
+  nonFinite: Set<string>;
 }
 
-function extractWindow(
-  path: string,
-  format: 'csv' | 'parquet',
-  header: string[],
-  reads: Map<string, ColumnRead>,
-  result: DuckDBMaterializedResult,
-): { file: WindowFile; nonFinite: Set<string> } {
-  // getChunk copies the chunk out of the result: once.
-  const chunk = result.getChunk(0);
-  const rows = Number(chunk.getColumnVector(0).getItem(0));
-  if (rows === 0) {
-    throw new UsageError(`${path}: file has a header but no data rows; add at least one row`, {
-      details: { file: path },
-    });
-  }
-  const columns = new Map<string, WindowValues>();
-  const nonFinite = new Set<string>();
-  let at = 1;
-  for (const name of header) {
-    if (reads.get(name) === 'numbers') {
-      if (chunk.getColumnVector(at + 1).getItem(0) === false) nonFinite.add(name);
-      columns.set(name, { kind: 'numbers', values: listOfDoubles(chunk, at), rows });
-      at += 2;
-    } else {
-      columns.set(name, { kind: 'labels', counts: labelCounts(chunk, at), rows });
-      at += 1;
+const PART_VALUES = 1 << 16;
+
+/** A growing column of doubles in fixed-size parts, concatenated once into shared memory (for parallel sorting). */
+class Collector {
+  private readonly parts: Float64Array[] = [];
+  private part = new Float64Array(PART_VALUES);
+  private used = 0;
+  private total = 0;
+
+  /** Appends the valid values of one vector (validity: DuckDB's bit mask, null when every value is valid). */
+  add(values: Float64Array, validity: Uint8Array | null): void {
+    if (validity === null) {
+      let from = 0;
+      while (from < values.length) {
+        const take = Math.min(values.length - from, PART_VALUES - this.used);
+        this.part.set(values.subarray(from, from + take), this.used);
+        this.used += take;
+        from += take;
+        if (this.used === PART_VALUES) this.flush();
+      }
+      return;
+    }
+    for (let i = 0; i < values.length; i++) {
+      if ((validity[i >>> 3]! >>> (i & 7)) & 1) {
+        this.part[this.used++] = values[i]!;
+        if (this.used === PART_VALUES) this.flush();
+      }
     }
   }
-  return { file: { path, format, header, rows, columns }, nonFinite };
+
+  finish(): Float64Array {
+    const out = sharedFloat64(this.total + this.used);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    out.set(this.part.subarray(0, this.used), at);
+    return out;
+  }
+
+  private flush(): void {
+    this.parts.push(this.part);
+    this.total += this.used;
+    this.part = new Float64Array(PART_VALUES);
+    this.used = 0;
+  }
 }
 
-/** Copies a LIST(DOUBLE) cell out of DuckDB's memory in one go (into shared memory, for parallel sorting). */
-function listOfDoubles(chunk: DuckDBDataChunk, column: number): Float64Array {
-  const vector = duckdb.data_chunk_get_vector(chunk.chunk, column);
-  const size = duckdb.list_vector_get_size(vector);
-  if (size === 0) return new Float64Array(0);
-  const bytes = duckdb.vector_get_data(duckdb.list_vector_get_child(vector), size * Float64Array.BYTES_PER_ELEMENT);
-  const values = sharedFloat64(size);
-  values.set(new Float64Array(bytes.buffer, bytes.byteOffset, size));
-  return values;
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) return false;
+  return true;
 }
 
 /** A `histogram` MAP cell as counts per trimmed text (values that trim to the same text are merged). */

@@ -166,3 +166,24 @@ describe('column sort', () => {
     cols.forEach((c, i) => expect(mismatches(c, expected[i]!)).toBe(0));
   });
 });
+
+describe('the ferry bin', () => {
+  it('writes only the JSON report to stdout, exits 1 with --fail-on-drift on drift and 2 on bad input', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = new URL('../../bin/ferry.mjs', import.meta.url).pathname;
+    const two = (seed: number, shift: number) => {
+      const x = generate({ kind: 'normalish', seed, n: 300, scale: 1, shift });
+      return `x,y\n${Array.from(x, (v, i) => `${v},${x[(i * 7) % 300]! * 2}`).join('\n')}\n`;
+    };
+    const A = file('binA.csv', two(3, 0));
+    const B = file('binB.csv', two(5, 2)); // both columns shifted
+    const drifted = spawnSync(process.execPath, [bin, 'drift', '--reference', A, '--current', B, '--method', 'ks', '--fail-on-drift'], { encoding: 'utf8' });
+    expect(drifted.status).toBe(1);
+    expect(JSON.parse(drifted.stdout).datasetDrifted).toBe(true);
+    expect(drifted.stderr.trim().split('\n')).toHaveLength(1);
+    const bad = spawnSync(process.execPath, [bin, 'drift', '--reference', join(dir, 'missing.csv'), '--current', B], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^ferry: .*missing\.csv: file does not exist; pass the path of a CSV file with a header row, or a Parquet file\n$/);
+  }, 60_000);
+});
