@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createDatabase, type Database } from './db/client.js';
-import { startEmbeddedPostgres } from './db/embedded.js';
+import { ensurePrivateDir, startEmbeddedPostgres } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import type { FerryEnv } from './env.js';
 import { FerryError } from './errors.js';
@@ -95,7 +95,8 @@ export interface StartStackOptions {
 export async function startStack(options: StartStackOptions): Promise<Stack> {
   const { env } = options;
   const home = resolve(env.FERRY_HOME);
-  mkdirSync(home, { recursive: true });
+  // 0700: the database password, keys and dev state inside are this OS user's alone.
+  ensurePrivateDir(home);
   const running = readDevState(env.FERRY_HOME);
   if (running && running.pid !== process.pid) {
     throw new FerryError(`'ferry dev' is already running for ${home} (pid ${running.pid}); stop it first, or use it from this terminal with 'npx ferry run …'`);
@@ -121,7 +122,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
     }
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: options.persistent ? join(home, 'pgdata') : undefined });
+      const pg = await startEmbeddedPostgres({ dataDir: options.persistent ? join(home, 'pgdata') : undefined, home: options.persistent ? home : undefined });
       stops.push(pg.stop);
       databaseUrl = pg.url;
     }
@@ -146,6 +147,8 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
 /** Announces a running `ferry dev` to other processes; returns the function that withdraws it. */
 export function writeDevState(home: string, state: Omit<DevState, 'pid' | 'startedAt'>): () => void {
   const file = devStateFile(home);
-  writeFileSync(file, JSON.stringify({ ...state, pid: process.pid, startedAt: new Date().toISOString() }, null, 2));
+  // It holds the database URL, password included: readable by this OS user only.
+  writeFileSync(file, JSON.stringify({ ...state, pid: process.pid, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
   return () => rmSync(file, { force: true });
 }

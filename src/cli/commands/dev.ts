@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { redactUrl } from '../../db/embedded.js';
 import { readEnv } from '../../env.js';
 import { startDevStack } from '../../dev-stack.js';
 import { Client, Connection } from '@temporalio/client';
@@ -28,7 +29,7 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     say('');
     say(`  Temporal UI   ${stack.uiUrl ?? '(external server: see your cluster\'s UI)'}`);
     say(`  Temporal      ${stack.temporalAddress} (${stack.embedded.temporal ? 'dev server, data in ' + resolve(env.FERRY_HOME, 'temporal.db') : 'TEMPORAL_ADDRESS'})`);
-    say(`  Postgres      ${stack.databaseUrl} (${stack.embedded.postgres ? 'embedded PGlite, data in ' + resolve(env.FERRY_HOME, 'pgdata') : 'DATABASE_URL'})`);
+    say(`  Postgres      ${redactUrl(stack.databaseUrl)} (${stack.embedded.postgres ? 'embedded PGlite, data in ' + resolve(env.FERRY_HOME, 'pgdata') : 'DATABASE_URL'})`);
     say(`  Model server  ${server.url}  (POST /v1/models/<name>/predict)`);
     say(`  Worker        task queue "${worker.options.taskQueue}"`);
     say(`  Metrics       ${dev.metricsUrl} (worker and Temporal SDK), ${server.url}/metrics (model server)`);
