@@ -16,7 +16,7 @@ import { UsageError } from '../errors.js';
 import { sharedBins } from './bins.js';
 import { chiSquareContingency } from './chi-square.js';
 import { type PreparedColumn, type RawTable, prepareColumn, requireValues, sum } from './columns.js';
-import { countDistinct, distinctUnion, valueCounts } from './histogram.js';
+import { countDistinctUnion, distinctUnion, valueCounts } from './histogram.js';
 import { jensenShannon } from './jensen-shannon.js';
 import { ks2sampSorted } from './ks.js';
 import { psi } from './psi.js';
@@ -36,9 +36,9 @@ const P_VALUE_THRESHOLD = 0.05;
 const DISTANCE_THRESHOLD = 0.1;
 const SMALL_REFERENCE_ROWS = 1000;
 
-/** Distinct non-empty values of a column over both windows. */
-export function distinctCount(col: PreparedColumn): number {
-  if (col.type === 'numeric') return distinctUnion(col.ref, col.cur).length;
+/** Distinct non-empty values of a column over both windows (numeric columns: counted no further than `cap`). */
+export function distinctCount(col: PreparedColumn, cap = Infinity): number {
+  if (col.type === 'numeric') return countDistinctUnion(col.ref, col.cur, cap);
   return col.labels.length;
 }
 
@@ -158,18 +158,10 @@ export function prepareColumns(
 
 /** Chooses the method for a column given the `--method` option. */
 export function chooseMethod(col: PreparedColumn, option: DriftMethodOption, referenceRows: number): DriftMethod {
-  const distinct = col.type === 'numeric' && option === 'auto' && referenceRows > SMALL_REFERENCE_ROWS
-    ? cheapNumericDistinct(col)
-    : distinctCount(col);
+  // The rules only ask "more than 5", "more than 2" and "at most 2": counting stops at 6.
+  const distinct = distinctCount(col, 6);
   if (option !== 'auto' && methodApplies(option, col, distinct)) return option;
   return autoMethod(col, referenceRows, distinct);
-}
-
-/** Only "more than 5 distinct values" matters for auto's numeric choice, so stop counting early. */
-function cheapNumericDistinct(col: PreparedColumn): number {
-  if (col.type !== 'numeric') return distinctCount(col);
-  const refDistinct = countDistinct(col.ref);
-  return refDistinct > 5 ? refDistinct : distinctUnion(col.ref, col.cur).length;
 }
 
 /**

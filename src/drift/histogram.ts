@@ -87,6 +87,20 @@ export function distinctUnion(a: Float64Array, b: Float64Array): Float64Array {
   return Float64Array.from(out);
 }
 
+/** Number of distinct values of the union of two ascending samples, counted no further than `cap` (no allocation). */
+export function countDistinctUnion(a: Float64Array, b: Float64Array, cap = Infinity): number {
+  let i = 0;
+  let j = 0;
+  let count = 0;
+  while ((i < a.length || j < b.length) && count < cap) {
+    const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    count++;
+    while (i < a.length && a[i] === v) i++;
+    while (j < b.length && b[j] === v) j++;
+  }
+  return count;
+}
+
 /** Number of distinct values in an ascending sample. */
 export function countDistinct(sorted: Float64Array): number {
   let c = 0;
