@@ -92,5 +92,6 @@ describe('a new pipeline through the command line', () => {
       await new Promise((r) => dev.child.once('exit', r));
     }
     expect(await processesMentioning(home)).toEqual([]);
-  });
+    // A dozen CLI processes and two deploys: on two busy cores this takes minutes, not the default two.
+  }, 360_000);
 });
