@@ -31,7 +31,7 @@ export default definePolicy({
 });
 `,
     );
-    writeFileSync(join(dir, 'risky.ts'), `import { definePipeline, step } from ${src};\nexport default definePipeline({ name: 'risky', train: step('train', 'x'), deploy: [{ env: 'production' }] });\n`);
+    writeFileSync(join(dir, 'risky.ts'), `import { definePipeline, step } from ${src};\nexport default definePipeline({ name: 'risky', train: step('train', 'x'), deploy: [{ env: 'production', target: 'kubernetes' }] });\n`);
   });
   afterAll(async () => {
     await database?.close();
