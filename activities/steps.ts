@@ -47,6 +47,15 @@ function outputsPath(step: { id: string }, workspace: string, path: string): str
   return inside.path;
 }
 
+/**
+ * What a command step inherits from the worker: only the variables a shell and an interpreter need, never the worker's
+ * secrets (signing key, DATABASE_URL, Slack and webhook secrets). A step gets more through its declared `env`.
+ */
+const INHERITED = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TERM)$/;
+export function stepEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => INHERITED.test(e[0]) && e[1] !== undefined));
+}
+
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
 }
@@ -144,7 +153,7 @@ export function createStepActivities(deps: ActivityDeps) {
       const child = spawn(hasSetpriv ? '/usr/bin/setpriv' : 'sh', hasSetpriv ? ['--pdeathsig', 'TERM', '--', 'sh', '-c', script] : ['-c', script], {
         detached: true,
         cwd: workspace,
-        env: { ...process.env, ...input.step.env, FERRY_SEED: String(input.seed), FERRY_OUTPUT_DIR: outputs ?? outputDir, FERRY_PARAMS: JSON.stringify(input.pipelineParams) },
+        env: { ...stepEnvironment(process.env), ...input.step.env, FERRY_SEED: String(input.seed), FERRY_OUTPUT_DIR: outputs ?? outputDir, FERRY_PARAMS: JSON.stringify(input.pipelineParams) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const onData = (chunk: Buffer) => {

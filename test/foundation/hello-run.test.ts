@@ -91,6 +91,26 @@ describe.each(backends())('a hello run on the real dev server ($name)', (backend
     expect(run!.error).toMatch(/exited 3[\s\S]*expected 3, got 4/);
   });
 
+  it('gives a command step no secret of the worker: only an allow-listed environment plus its own env', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ferry-env-')), 'env.txt');
+    process.env.FERRY_SIGNING_KEY = 'worker-secret-key';
+    process.env.SLACK_SIGNING_SECRET = 'worker-slack-secret';
+    try {
+      const loaded = parsePipeline(definePipeline({ name: 'hello-env', build: [command('dump', `env > ${out}`, { env: { DECLARED: 'yes' } })] }), 'hello-env.ts');
+      await (await startRun(temporal.client, loaded, { taskQueue, trigger: 'test' })).result();
+      const seen = readFileSync(out, 'utf8');
+      expect(seen).not.toContain('worker-secret-key');
+      expect(seen).not.toContain('worker-slack-secret');
+      expect(seen).not.toMatch(/^DATABASE_URL=/m);
+      expect(seen).toMatch(/^DECLARED=yes$/m);
+      expect(seen).toMatch(/^PATH=/m);
+      expect(seen).toMatch(/^FERRY_OUTPUT_DIR=/m);
+    } finally {
+      delete process.env.FERRY_SIGNING_KEY;
+      delete process.env.SLACK_SIGNING_SECRET;
+    }
+  });
+
   it('runs a failing command once by default (no retry of its own verdict), and as often as `retries` says', async () => {
     const counter = join(mkdtempSync(join(tmpdir(), 'ferry-count-')), 'attempts');
     const once = parsePipeline(definePipeline({ name: 'hello-once', build: [command('tests', `echo x >> ${counter}; exit 1`)] }), 'hello-once.ts');
