@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { StoredArtifact } from '../src/artifacts/store.js';
 import { stepRuns } from '../src/db/schema/index.js';
 import type { StepResult } from '../src/dsl/config.js';
-import type { StepSpec } from '../src/dsl/spec.js';
+import type { StepSpec } from '../src/core/spec.js';
 import { ensureWorktree } from '../src/git.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';

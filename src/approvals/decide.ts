@@ -5,7 +5,7 @@ import { signDecision } from '../auth/attest.js';
 import type { FerryUser } from '../auth/roles.js';
 import type { Db } from '../db/client.js';
 import { approvals } from '../db/schema/index.js';
-import { FerryError, rootMessage, UsageError } from '../errors.js';
+import { FerryError, rootMessage, UsageError } from '../core/errors.js';
 import { decideUpdate, type DecisionResult } from '../../workflows/approval.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 

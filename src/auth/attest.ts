@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
 
 /**
  * Attested decisions: entry points (CLI, Slack app) sign each approve/reject with a key only they and the workers hold,

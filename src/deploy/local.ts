@@ -1,8 +1,8 @@
 import { eq, and, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { servingRoutes } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
-import { normalizeRoutes } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { normalizeRoutes } from '../core/routes.js';
 import { liveStateSchema, type DeployRequest, type DeploymentTarget, type LiveState } from './target.js';
 
 export interface LocalTargetOptions {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { LoadedConfig } from '../config.js';
 import type { Predict } from '../dsl/config.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { artifactPath } from './artifacts.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import { servingRoutes } from '../db/schema/index.js';
 import type { Predict } from '../dsl/config.js';
-import { normalizeRoutes, sameRoutes, type Route } from '../deploy/routes.js';
+import { normalizeRoutes, sameRoutes, type Route } from '../core/routes.js';
 import { log } from '../log.js';
 import type { ModelCache } from './model-cache.js';
 

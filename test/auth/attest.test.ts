@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
 import { loadSigningKey, signDecision, verifyDecision, verifyFreshDecision, type AttestedDecision } from '../../src/auth/attest.js';
-import { FerryError, UsageError } from '../../src/errors.js';
+import { FerryError, UsageError } from '../../src/core/errors.js';
 
 const key = randomBytes(32);
 const decision: AttestedDecision = { workflowId: 'churn-20250101-000000-abc123', env: 'production', decision: 'approve', approver: 'bob', at: '2025-01-01T12:00:00.000Z', comment: 'ship it' };

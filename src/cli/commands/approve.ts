@@ -1,5 +1,5 @@
 import { decide } from '../../approvals/decide.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { printJson, say } from '../output.js';
 import { openAuthenticatedSession } from '../auth-session.js';
 

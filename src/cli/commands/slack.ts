@@ -1,6 +1,6 @@
 import { decide } from '../../approvals/decide.js';
 import { loadSigningKey } from '../../auth/attest.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { slackAppFromEnv } from '../../slack/from-env.js';
 import type { ApprovalPort } from '../../slack/port.js';
