@@ -200,6 +200,9 @@ export function createStepActivities(deps: ActivityDeps) {
       }
       const model = outputsPath(input.step, workspace, join(input.step.outputs, 'model'));
       if (existsSync(model)) artifacts.model = await store.put(model);
+      // The training features, when the command writes them: the reference the drift monitor compares traffic with.
+      const reference = outputsPath(input.step, workspace, join(input.step.outputs, 'reference.csv'));
+      if (existsSync(reference)) artifacts.reference = await store.put(reference);
     }
     return { metrics, artifacts, result: {} };
   }

@@ -70,7 +70,7 @@ describe('ferry run on a bad definition', () => {
     ['syntax.ts', /^ferry: syntax\.ts: cannot be loaded: /],
     ['throws.ts', /^ferry: throws\.ts: cannot be loaded: boom at load\n$/],
     ['missing.ts', /^ferry: missing\.ts: no such file; pass the path of a pipeline definition/],
-    ['unservable.ts', /^ferry: unservable\.ts: deploy\[0\] \(staging\): model "churn" has no way to be served by the local target; add definePredictor\('churn', load\) to predictors in ferry\.config\.ts, or deploy with target 'kubernetes' or 'webhook'\n$/],
+    ['unservable.ts', /^ferry: unservable\.ts: deploy\[0\] \(staging\): model "churn" has no way to be served by the local target; add definePredictor\('churn', load\) to predictors in ferry\.config\.ts, or deploy with target 'mlserver' \(a Python model: scikit-learn, XGBoost, MLflow\), 'kubernetes' or 'webhook'\n$/],
   ])('%s exits 2 with one line and no stack trace', async (file, expected) => {
     const result = await runFerry(['run', file], { cwd: dir, env });
     expect(result.code).toBe(2);
