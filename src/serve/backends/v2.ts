@@ -46,7 +46,6 @@ export async function createV2Backend(spec: V2Spec): Promise<Backend> {
     inputs: (parsed?.data?.inputs ?? []) as TensorMetadata[],
     outputs: (parsed?.data?.outputs ?? []) as TensorMetadata[],
   };
-  // Columns in the order the model declares, when it does and the names match; otherwise as the records have them.
   const declared = metadata.inputs.map((i) => i.name);
 
   return {
@@ -55,9 +54,8 @@ export async function createV2Backend(spec: V2Spec): Promise<Backend> {
     async predict(records) {
       let body: string;
       try {
-        const fields = Object.keys(records[0] ?? {});
-        const columns = declared.length === fields.length && declared.every((d) => fields.includes(d)) ? declared : fields;
-        const inputs = tensorsFromRecords(records, columns);
+        // A model that declares its inputs gets exactly those fields, in its order; a missing one is the caller's 400.
+        const inputs = tensorsFromRecords(records, declared.length ? declared : Object.keys(records[0] ?? {}));
         const scalar = inputs.every((t) => t.shape.length === 1);
         body = JSON.stringify({ ...(scalar ? { parameters: { content_type: 'pd' } } : {}), inputs });
       } catch (err) {
