@@ -1,6 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
@@ -9,7 +11,9 @@ import type { StoredArtifact } from '../src/artifacts/store.js';
 import { stepRuns } from '../src/db/schema/index.js';
 import type { StepResult } from '../src/dsl/config.js';
 import type { StepSpec } from '../src/dsl/spec.js';
+import { FerryError } from '../src/errors.js';
 import { ensureWorktree } from '../src/git.js';
+import { ensureVenv } from '../src/python/venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
 import { workspacePath } from './integrate.js';
@@ -19,6 +23,8 @@ export interface StepOutput {
   artifacts: Record<string, StoredArtifact>;
   /** The step function's other JSON fields. */
   result: Record<string, unknown>;
+  /** What the step ran on beyond the checkout's fingerprint: its Python (version, venv, `pip freeze` hash). */
+  environment?: Record<string, unknown>;
 }
 
 export interface RunStepInput {
@@ -56,8 +62,41 @@ export function stepEnvironment(source: NodeJS.ProcessEnv): Record<string, strin
   return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => INHERITED.test(e[0]) && e[1] !== undefined));
 }
 
+const execFileAsync = promisify(execFile);
+
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+}
+
+/** Single-quoted for sh. */
+const shq = (value: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`);
+
+/** `FERRY_DATASET_<NAME>`: the dataset's name upper-cased, dashes as underscores. */
+export const datasetVariable = (name: string) => `FERRY_DATASET_${name.toUpperCase().replace(/-/g, '_')}`;
+
+/**
+ * The keys a step's params schema declares. Read from `.shape` rather than `instanceof z.ZodObject`: the user's
+ * ferry.config.ts may build its schema with another copy of zod, and `instanceof` across copies is always false.
+ */
+export function declaredParams(schema: unknown): string[] {
+  const shape = (schema as { shape?: unknown } | null)?.shape;
+  return shape !== null && typeof shape === 'object' ? Object.keys(shape) : [];
+}
+
+/**
+ * The Python a command step ran on: interpreter version, the venv (with its requirements file's hash) and the
+ * sha256 of `pip freeze`, for the run's environment fingerprint. Undefined when the step uses no Python.
+ */
+async function pythonEnvironment(env: Record<string, string>, venv?: { hash: string; requirements: string; requirementsSha256: string }): Promise<Record<string, unknown> | undefined> {
+  const run = (args: string[]) => execFileAsync('python3', args, { env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }).then((r) => r.stdout, () => undefined);
+  const version = await run(['-c', 'import sys; print(sys.version.split()[0])']);
+  if (version === undefined) return venv ? { venv: venv.hash, requirements: venv.requirements, requirementsSha256: venv.requirementsSha256 } : undefined;
+  const freeze = await run(['-m', 'pip', 'freeze', '--disable-pip-version-check']);
+  return {
+    version: version.trim(),
+    ...(venv ? { venv: venv.hash, requirements: venv.requirements, requirementsSha256: venv.requirementsSha256 } : {}),
+    ...(freeze === undefined ? {} : { pipFreezeSha256: createHash('sha256').update(freeze).digest('hex'), packages: freeze.split('\n').filter((l) => l.trim() !== '').length }),
+  };
 }
 
 export function createStepActivities(deps: ActivityDeps) {
@@ -99,7 +138,7 @@ export function createStepActivities(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`step "${input.step.id}": function "${input.step.fn}" is not registered in ferry.config.ts on this worker (registered: ${known})`, 'StepNotFound');
     }
     // A step receives the pipeline params its schema declares (so `--param trees=80` reaches it), under its own.
-    const declared = definition.params instanceof z.ZodObject ? Object.keys(definition.params.shape) : [];
+    const declared = declaredParams(definition.params);
     const inherited = Object.fromEntries(Object.entries(input.pipelineParams).filter(([key]) => declared.includes(key)));
     const params = definition.params.safeParse({ ...inherited, ...input.step.params });
     if (!params.success) {
@@ -139,13 +178,27 @@ export function createStepActivities(deps: ActivityDeps) {
   async function runCommand(input: RunStepInput & { step: Extract<StepSpec, { kind: 'command' }> }, workspace: string, outputDir: string): Promise<StepOutput> {
     const ctx = Context.current();
     const logPath = join(outputDir, '..', `${input.step.id}.log`);
-    const log = createWriteStream(logPath);
-    let captured = '';
     const outputs = input.step.outputs ? outputsPath(input.step, workspace, input.step.outputs) : undefined;
     if (outputs) {
       rmSync(outputs, { recursive: true, force: true });
       mkdirSync(outputs, { recursive: true });
     }
+    const contract = stepContract(input, workspace, outputs ?? outputDir, logPath);
+    let venv: { hash: string; requirements: string; requirementsSha256: string } | undefined;
+    if (input.step.requirements) {
+      const inside = resolveInside(workspace, input.step.requirements);
+      if (!inside.ok) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": requirements: ${inside.problem}`, 'StepOutputError');
+      const built = await ensureVenv({ requirementsFile: inside.path }, { log: (line) => ctx.heartbeat(line) }).catch((err: Error) => {
+        throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${err.message}`, 'PythonEnvironmentError');
+      });
+      contract.VIRTUAL_ENV = built.dir;
+      contract.PATH = `${join(built.dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+      venv = { hash: built.hash, requirements: input.step.requirements, requirementsSha256: createHash('sha256').update(readFileSync(inside.path)).digest('hex') };
+    }
+    const env = { ...stepEnvironment(process.env), ...input.step.env, ...contract };
+    const log = createWriteStream(logPath);
+    let captured = '';
+    let stderr = '';
     const code = await new Promise<number | null>((resolvePromise, reject) => {
       // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
       // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
@@ -153,7 +206,7 @@ export function createStepActivities(deps: ActivityDeps) {
       const child = spawn(hasSetpriv ? '/usr/bin/setpriv' : 'sh', hasSetpriv ? ['--pdeathsig', 'TERM', '--', 'sh', '-c', script] : ['-c', script], {
         detached: true,
         cwd: workspace,
-        env: { ...stepEnvironment(process.env), ...input.step.env, FERRY_SEED: String(input.seed), FERRY_OUTPUT_DIR: outputs ?? outputDir, FERRY_PARAMS: JSON.stringify(input.pipelineParams) },
+        env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const onData = (chunk: Buffer) => {
@@ -161,7 +214,10 @@ export function createStepActivities(deps: ActivityDeps) {
         captured = (captured + chunk.toString('utf8')).slice(-20_000);
       };
       child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
+      child.stderr.on('data', (chunk: Buffer) => {
+        onData(chunk);
+        stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+      });
       // Beat well inside the heartbeat timeout, so a dead worker is noticed quickly and a live one never is.
       const beat = setInterval(() => ctx.heartbeat(), Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 10_000) / 3));
       const abort = () => {
@@ -183,8 +239,10 @@ export function createStepActivities(deps: ActivityDeps) {
     const logArtifact = await store.put(logPath);
     if (code !== 0) {
       // A non-zero exit is the command's own verdict: retried only while `retries` allows (infrastructure failures
-      // are retried by the activity's retry policy regardless).
-      const message = `step "${input.step.id}": \`${input.step.run}\` exited ${code} (attempt ${ctx.info.attempt}); log ${logArtifact.uri}; rerun it locally with: cd ${workspace} && ${input.step.run}; last lines:\n${tail(captured)}`;
+      // are retried by the activity's retry policy regardless). The rerun line carries the step's contract, so it
+      // runs the same way in a terminal.
+      const rerun = `cd ${shq(workspace)} && env ${Object.entries({ ...input.step.env, ...contract }).map(([k, v]) => `${k}=${shq(v)}`).join(' ')} sh -c ${shq(input.step.run)}`;
+      const message = `step "${input.step.id}": \`${input.step.run}\` exited ${code} (attempt ${ctx.info.attempt}); log ${logPath}; last lines of ${stderr.trim() ? 'stderr' : 'its output'}:\n${tail(stderr.trim() ? stderr : captured)}\nrerun it locally with: ${rerun}`;
       if (ctx.info.attempt <= input.step.retries) throw ApplicationFailure.retryable(message, 'CommandFailed');
       throw ApplicationFailure.nonRetryable(message, 'CommandFailed');
     }
@@ -194,17 +252,62 @@ export function createStepActivities(deps: ActivityDeps) {
       // The command may have replaced these with links out of the workspace (e.g. model -> /etc/passwd).
       const metricsPath = outputsPath(input.step, workspace, join(input.step.outputs, 'metrics.json'));
       if (existsSync(metricsPath)) {
-        const parsed = metricsFileSchema.safeParse(JSON.parse(readFileSync(metricsPath, 'utf8')));
-        if (!parsed.success) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${input.step.outputs}/metrics.json must be a flat object of numbers`, 'StepOutputError');
+        let json: unknown;
+        try {
+          json = JSON.parse(readFileSync(metricsPath, 'utf8'));
+        } catch {
+          json = undefined;
+        }
+        const parsed = metricsFileSchema.safeParse(json);
+        if (!parsed.success) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${input.step.outputs}/metrics.json must be a flat object of numbers, e.g. {"accuracy": 0.93}`, 'StepOutputError');
         metrics = parsed.data;
       }
       const model = outputsPath(input.step, workspace, join(input.step.outputs, 'model'));
-      if (existsSync(model)) artifacts.model = await store.put(model);
-      // The training features, when the command writes them: the reference the drift monitor compares traffic with.
-      const reference = outputsPath(input.step, workspace, join(input.step.outputs, 'reference.csv'));
-      if (existsSync(reference)) artifacts.reference = await store.put(reference);
+      if (existsSync(model)) artifacts.model = await storeOutput(input.step, model);
+      for (const [name, path] of Object.entries(input.step.artifacts ?? {})) {
+        const file = outputsPath(input.step, workspace, join(input.step.outputs, path));
+        if (!existsSync(file)) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": artifact "${name}" (${input.step.outputs}/${path}) was not written; write it or drop it from artifacts`, 'StepOutputError');
+        artifacts[name] = await storeOutput(input.step, file);
+      }
     }
-    return { metrics, artifacts, result: {} };
+    const python = await pythonEnvironment(env, venv);
+    return { metrics, artifacts, result: {}, ...(python ? { environment: { python } } : {}) };
+  }
+
+  /** Stores a file or directory the step wrote, a bad directory (a link inside it) failing the step by name. */
+  async function storeOutput(step: { id: string }, path: string): Promise<StoredArtifact> {
+    try {
+      return await store.put(path);
+    } catch (err) {
+      if (err instanceof FerryError) throw ApplicationFailure.nonRetryable(`step "${step.id}": ${err.message}`, 'StepOutputError');
+      throw err;
+    }
+  }
+
+  /**
+   * The step contract: what every command step finds in its environment (documented in README, "The step contract").
+   * Paths are absolute; JSON values are compact.
+   */
+  function stepContract(input: RunStepInput, workspace: string, outputs: string, logPath: string): Record<string, string> {
+    const previous = Object.fromEntries(
+      Object.entries(input.previous).map(([id, out]) => [id, { metrics: out.metrics, artifacts: Object.fromEntries(Object.entries(out.artifacts).map(([name, a]) => [name, store.localPath(a.uri)])) }]),
+    );
+    const model = Object.values(input.previous).reverse().find((o) => o.artifacts.model)?.artifacts.model;
+    return {
+      FERRY_RUN_ID: input.workflowId,
+      FERRY_STAGE: input.stage,
+      FERRY_STEP: input.step.id,
+      FERRY_COMMIT: input.commit,
+      FERRY_WORKSPACE: workspace,
+      FERRY_PARAMS: JSON.stringify(input.pipelineParams),
+      FERRY_SEED: String(input.seed),
+      FERRY_DATASETS: JSON.stringify(Object.fromEntries(input.datasets.map((d) => [d.name, join(workspace, d.path)]))),
+      ...Object.fromEntries(input.datasets.map((d) => [datasetVariable(d.name), join(workspace, d.path)])),
+      ...(model ? { FERRY_MODEL: store.localPath(model.uri) } : {}),
+      FERRY_PREVIOUS: JSON.stringify(previous),
+      FERRY_OUTPUT_DIR: outputs,
+      FERRY_LOG: resolve(logPath),
+    };
   }
 
   return {
@@ -222,6 +325,15 @@ export function createStepActivities(deps: ActivityDeps) {
           input.step.kind === 'function'
             ? await runFunction({ ...input, step: input.step }, workspace, outputDir)
             : await runCommand({ ...input, step: input.step }, workspace, outputDir);
+        if (input.stage === 'evaluate' && Object.keys(output.metrics).length === 0) {
+          // Otherwise the gates silently judge the train step's metrics.
+          const fix = input.step.kind === 'function'
+            ? 'return { metrics: { accuracy: … } } from the step function'
+            : input.step.outputs
+              ? `write ${input.step.outputs}/metrics.json (e.g. {"accuracy": 0.93}; $FERRY_OUTPUT_DIR/metrics.json)`
+              : 'give it outputs: "out" and write out/metrics.json (e.g. {"accuracy": 0.93})';
+          throw ApplicationFailure.nonRetryable(`evaluate step "${input.step.id}" reported no metrics; ${fix}`, 'StepOutputError');
+        }
         await record(input, { status: 'succeeded', output, durationMs: Date.now() - started });
         return output;
       } catch (err) {

@@ -1,4 +1,4 @@
-import { command, definePipeline, gate, step } from '../src/index.js';
+import { command, definePipeline, gate, step } from 'ferry';
 
 /** The smallest real pipeline: integrate this repository, run a check, fit a line, gate on its R². */
 export default definePipeline({

@@ -1,4 +1,4 @@
-import { approval, command, definePipeline, gate, risk, step } from '../src/index.js';
+import { approval, command, definePipeline, gate, risk, step } from 'ferry';
 
 /**
  * The flagship example: a random forest that tells Palmer penguins apart (Adelie, Chinstrap, Gentoo), taken through

@@ -1,4 +1,4 @@
-import { allowedTaskQueues, maxDriftThreshold } from '../src/index.js';
+import { allowedTaskQueues, maxDriftThreshold } from 'ferry';
 
 /**
  * Platform limits: steps run only on the queues the platform operates (Ferry's own and the GPU pool), and drift

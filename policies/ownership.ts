@@ -1,4 +1,4 @@
-import { definePolicy } from '../src/index.js';
+import { definePolicy } from 'ferry';
 
 /** Who answers for a production model: a pipeline that deploys to production names its owner. */
 export default definePolicy({

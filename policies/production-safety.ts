@@ -1,4 +1,4 @@
-import { definePolicy, requireApproval, requireGates } from '../src/index.js';
+import { definePolicy, requireApproval, requireGates } from 'ferry';
 
 /**
  * A pipeline that deploys to production has a no-regression gate (the new model may not be worse than the one serving)

@@ -197,7 +197,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
       const train = spec.train;
       outputs[train.id] = await stage('train', `${train.id} with seed ${spec.seed}`, () => runStep('train', train));
       metrics = { ...outputs[train.id]!.metrics };
-      await books().recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
+      await books().recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: runEnvironment(integration.environment, outputs), commit: integration.commit });
     }
     if (spec.evaluate) {
       const evaluate = spec.evaluate;
@@ -205,7 +205,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
         if (evaluate.step) {
           outputs[evaluate.step.id] = await runStep('evaluate', evaluate.step);
           metrics = { ...metrics, ...outputs[evaluate.step.id]!.metrics };
-          await books().recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: integration.environment, commit: integration.commit });
+          await books().recordExperiment({ workflowId, pipeline: spec.name, params: spec.params, seed: spec.seed, metrics, environment: runEnvironment(integration.environment, outputs), commit: integration.commit });
         }
         const production = evaluate.gates.some((g) => g.kind === 'no-regression') ? await act.getProductionMetrics({ model }) : undefined;
         for (const gate of evaluate.gates) {
@@ -325,6 +325,15 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
     await finish('failed', rootMessage(err));
     throw err;
   }
+}
+
+/**
+ * The run's environment fingerprint: the checkout's (runtimes, OS, lockfiles) and what each step ran on beyond it
+ * (a command step's Python: version, venv, `pip freeze` hash), under `steps.<id>`.
+ */
+function runEnvironment(checkout: Record<string, unknown>, outputs: Record<string, StepOutput>): Record<string, unknown> {
+  const steps = Object.fromEntries(Object.entries(outputs).flatMap(([id, out]) => (out.environment ? [[id, out.environment]] : [])));
+  return Object.keys(steps).length > 0 ? { ...checkout, steps } : checkout;
 }
 
 /** Runs the model's promotion for one environment (cancelled with the run). */

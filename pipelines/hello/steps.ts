@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStep } from '../../src/index.js';
+import { defineStep } from 'ferry';
 
 /**
  * The hello pipeline's "training": fits y = a·x + b to a few points by least squares. Trivial, deterministic, and real

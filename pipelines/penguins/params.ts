@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { StepContext } from '../../src/index.js';
+import type { StepContext } from 'ferry';
 
 /**
  * A step's bad input (params, a missing dataset or model). Named `InvalidParams` because Ferry's step retry policy treats

@@ -1,4 +1,4 @@
-import { definePredictor } from '../../src/index.js';
+import { definePredictor } from 'ferry';
 import { penguinSchema, type Penguin } from './features.js';
 import { loadClassifier, readModel } from './model.js';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStep, type StepContext } from '../../src/index.js';
+import { defineStep, type StepContext } from 'ferry';
 import { writeCsv } from './csv.js';
 import { loadPenguinsCsv } from './data.js';
 import { FEATURES, featuresOf, type LabelledPenguin } from './features.js';

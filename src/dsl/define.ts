@@ -31,11 +31,15 @@ export function step(id: string, fn: string, params: Record<string, unknown> = {
 
 /**
  * A step that runs a shell command in a workspace checked out at the integrated commit. If `outputs` is given, the
- * command writes its artifacts there and its metrics to `<outputs>/metrics.json` (a flat `{ name: number }` object).
+ * command writes its metrics to `<outputs>/metrics.json` (a flat `{ name: number }` object), its model to
+ * `<outputs>/model` (a file or a directory) and the `artifacts` it declares by name. `requirements` names a pinned
+ * requirements or lock file installed into a cached venv first. The variables a command receives (`FERRY_PARAMS`,
+ * `FERRY_SEED`, `FERRY_DATASET_<NAME>`, `FERRY_MODEL`, `FERRY_OUTPUT_DIR`, `FERRY_LOG`, …) are listed in README.
  * @example command('unit-tests', 'npm test')
- * @example command('train', 'python train.py --out out', { outputs: 'out', timeout: '2h' })
+ * @example command('train', 'python train.py', { outputs: 'out', requirements: 'requirements.txt', timeout: '2h' })
+ * @example command('evaluate', 'python evaluate.py', { outputs: 'out', artifacts: { report: 'report.html' } })
  */
-export function command(id: string, run: string, options: StepOptions & { outputs?: string } = {}): StepInput {
+export function command(id: string, run: string, options: StepOptions & { outputs?: string; artifacts?: Record<string, string>; requirements?: string } = {}): StepInput {
   return { kind: 'command', id, run, ...options };
 }
 

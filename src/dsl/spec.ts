@@ -75,13 +75,28 @@ export const commandStepSchema = z.strictObject({
   run: z.string().min(1, 'expected a shell command'),
   /** Directory (relative to the workspace, and inside it) the command writes its outputs and `metrics.json` to. */
   outputs: workspacePath('expected a directory inside the workspace, e.g. "out"').optional(),
+  /**
+   * Extra artifacts the command writes under `outputs`, by name (plots, reports): `{ roc: 'roc.png' }`. A declared
+   * one that is missing fails the step. `model` (file or directory) and `metrics.json` are picked up without this.
+   */
+  artifacts: z
+    .record(
+      slug.refine((name) => name !== 'log', '"log" is the step\'s own log; choose another name'),
+      workspacePath('expected a path under the step\'s outputs, e.g. "roc.png"'),
+    )
+    .optional(),
+  /**
+   * A pinned `requirements.txt` or pip lock file in the repository: Ferry installs it into a cached virtual
+   * environment keyed by its hash and runs the command with that environment first on PATH (`python` is its python).
+   */
+  requirements: workspacePath('expected a file inside the workspace, e.g. "requirements.txt"').optional(),
   ...stepOptions,
   /**
    * Attempts after the first when the command exits non-zero (a deterministic failure: default none). A lost worker
    * or a timed-out attempt is retried regardless (infrastructure, up to 10 attempts in all).
    */
   retries: stepOptions.retries.unwrap().default(0),
-});
+}).refine((step) => !step.artifacts || step.outputs, { message: 'artifacts are read from the step\'s outputs directory; set outputs too, e.g. outputs: "out"', path: ['artifacts'] });
 
 export const stepSchema = z.discriminatedUnion('kind', [functionStepSchema, commandStepSchema], {
   error: 'expected "function" or "command" (use step() or command())',

@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../errors.js';
@@ -16,7 +16,12 @@ import { FerryError } from '../errors.js';
 /** What to install. */
 export interface VenvSpec {
   /** Requirement lines as pip reads them, each pinned (`name==version`), e.g. `['scipy==1.17.1']`. */
-  requirements: readonly string[];
+  requirements?: readonly string[];
+  /**
+   * Or a pinned `requirements.txt` or pip lock file (`pip-compile --generate-hashes`, `uv pip compile`): installed as
+   * written with `pip install -r`, the venv keyed by the file's bytes.
+   */
+  requirementsFile?: string;
   /** Base interpreter; default `python3` on PATH. */
   python?: string;
 }
@@ -55,8 +60,9 @@ export function ferryCacheDir(): string {
 export async function ensureVenv(spec: VenvSpec, options: EnsureVenvOptions = {}): Promise<Venv> {
   const base = spec.python ?? 'python3';
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  for (const req of spec.requirements) {
-    if (!/^[A-Za-z0-9._-]+(\[[^\]]+\])?==[^=\s]+$/.test(req.trim())) {
+  const fromFile = spec.requirementsFile === undefined ? undefined : readRequirementsFile(spec.requirementsFile);
+  for (const req of spec.requirements ?? []) {
+    if (!PINNED.test(req.trim())) {
       throw new FerryError(`python venv: requirement "${req}" is not pinned; write it as name==version`);
     }
   }
@@ -64,8 +70,9 @@ export async function ensureVenv(spec: VenvSpec, options: EnsureVenvOptions = {}
   if (version.status !== 0) {
     throw new FerryError(`python venv: ${base} does not run (${(version.stderr || version.error?.message || '').trim()}); install Python 3`);
   }
-  const requirements = [...spec.requirements].map((r) => r.trim()).sort();
-  const hash = createHash('sha256').update(`${version.stdout.trim()}\n${requirements.join('\n')}\n`).digest('hex').slice(0, 16);
+  const requirements = [...(spec.requirements ?? [])].map((r) => r.trim()).sort();
+  const contents = fromFile ?? `${requirements.join('\n')}\n`;
+  const hash = createHash('sha256').update(`${version.stdout.trim()}\n${contents}`).digest('hex').slice(0, 16);
   const root = join(options.cacheDir ?? ferryCacheDir(), 'venv');
   const dir = join(root, hash);
   const python = join(dir, 'bin', 'python');
@@ -77,8 +84,9 @@ export async function ensureVenv(spec: VenvSpec, options: EnsureVenvOptions = {}
   log(`python venv ${hash}: creating with ${base} (${version.stdout.trim().split(' ')[0]}) in ${dir}`);
   try {
     await run(base, ['-m', 'venv', build], log);
-    writeFileSync(join(build, 'requirements.txt'), `${requirements.join('\n')}\n`);
-    log(`python venv ${hash}: pip install ${requirements.join(' ')}`);
+    if (spec.requirementsFile) copyFileSync(spec.requirementsFile, join(build, 'requirements.txt'));
+    else writeFileSync(join(build, 'requirements.txt'), contents);
+    log(`python venv ${hash}: pip install ${spec.requirementsFile ? `-r ${spec.requirementsFile}` : requirements.join(' ')}`);
     await run(join(build, 'bin', 'python'), ['-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off', '-r', join(build, 'requirements.txt')], log);
     writeFileSync(join(build, READY), `${new Date().toISOString()}\n`);
     // A venv's scripts name its directory; the interpreter itself does not care, `python -m` works after the move.
@@ -94,6 +102,32 @@ export async function ensureVenv(spec: VenvSpec, options: EnsureVenvOptions = {}
   }
   log(`python venv ${hash}: ready`);
   return { dir, python, hash, created: true };
+}
+
+const PINNED = /^[A-Za-z0-9._-]+(\[[^\]]+\])?==[^=\s;]+(\s*;.*)?$/;
+
+/**
+ * A requirements or lock file's text, after checking every requirement in it is pinned (`name==version`, hashes and
+ * markers allowed; option lines such as `--index-url` pass): an unpinned line would make the cached venv differ from
+ * one built later from the same file.
+ */
+function readRequirementsFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new FerryError(`python venv: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; commit it or fix the step\'s requirements' : (err as Error).message}`);
+  }
+  const logical = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/);
+  logical.forEach((raw) => {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (line === '' || line.startsWith('-')) return;
+    const requirement = line.replace(/\s+--hash=\S+/g, '').trim();
+    if (!PINNED.test(requirement)) {
+      throw new FerryError(`python venv: ${file}: "${requirement}" is not pinned; write it as name==version (e.g. scikit-learn==1.5.2)`);
+    }
+  });
+  return text;
 }
 
 function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {

@@ -1,5 +1,5 @@
 /** ensureVenv: builds a real venv once per (interpreter, pins), reuses it, and refuses unpinned requirements. */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -30,5 +30,19 @@ describe('ensureVenv', () => {
       'python venv: requirement "scipy>=1" is not pinned; write it as name==version',
     );
     expect(a.hash).toMatch(/^[0-9a-f]{16}$/);
+  }, 180_000);
+
+  it('installs a requirements or lock file as written, keyed by its bytes, and refuses an unpinned line naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-reqs-'));
+    const file = join(dir, 'requirements.txt');
+    writeFileSync(file, '# nothing third-party\n--prefer-binary\n');
+    const first = await ensureVenv({ requirementsFile: file }, { cacheDir, log: () => {} });
+    expect(existsSync(first.python)).toBe(true);
+    expect((await ensureVenv({ requirementsFile: file }, { cacheDir, log: () => {} })).created).toBe(false);
+    writeFileSync(file, 'scikit-learn==1.5.2 \\\n    --hash=sha256:aaaa\nnumpy>=2\n');
+    await expect(ensureVenv({ requirementsFile: file }, { cacheDir, log: () => {} })).rejects.toThrow(
+      `python venv: ${file}: "numpy>=2" is not pinned; write it as name==version (e.g. scikit-learn==1.5.2)`,
+    );
+    await expect(ensureVenv({ requirementsFile: join(dir, 'missing.txt') }, { cacheDir, log: () => {} })).rejects.toThrow('no such file');
   }, 180_000);
 });
