@@ -1,12 +1,14 @@
-import { approval, command, definePipeline, gate } from '../src/index.js';
+import { approval, command, definePipeline, gate } from 'ferry';
 
 /**
  * The Python example: a scikit-learn model trained, evaluated and tested by Python scripts (command steps, in
  * `pipelines/iris-python/`), served by MLServer behind Ferry's gateway. Ferry versions the data and the model, gates on
  * the metrics evaluate.py writes, canaries production on MLServer and watches it for drift.
- * `python` must have the libraries of `pipelines/iris-python/requirements.txt`
- * (`python -m venv .venv && .venv/bin/pip install -r pipelines/iris-python/requirements.txt`, then put `.venv/bin` on PATH).
+ * Each step runs in a cached venv built from the pinned `pipelines/iris-python/requirements.txt` (the scikit-learn
+ * MLServer serves with); `python -m pytest pipelines/iris-python` runs the unit tests by hand.
  */
+const REQUIREMENTS = 'pipelines/iris-python/requirements.txt';
+
 export default definePipeline({
   name: 'iris-python',
   model: 'iris-python',
@@ -17,10 +19,11 @@ export default definePipeline({
   // Read by train.py from FERRY_PARAMS: `ferry run pipelines/iris-python.ts --param trees=80`.
   params: { trees: 50, max_depth: 4 },
   seed: 7,
-  build: [command('unit-tests', 'python -m pytest -q -p no:cacheprovider pipelines/iris-python/test_train.py', { timeout: '5m' })],
-  train: command('train', 'python pipelines/iris-python/train.py', { outputs: 'out', timeout: '10m' }),
+  build: [command('unit-tests', 'python -m pytest -q -p no:cacheprovider pipelines/iris-python/test_train.py', { requirements: REQUIREMENTS, timeout: '5m' })],
+  // out/model is a directory (model.joblib inside): MLServer's scikit-learn runtime serves it as it is.
+  train: command('train', 'python pipelines/iris-python/train.py', { outputs: 'out', artifacts: { reference: 'reference.csv', test: 'test.csv' }, requirements: REQUIREMENTS, timeout: '10m' }),
   evaluate: {
-    step: command('evaluate', 'python pipelines/iris-python/evaluate.py', { outputs: 'eval', env: { FERRY_MODEL_DIR: 'out' }, timeout: '5m' }),
+    step: command('evaluate', 'python pipelines/iris-python/evaluate.py', { outputs: 'eval', requirements: REQUIREMENTS, timeout: '5m' }),
     gates: [
       gate.min('accuracy', 0.9),
       gate.noRegression('macro_f1', { tolerance: 0.02 }),

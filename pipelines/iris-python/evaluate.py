@@ -1,7 +1,8 @@
 """Evaluates the trained iris model on the held-out rows and checks the risks that apply to an external model.
 
-Reads the model and test.csv that train.py wrote (FERRY_MODEL_DIR, else `out/`), writes FERRY_OUTPUT_DIR/metrics.json
-(default `eval/`) with flat numbers the pipeline's gates read:
+Reads the trained model (FERRY_MODEL, the model directory train.py wrote) and its held-out rows (the train step's
+`test` artifact, from FERRY_PREVIOUS), writes FERRY_OUTPUT_DIR/metrics.json (default `eval/`) with flat numbers the
+pipeline's gates read:
   accuracy, macro_f1       on the held-out rows
   min_class_recall         the worst species' recall (a model that gives up on one class fails it)
   noise_flip_rate          robustness: share of predictions that change when every feature moves by ±5% noise
@@ -21,11 +22,13 @@ LABEL = "species"
 
 def main() -> None:
     seed = int(os.environ.get("FERRY_SEED", "0"))
-    trained = Path(os.environ.get("FERRY_MODEL_DIR", "out"))
+    previous = json.loads(os.environ.get("FERRY_PREVIOUS") or "{}")
+    model_dir = Path(os.environ.get("FERRY_MODEL", "out/model"))
+    test_csv = previous.get("train", {}).get("artifacts", {}).get("test", "out/test.csv")
     out = Path(os.environ.get("FERRY_OUTPUT_DIR", "eval"))
     out.mkdir(parents=True, exist_ok=True)
-    model = joblib.load(trained / "model")
-    test = pd.read_csv(trained / "test.csv")
+    model = joblib.load(model_dir / "model.joblib")
+    test = pd.read_csv(test_csv)
 
     predicted = model.predict(test[FEATURES])
     rng = np.random.default_rng(seed)

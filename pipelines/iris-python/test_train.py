@@ -23,7 +23,7 @@ def test_writes_model_metrics_and_reference(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["accuracy"] > 0.85
     assert list(pd.read_csv(out / "reference.csv").columns) == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-    model = joblib.load(out / "model")
+    model = joblib.load(out / "model" / "model.joblib")
     assert list(model.feature_names_in_) == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 
 
@@ -31,5 +31,5 @@ def test_same_seed_same_model(tmp_path):
     a = train(tmp_path, "3", {"trees": 5})
     (tmp_path / "again").mkdir()
     b = train(tmp_path / "again", "3", {"trees": 5})
-    assert (a / "model").read_bytes() == (b / "model").read_bytes()
+    assert (a / "model" / "model.joblib").read_bytes() == (b / "model" / "model.joblib").read_bytes()
     assert (a / "metrics.json").read_text() == (b / "metrics.json").read_text()

@@ -1,8 +1,8 @@
 """Trains the iris classifier: a scikit-learn pipeline (scaling + random forest) written with joblib.
 
-Ferry runs it as a command step (`python train.py` in the step's workspace) and passes the run's seed and params in
-FERRY_SEED and FERRY_PARAMS (JSON); it writes into FERRY_OUTPUT_DIR (default `out/`):
-  model            the fitted pipeline (joblib), which MLServer's scikit-learn runtime serves
+Ferry runs it as a command step and passes the run's seed, params and data in FERRY_SEED, FERRY_PARAMS (JSON) and
+FERRY_DATASET_IRIS; it writes into FERRY_OUTPUT_DIR (default `out/`):
+  model/           the model directory: model.joblib, the fitted pipeline, which MLServer's scikit-learn runtime serves
   metrics.json     held-out accuracy and macro F1 (flat numbers: what the pipeline's gates read)
   reference.csv    the training features, the reference the drift monitor compares live traffic with
   test.csv         the held-out rows, for evaluate.py
@@ -36,14 +36,15 @@ def main() -> None:
     out = Path(os.environ.get("FERRY_OUTPUT_DIR", "out"))
     out.mkdir(parents=True, exist_ok=True)
 
-    data = pd.read_csv(HERE / "data" / "iris.csv")
+    data = pd.read_csv(os.environ.get("FERRY_DATASET_IRIS") or HERE / "data" / "iris.csv")
     train, test = train_test_split(data, test_size=p["test_size"], random_state=seed, stratify=data[LABEL])
     model = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=p["trees"], max_depth=p["max_depth"], random_state=seed))
     model.fit(train[FEATURES], train[LABEL])
 
     predicted = model.predict(test[FEATURES])
     metrics = {"accuracy": accuracy_score(test[LABEL], predicted), "macro_f1": f1_score(test[LABEL], predicted, average="macro"), "train_rows": len(train), "test_rows": len(test)}
-    joblib.dump(model, out / "model")
+    (out / "model").mkdir(exist_ok=True)
+    joblib.dump(model, out / "model" / "model.joblib")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     train[FEATURES].to_csv(out / "reference.csv", index=False)
     test.to_csv(out / "test.csv", index=False)

@@ -23,6 +23,7 @@ async function trainAndRegister(db: TestDatabase['db'], store: ArtifactStore, py
   const out = mkdtempSync(join(tmpdir(), 'ferry-iris-'));
   const run = spawnSync(python, [TRAIN], { env: { ...process.env, FERRY_SEED: '7', FERRY_OUTPUT_DIR: out, FERRY_PARAMS: JSON.stringify({ trees }) }, encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);
+  // A model directory (model.joblib inside), stored as a tree by the artifact store.
   const stored = await store.put(join(out, 'model'));
   await db.insert(models).values({ name: model }).onConflictDoNothing();
   await db.insert(modelVersions).values({ model, version, metrics: {}, sourceWorkflowId: `test-${model}-${version}`, pipeline: 'iris-python', specHash: 'test', commit: '0'.repeat(40), params: { trees }, seed: 7, artifactSha256: stored.sha256, artifactUri: stored.uri });
