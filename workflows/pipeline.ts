@@ -277,7 +277,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
           entry.state = 'waiting';
           upsertSearchAttributes([{ key: searchAttributes.environment, value: target.env }]);
           // `ferry status` reads Postgres: say there that the run waits (runs recorded before this replay without it).
-          const waitingStatus = waitingStatusAtApproval(patches);
+          const waitingStatus = await waitingStatusAtApproval(patches);
           if (waitingStatus) await books().recordRunProgress({ workflowId, stage: entry.name, status: 'waiting', commit: status.commit });
           const result = await approvals.wait(target.env, rule, (kind, to) =>
             act.notifyApprovers({ workflowId, env: target.env, kind, model, version, to, text: `${model} v${version} needs ${rule.required} approval(s) for ${target.env} (${kind})` }),
