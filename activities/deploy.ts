@@ -84,7 +84,7 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
   const { db } = deps;
   // The model server URL is read when a local deploy needs it, so workers that never deploy locally need no setting.
   const serveUrl = (deps as ActivityDeps & { serveUrl?: string }).serveUrl ?? process.env.FERRY_SERVE_URL;
-  const targetFor = (name: TargetName) => overrides.targets?.[name] ?? createTarget(name, { db, serveUrl });
+  const targetFor = (name: TargetName) => overrides.targets?.[name] ?? createTarget(name, { db, serveUrl, store: deps.store, home: deps.home });
 
   return {
     /**
