@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { appendAudit } from '../src/audit/index.js';
-import { verifyFreshDecision, type AttestedDecision } from '../src/auth/attest.js';
+import { verifyDecision, type DecisionVerification } from '../src/auth/attest.js';
 import { approvals } from '../src/db/schema/index.js';
 import { log } from '../src/log.js';
 import { activityKey } from './audit.js';
@@ -16,6 +16,8 @@ export interface ApprovalRecordInput {
   comment?: string;
   reason?: string;
   via: string;
+  /** The decision's signature was bad (unsigned, unknown key, another person's key): audited as a forgery attempt. */
+  forgery?: boolean;
 }
 
 
@@ -23,30 +25,34 @@ export interface ApprovalRecordInput {
 export function createApprovalActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
-    /** Verifies an entry point's signature over a decision, and its freshness, with the key workers hold. */
-    async verifyDecisionAttestation(input: { decision: AttestedDecision; signature: string }): Promise<{ ok: true } | { ok: false; reason: string }> {
-      if (!deps.signingKey) return { ok: false, reason: 'this worker holds no signing key (FERRY_SIGNING_KEY); decisions cannot be verified' };
-      return verifyFreshDecision(deps.signingKey, input.decision, input.signature);
+    /**
+     * Verifies a decision's Ed25519 signature against the public keys in Postgres, and its freshness; returns the
+     * approver's current roles and groups (the workflow counts those, never the ones the decision claims).
+     */
+    async verifyDecisionAttestation(input: { decision: unknown; signature: string }): Promise<DecisionVerification> {
+      return verifyDecision(db, input.decision, input.signature);
     },
 
     /** Records a decision, a refused attempt or an expiry (once per activity call) and audits it. */
     async recordApprovalDecision(input: ApprovalRecordInput): Promise<void> {
       const { workflowExecution } = Context.current().info;
       const key = activityKey();
+      // A forged decision's name is only a claim: it is recorded as such, never as that person's act.
+      const approver = input.forgery ? `unverified:${input.approver}` : input.approver;
       await db.transaction(async (tx) => {
         await tx
           .insert(approvals)
-          .values({ workflowId: input.workflowId, env: input.env, approver: input.approver, decision: input.decision, comment: input.comment, reason: input.reason, via: input.via, idempotencyKey: key })
+          .values({ workflowId: input.workflowId, env: input.env, approver, decision: input.decision, comment: input.comment, reason: input.reason, via: input.via, idempotencyKey: key })
           .onConflictDoNothing();
         await appendAudit(tx, {
-          actor: input.approver,
-          action: input.decision === 'refused' ? 'approval.refused' : 'approval.decision',
+          actor: input.forgery ? 'unverified' : input.approver,
+          action: input.forgery ? 'approval.forgery' : input.decision === 'refused' ? 'approval.refused' : 'approval.decision',
           subjectKind: 'run',
           subjectId: input.workflowId,
           workflowId: input.workflowId,
           temporalRunId: workflowExecution?.runId,
           reason: input.reason ?? input.comment,
-          details: { env: input.env, decision: input.decision, via: input.via },
+          details: { env: input.env, decision: input.decision, via: input.via, ...(input.forgery ? { claimedApprover: input.approver } : {}) },
           idempotencyKey: key,
         });
       });

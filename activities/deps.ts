@@ -11,8 +11,6 @@ export interface ActivityDeps {
   home: string;
   /** Directory pipeline repo paths are relative to. */
   cwd: string;
-  /** Key that verifies decisions signed by entry points (FERRY_SIGNING_KEY or FERRY_HOME/signing.key). */
-  signingKey?: Buffer;
   /** Base URL of the model server the `local` target deploys to. */
   serveUrl?: string;
   /** Where approval notices go (the Slack app when configured). */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError } from './core/errors.js';
 import { importProjectModule } from './dsl/load.js';
 import type { FerryConfig, GateDefinition, PredictorDefinition, StepDefinition } from './dsl/config.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageError } from './errors.js';
+import { UsageError } from './core/errors.js';
 
 /** The environment Ferry reads, validated once. Unset means "use the embedded default". */
 const envSchema = z.object({

@@ -3,7 +3,6 @@ import { log } from './log.js';
 import { startReconciler } from './runs/reconcile.js';
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
-import { loadSigningKey } from './auth/attest.js';
 import { outsideService, tcpProbe, watchService } from './health/index.js';
 import { createSlackClient, watchSlack } from './slack/client.js';
 import { createSlackNotifier } from './slack/notifier.js';
@@ -44,7 +43,6 @@ export async function hostWorker(options: HostWorkerOptions) {
       config,
       home,
       cwd: process.cwd(),
-      signingKey: loadSigningKey({ ...process.env, FERRY_HOME: options.env.FERRY_HOME }),
       serveUrl: options.serveUrl ?? process.env.FERRY_SERVE_URL,
       // Approval requests go to Slack when a bot token and a channel are configured.
       notify:

@@ -20,6 +20,8 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
+  // People's private signing keys (src/auth/keys.ts) go to this run's own config directory, not ~/.config/ferry.
+  process.env.FERRY_CONFIG_DIR ??= join(dir, 'config');
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);

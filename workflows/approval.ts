@@ -1,9 +1,9 @@
 import { ApplicationFailure, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities/index.js';
-import { durationMs } from '../src/dsl/duration.js';
-import type { ApprovalSpec } from '../src/dsl/spec.js';
-import { approvalOutcome, describeProgress, evaluateApprovalAttempt, type ApprovalOutcome, type CountedDecision } from '../src/policy/approval-rules.js';
+import { durationMs } from '../src/core/duration.js';
+import type { ApprovalSpec } from '../src/core/spec.js';
+import { approvalOutcome, describeProgress, evaluateApprovalAttempt, type ApprovalOutcome, type CountedDecision } from '../src/core/approval-rules.js';
 import { quick } from './presets.js';
 
 /** An approve/reject as an entry point (CLI, Slack) sends it: signed, with the approver's roles and groups. */
@@ -15,9 +15,13 @@ export const decisionInputSchema = z.strictObject({
   roles: z.array(z.string()),
   at: z.string().min(1),
   comment: z.string().optional(),
-  /** HMAC of the entry point over the fields above (see src/auth/attest.ts). */
+  /** The entry point's signature over the fields above (Ed25519, see src/auth/attest.ts; HMAC in older histories). */
   signature: z.string(),
   via: z.string().min(1),
+  /** Which registered key signed it; absent in decisions recorded before per-person keys. */
+  keyId: z.string().min(1).optional(),
+  /** The Slack member the Slack app verified, when it signed. */
+  slackUserId: z.string().min(1).optional(),
 });
 export type DecisionInput = z.infer<typeof decisionInputSchema>;
 
@@ -39,6 +43,16 @@ export interface PendingApproval {
 }
 
 const act = proxyActivities<Activities>(quick);
+
+/**
+ * What the verification activity checks: the signed fields of a decision. Decisions without a key id (older
+ * histories) are passed as they were then, with their claimed roles and groups.
+ */
+function attestationOf(workflowId: string, input: DecisionInput): { decision: Record<string, unknown>; signature: string } {
+  const { signature, via, groups, roles, keyId, slackUserId, ...signed } = input;
+  if (!keyId) return { decision: { workflowId, ...signed, groups, roles }, signature };
+  return { decision: { workflowId, ...signed, via, keyId, ...(slackUserId ? { slackUserId } : {}) }, signature };
+}
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 3 } });
 
 /**
@@ -55,12 +69,14 @@ export function createApprovals(run: { workflowId: string; author?: string; trig
       const input = decisionInputSchema.parse(raw);
       const approval = pending.get(input.env);
       if (!approval) throw ApplicationFailure.nonRetryable(`no approval for ${input.env} is pending`, 'NotPending');
-      const { signature, via, groups, roles, ...signed } = input;
-      const verified = await local.verifyDecisionAttestation({ decision: { workflowId: run.workflowId, ...signed, groups, roles }, signature });
+      const verified = await local.verifyDecisionAttestation(attestationOf(run.workflowId, input));
       if (!verified.ok) {
-        await act.recordApprovalDecision({ workflowId: run.workflowId, env: input.env, approver: input.approver, decision: 'refused', reason: verified.reason, via });
+        await act.recordApprovalDecision({ workflowId: run.workflowId, env: input.env, approver: input.approver, decision: 'refused', reason: verified.reason, via: input.via, ...('forgery' in verified && verified.forgery ? { forgery: true } : {}) });
         throw ApplicationFailure.nonRetryable(`refused: ${verified.reason}`, 'AttestationRefused');
       }
+      const { via } = input;
+      // Who the approver is now, as Postgres says (histories recorded before per-person keys carry no lookup).
+      const { groups, roles } = 'approver' in verified && verified.approver ? verified.approver : input;
       // Another decision may have landed while the attestation was checked: evaluate again on the current state.
       const attempt = evaluateApprovalAttempt({ rule: approval.rule, approver: { name: input.approver, groups, roles }, runAuthor: run.author, runTrigger: run.trigger, decisions: approval.decisions, decision: input.decision, env: input.env });
       if (!attempt.accepted) {

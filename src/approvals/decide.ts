@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { appendAudit } from '../audit/index.js';
-import { signDecision } from '../auth/attest.js';
+import { signDecision, type Signer } from '../auth/attest.js';
+import { ensureKey } from '../auth/signing-keys.js';
 import type { FerryUser } from '../auth/roles.js';
 import type { Db } from '../db/client.js';
 import { approvals } from '../db/schema/index.js';
-import { FerryError, rootMessage, UsageError } from '../errors.js';
+import { FerryError, rootMessage, UsageError } from '../core/errors.js';
 import { decideUpdate, type DecisionResult } from '../../workflows/approval.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 
@@ -18,16 +19,29 @@ export interface DecideRequest {
   comment?: string;
   /** Which entry point: `cli`, `slack`. */
   via: string;
+  /** With the Slack app's service key: the Slack member it verified (the workflow checks it maps to `user`). */
+  slackUserId?: string;
 }
 
 export type DecideOutcome = { ok: true; result: DecisionResult } | { ok: false; refusal: string };
 
 
+export interface DecideDeps {
+  client: Client;
+  db: Db;
+  /**
+   * The key that signs: the Slack app's service key, or a person's own. Omitted → the approver's own key from their
+   * config directory (`FERRY_CONFIG_DIR`, else ~/.config/ferry), created and registered on first use.
+   */
+  signer?: Signer;
+}
+
 /**
- * An entry point's approve/reject: signs the decision with the entry points' key, sends it as the workflow's `decide`
- * Update, and audits an attempt the workflow refused (the validator's refusals never reach the run's history).
+ * An entry point's approve/reject: signs the decision with an Ed25519 key (see `DecideDeps.signer`), sends it as the
+ * workflow's `decide` Update, and audits an attempt the workflow refused (the validator's refusals never reach the
+ * run's history).
  */
-export async function decide(deps: { client: Client; db: Db; signingKey: Buffer }, request: DecideRequest): Promise<DecideOutcome> {
+export async function decide(deps: DecideDeps, request: DecideRequest): Promise<DecideOutcome> {
   const handle = deps.client.workflow.getHandle(request.workflowId);
   let env = request.env;
   if (!env) {
@@ -40,11 +54,21 @@ export async function decide(deps: { client: Client; db: Db; signingKey: Buffer 
     }
     env = waiting[0]!;
   }
-  const signed = { workflowId: request.workflowId, env, decision: request.decision, approver: request.user.name, groups: request.user.groups, roles: request.user.roles, at: new Date().toISOString(), ...(request.comment ? { comment: request.comment } : {}) };
-  const signature = signDecision(deps.signingKey, signed);
+  const signer = deps.signer ?? (await ensureKey(deps.db, request.user.name, 'user'));
+  const { decision: signed, signature } = signDecision(signer, {
+    workflowId: request.workflowId,
+    env,
+    decision: request.decision,
+    approver: request.user.name,
+    at: new Date().toISOString(),
+    via: request.via,
+    ...(request.comment ? { comment: request.comment } : {}),
+    ...(request.slackUserId ? { slackUserId: request.slackUserId } : {}),
+  });
   const { workflowId: _id, ...input } = signed;
   try {
-    const result = await handle.executeUpdate(decideUpdate, { args: [{ ...input, signature, via: request.via }] });
+    // Roles and groups travel only so the Update's validator can refuse early; the workflow counts Postgres's.
+    const result = await handle.executeUpdate(decideUpdate, { args: [{ ...input, groups: request.user.groups, roles: request.user.roles, signature }] });
     return { ok: true, result };
   } catch (err) {
     if (!(err instanceof WorkflowUpdateFailedError)) throw new FerryError(`run ${request.workflowId}: ${rootMessage(err)}`, { cause: err });

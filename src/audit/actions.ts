@@ -24,6 +24,11 @@ export const AUDIT_ACTIONS = [
   'user.token-issued',
   'role.granted',
   'role.revoked',
+  'user.enabled',
+  'key.registered',
+  'key.revoked',
+  'approval.forgery',
+  'run.start-refused',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,14 +1,16 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import canonicalize from 'canonicalize';
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { FerryError, UsageError } from '../errors.js';
+import type { Executor } from '../audit/index.js';
+import { findUser, userBySlackIdAny } from './lookup.js';
+import { signPayload, verifyPayload } from './keys.js';
+import type { FerryUser } from './roles.js';
+import { activeKey } from './signing-keys.js';
 
 /**
- * Attested decisions: entry points (CLI, Slack app) sign each approve/reject with a key only they and the workers hold,
- * and the workflow verifies the signature (in a local activity) before counting it, so an Update sent straight to the
- * workflow (Temporal UI, `temporal` CLI) cannot approve in someone else's name.
+ * Attested decisions: each approve/reject is signed with an Ed25519 key — the approver's own (CLI), or the Slack app's
+ * service key stating the Slack member it verified — and the workflow verifies it in a local activity against the
+ * public keys in Postgres. Workers hold no private key, so nothing a pipeline step can reach signs a decision; and
+ * the approver's roles, groups and enabled state come from Postgres at verification time, never from the decision.
  */
 
 export const attestedDecisionSchema = z.strictObject({
@@ -16,93 +18,78 @@ export const attestedDecisionSchema = z.strictObject({
   env: z.string().min(1),
   decision: z.enum(['approve', 'reject']),
   approver: z.string().min(1),
-  /** The approver's groups and roles as the entry point looked them up: signed, because the workflow trusts them. */
-  groups: z.array(z.string()).default([]),
-  roles: z.array(z.string()).default([]),
   /** When the entry point signed it (ISO 8601); verification refuses stale ones. */
   at: z.iso.datetime({ offset: true }),
   comment: z.string().optional(),
+  /** Which key signed it (`signing_keys.key_id`). */
+  keyId: z.string().min(1),
+  /** The entry point: `cli`, `slack`. */
+  via: z.string().min(1),
+  /** With a Slack service key: the Slack member the app verified (must map to `approver`). */
+  slackUserId: z.string().min(1).optional(),
 });
 export type AttestedDecision = z.input<typeof attestedDecisionSchema>;
 
-const MIN_KEY_BYTES = 32;
+/** A private key and its registered id: what an entry point signs with. */
+export interface Signer {
+  keyId: string;
+  privateKey: KeyObject;
+}
+
 /** Default freshness window: long enough for a slow Update round-trip, short enough to make replays useless. */
 export const DEFAULT_MAX_AGE_MINUTES = 10;
 // A signer's clock may run slightly ahead of the verifier's.
 const MAX_CLOCK_SKEW_MS = 60_000;
 
-function payload(decision: AttestedDecision): string {
-  const parsed = attestedDecisionSchema.parse(decision);
-  return canonicalize(parsed)!;
+/** Ed25519 signature (base64) over the canonical JSON (RFC 8785) of the decision. */
+export function signDecision(signer: Signer, decision: Omit<AttestedDecision, 'keyId'>): { decision: AttestedDecision; signature: string } {
+  const signed = attestedDecisionSchema.parse({ ...decision, keyId: signer.keyId });
+  return { decision: signed, signature: signPayload(signer.privateKey, signed) };
 }
 
-/** HMAC-SHA256 (hex) over the canonical JSON (RFC 8785) of the decision. */
-export function signDecision(key: Buffer, decision: AttestedDecision): string {
-  return createHmac('sha256', key).update(payload(decision), 'utf8').digest('hex');
-}
+export type DecisionVerification =
+  | { ok: true; approver: Pick<FerryUser, 'name' | 'roles' | 'groups'> }
+  /** `forgery`: the signature itself is bad (unsigned, unknown key, wrong key for the name) — audited as a forgery attempt. */
+  | { ok: false; reason: string; forgery?: boolean };
 
-/** Whether `signature` is the decision's HMAC under `key`, compared in constant time. A malformed decision is false. */
-export function verifyDecision(key: Buffer, decision: AttestedDecision, signature: string): boolean {
-  if (!attestedDecisionSchema.safeParse(decision).success || !/^[0-9a-f]{64}$/.test(signature)) return false;
-  const expected = Buffer.from(signDecision(key, decision), 'hex');
-  return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
-}
-
-export type FreshVerification = { ok: true } | { ok: false; reason: string };
+const forged = (reason: string): DecisionVerification => ({ ok: false, forgery: true, reason: `forged or unsigned decision refused: ${reason}` });
 
 /**
- * `verifyDecision` plus replay protection: refuses a decision signed more than `maxAgeMinutes` ago (default 10) or
- * dated in the future. Run it where the clock is real (an activity), never in workflow code.
+ * Verifies a decision's signature, freshness and signer, then looks the approver up: returns their roles and groups
+ * as Postgres has them now. Refuses a disabled or unknown approver. Run it where the clock is real (an activity).
  */
-export function verifyFreshDecision(
-  key: Buffer,
-  decision: AttestedDecision,
+export async function verifyDecision(
+  db: Executor,
+  raw: unknown,
   signature: string,
   options: { now?: Date; maxAgeMinutes?: number } = {},
-): FreshVerification {
-  if (!verifyDecision(key, decision, signature)) return { ok: false, reason: 'the decision is not signed by a Ferry entry point (bad or missing attestation); approve with ferry approve or from Slack' };
+): Promise<DecisionVerification> {
+  const parsed = attestedDecisionSchema.safeParse(raw);
+  if (!parsed.success) {
+    const legacy = typeof raw === 'object' && raw !== null && !('keyId' in raw) && /^[0-9a-f]{64}$/.test(signature);
+    return forged(legacy ? 'it carries a shared-key (HMAC) attestation, which no longer authorises decisions; approve with ferry approve or from Slack' : 'it is not signed by a registered key; approve with ferry approve or from Slack');
+  }
+  const decision = parsed.data;
+  const key = await activeKey(db, decision.keyId);
+  if (!key) return forged(`key ${decision.keyId} is not registered or was revoked`);
+  if (!verifyPayload(key.publicKey, decision, signature)) return forged(`the signature does not match key ${decision.keyId}`);
+  let name = decision.approver;
+  if (key.kind === 'user') {
+    if (key.owner !== decision.approver) return forged(`key ${decision.keyId} belongs to ${key.owner}, not ${decision.approver}`);
+  } else if (key.kind === 'service' && key.owner === 'slack' && decision.via === 'slack' && decision.slackUserId) {
+    const member = await userBySlackIdAny(db, decision.slackUserId);
+    if (!member || member.name !== decision.approver) return forged(`Slack member ${decision.slackUserId} is not Ferry user ${decision.approver}`);
+    name = member.name;
+  } else {
+    return forged(`key ${decision.keyId} (${key.kind} ${key.owner}) cannot sign decisions via ${decision.via}`);
+  }
   const now = (options.now ?? new Date()).getTime();
   const at = Date.parse(decision.at);
   const maxAge = (options.maxAgeMinutes ?? DEFAULT_MAX_AGE_MINUTES) * 60_000;
   if (at > now + MAX_CLOCK_SKEW_MS) return { ok: false, reason: `the decision is dated in the future (${decision.at}); check the signer's clock` };
   if (now - at > maxAge) return { ok: false, reason: `the decision was signed at ${decision.at}, more than ${options.maxAgeMinutes ?? DEFAULT_MAX_AGE_MINUTES} minutes ago; decide again` };
-  return { ok: true };
-}
-
-/** Parses a key written as hex or base64 (standard or URL-safe); at least 32 bytes. */
-export function parseSigningKey(text: string, source: string): Buffer {
-  const trimmed = text.trim();
-  const bytes = /^(?:[0-9a-fA-F]{2})+$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed) ? Buffer.from(trimmed, 'base64') : undefined;
-  if (!bytes || bytes.length < MIN_KEY_BYTES) {
-    throw new UsageError(`${source}: expected at least ${MIN_KEY_BYTES} bytes as hex or base64 (e.g. the output of 'openssl rand -hex 32')`);
-  }
-  return bytes;
-}
-
-const keyEnvSchema = z.object({
-  FERRY_SIGNING_KEY: z.string().min(1).optional(),
-  FERRY_HOME: z.string().min(1).default('.ferry'),
-});
-
-/**
- * The decision-signing key: `FERRY_SIGNING_KEY` (hex or base64, ≥ 32 bytes) or, on the embedded defaults,
- * `<FERRY_HOME>/signing.key`, created with mode 0600 on first use. A key file others can read is refused.
- */
-export function loadSigningKey(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): Buffer {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const { FERRY_SIGNING_KEY, FERRY_HOME } = keyEnvSchema.parse(cleaned);
-  if (FERRY_SIGNING_KEY) return parseSigningKey(FERRY_SIGNING_KEY, 'environment variable FERRY_SIGNING_KEY');
-  const file = join(resolve(FERRY_HOME), 'signing.key');
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    // 'wx': exactly one process creates it; the others read what it wrote.
-    writeFileSync(file, `${randomBytes(MIN_KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  if (process.platform !== 'win32' && (statSync(file).mode & 0o077) !== 0) {
-    throw new FerryError(`${file}: readable by other users; run 'chmod 600 ${file}' (it signs approvals)`);
-  }
-  return parseSigningKey(readFileSync(file, 'utf8'), file);
+  const user = await findUser(db, name);
+  if (!user) return { ok: false, reason: `approver ${name} is not a Ferry user` };
+  if (user.disabled) return { ok: false, reason: `approver ${name} is disabled; an admin can run 'ferry users enable ${name}'` };
+  return { ok: true, approver: { name: user.name, roles: user.roles, groups: user.groups } };
 }

@@ -27,3 +27,9 @@ export async function findUser(db: Executor, name: string): Promise<(FerryUser &
   const rows = await db.select().from(users).where(eq(users.name, name));
   return (await withGrants(db, rows))[0];
 }
+
+/** The user mapped to a Slack member id (disabled ones too), or undefined. */
+export async function userBySlackIdAny(db: Executor, slackUserId: string): Promise<(FerryUser & { disabled: boolean }) | undefined> {
+  const rows = await db.select().from(users).where(eq(users.slackUserId, slackUserId));
+  return (await withGrants(db, rows))[0];
+}

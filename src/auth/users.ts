@@ -1,7 +1,7 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import { appendAudit, type Executor } from '../audit/index.js';
 import { groupMembers, roleGrants, users } from '../db/schema/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { findUser, withGrants } from './lookup.js';
 import { roleSchema, type FerryUser, type Role } from './roles.js';
 import { groupNameSchema, newUserSchema, userNameSchema, type NewUser } from './schemas.js';
@@ -117,4 +117,19 @@ export async function removeFromGroup(db: Executor, input: { user: string; group
 /** Every user with roles and groups, by name. */
 export async function listUsers(db: Executor): Promise<(FerryUser & { disabled: boolean; createdAt: Date })[]> {
   return withGrants(db, await db.select().from(users).orderBy(asc(users.name)));
+}
+
+/**
+ * Disables or enables a user: a disabled user's token stops working and their pending signed decisions are refused
+ * (verification looks them up). Unchanged → false.
+ */
+export async function setDisabled(db: Executor, input: { user: string; disabled: boolean } & Actor): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select({ disabled: users.disabled }).from(users).where(eq(users.name, parse(userNameSchema, input.user, 'user')));
+    if (!row) throw new UsageError(`user ${input.user}: not found; list users with 'ferry users list'`);
+    if (row.disabled === input.disabled) return false;
+    await tx.update(users).set({ disabled: input.disabled }).where(eq(users.name, input.user));
+    await appendAudit(tx, { actor: input.by ?? 'ferry', action: input.disabled ? 'user.disabled' : 'user.enabled', subjectKind: 'user', subjectId: input.user });
+    return true;
+  });
 }

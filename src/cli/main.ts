@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
 
@@ -137,6 +137,33 @@ usersCmd
   .description('list users with their roles and groups (viewer or above)')
   .addOption(format())
   .action(async (opts) => (await import('./commands/users.js')).usersList(opts));
+usersCmd
+  .command('disable')
+  .description("disable a user: their token, signing keys' pending decisions and Slack clicks stop counting (admin only)")
+  .argument('<name>', 'user name')
+  .action(async (name) => (await import('./commands/users.js')).usersSetDisabled(name, true));
+usersCmd
+  .command('enable')
+  .description('enable a disabled user again (admin only)')
+  .argument('<name>', 'user name')
+  .action(async (name) => (await import('./commands/users.js')).usersSetDisabled(name, false));
+usersCmd
+  .command('token')
+  .description('issue a new token (printed once); the old one stops working (admin, or a user for themselves)')
+  .argument('<name>', 'user name')
+  .addOption(format())
+  .action(async (name, opts) => (await import('./commands/users.js')).usersToken(name, opts));
+usersCmd
+  .command('key')
+  .description('rotate your Ed25519 signing key (kept in your config directory); your earlier keys are revoked')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/users.js')).usersKey(opts));
+
+program
+  .command('login')
+  .description('with FERRY_TOKEN set: make your signing key (in ~/.config/ferry or FERRY_CONFIG_DIR) and register its public key')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/users.js')).login(opts));
 
 program
   .command('slack')

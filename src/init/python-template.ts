@@ -1,31 +1,40 @@
+import { MLSERVER_REQUIREMENTS } from '../mlserver/requirements.js';
 import { seededRandom } from './ts-template.js';
 
 /**
  * `ferry init --python`: a scikit-learn project whose steps are Python scripts run as command steps — train.py
- * writes an MLServer-ready model directory (model.joblib + model-settings.json), evaluate.py scores it through
+ * writes a model directory MLServer serves (model/model.joblib), evaluate.py scores it through
  * FERRY_MODEL, a unit test runs in the build stage, and all three use one pinned requirements.txt (one cached venv).
  */
 
-/** Pinned so the venv (keyed by this file's hash) and the trained model are the same on every machine. */
+/**
+ * Pinned to the libraries Ferry's MLServer serves with (src/mlserver/requirements.ts): a joblib model loads only with
+ * the scikit-learn it was written with. The venv is keyed by this file's hash.
+ */
+const PINNED = ['numpy', 'pandas', 'scikit-learn', 'scipy', 'joblib'].map((name) => {
+  const pin = MLSERVER_REQUIREMENTS.find((r) => r.startsWith(`${name}==`));
+  if (!pin) throw new Error(`src/mlserver/requirements.ts pins no ${name}`);
+  return pin;
+});
 export const PYTHON_REQUIREMENTS = `# Installed by Ferry into a cached venv keyed by this file's hash; keep every line pinned (name==version).
-scikit-learn==1.5.2
-numpy==2.1.3
-scipy==1.14.1
-joblib==1.4.2
-threadpoolctl==3.5.0
+# scikit-learn and joblib match what Ferry's MLServer serves with: a joblib model loads only with the version that wrote it.
+${PINNED.join('\n')}
 `;
 
-export const TRAIN_PY = `"""Trains the model: a random forest on data/train.csv, written as a directory MLServer can serve.
+export const TRAIN_PY = `"""Trains the model: a random forest on data/train.csv, written as a model directory MLServer serves.
 
 Ferry runs it with the step contract in its environment (README, "The step contract"): FERRY_PARAMS, FERRY_SEED,
-FERRY_DATASET_TRAIN, FERRY_OUTPUT_DIR. Run it by hand with the defaults below: python train.py
+FERRY_DATASET_TRAIN, FERRY_OUTPUT_DIR. It writes there:
+  model/model.joblib  the fitted model (MLServer's scikit-learn runtime serves the directory as it is)
+  metrics.json        flat numbers (the pipeline's gates read evaluate.py's)
+  reference.csv       the training features: what the drift monitor compares live traffic with
+Run it by hand with the defaults below: python train.py
 """
-import csv
 import json
 import os
-import random
 
 import joblib
+import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 
 FEATURES = ["tenure_months", "monthly_charges", "support_calls"]
@@ -33,46 +42,33 @@ LABEL = "churned"
 
 
 def load(path):
-    """Feature rows and labels from the CSV."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    return [[float(r[c]) for c in FEATURES] for r in rows], [int(r[LABEL]) for r in rows]
+    """The dataset as a DataFrame."""
+    return pd.read_csv(path)
 
 
-def split(features, labels, seed, holdout=0.25):
-    """A seeded train/holdout split: the same seed gives the same split (evaluate.py uses it too)."""
-    order = list(range(len(features)))
-    random.Random(seed).shuffle(order)
-    cut = int(len(order) * (1 - holdout))
-
-    def pick(indices):
-        return [features[i] for i in indices], [labels[i] for i in indices]
-
-    return pick(order[:cut]), pick(order[cut:])
+def split(data, seed, holdout=0.25):
+    """A seeded train/holdout split: the same seed gives the same rows (evaluate.py uses it too)."""
+    test = data.sample(frac=holdout, random_state=seed)
+    return data.drop(test.index), test
 
 
-def fit(features, labels, trees, seed):
+def fit(train, trees, seed):
     """The model; single-threaded and seeded, so a rerun writes the same bytes (ferry reproduce checks that)."""
-    return RandomForestClassifier(n_estimators=trees, max_depth=6, random_state=seed, n_jobs=1).fit(features, labels)
+    return RandomForestClassifier(n_estimators=trees, max_depth=6, random_state=seed, n_jobs=1).fit(train[FEATURES], train[LABEL])
 
 
 def main():
-    params = json.loads(os.environ.get("FERRY_PARAMS", "{}"))
+    params = json.loads(os.environ.get("FERRY_PARAMS") or "{}")
     seed = int(os.environ.get("FERRY_SEED", "0"))
     out = os.environ.get("FERRY_OUTPUT_DIR", "out/train")
-    features, labels = load(os.environ.get("FERRY_DATASET_TRAIN", "data/train.csv"))
-    (train_x, train_y), _ = split(features, labels, seed)
-    model = fit(train_x, train_y, int(params.get("trees", 50)), seed)
-
-    model_dir = os.path.join(out, "model")
-    os.makedirs(model_dir, exist_ok=True)
-    joblib.dump(model, os.path.join(model_dir, "model.joblib"))
-    settings = {"name": os.environ.get("FERRY_MODEL_NAME", "model"), "implementation": "mlserver_sklearn.SKLearnModel", "parameters": {"uri": "./model.joblib"}}
-    with open(os.path.join(model_dir, "model-settings.json"), "w") as f:
-        json.dump(settings, f, indent=2, sort_keys=True)
+    train, _ = split(load(os.environ.get("FERRY_DATASET_TRAIN", "data/train.csv")), seed)
+    model = fit(train, int(params.get("trees", 50)), seed)
+    os.makedirs(os.path.join(out, "model"), exist_ok=True)
+    joblib.dump(model, os.path.join(out, "model", "model.joblib"))
+    train[FEATURES].to_csv(os.path.join(out, "reference.csv"), index=False)
     with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump({"train_accuracy": model.score(train_x, train_y)}, f)
-    print(f"trained {len(model.estimators_)} trees on {len(train_x)} rows")
+        json.dump({"train_accuracy": model.score(train[FEATURES], train[LABEL])}, f)
+    print(f"trained {len(model.estimators_)} trees on {len(train)} rows")
 
 
 if __name__ == "__main__":
@@ -86,16 +82,15 @@ import os
 import joblib
 from sklearn.metrics import accuracy_score, f1_score
 
-from train import load, split
+from train import FEATURES, LABEL, load, split
 
 
 def main():
     seed = int(os.environ.get("FERRY_SEED", "0"))
     model = joblib.load(os.path.join(os.environ.get("FERRY_MODEL", "out/train/model"), "model.joblib"))
-    features, labels = load(os.environ.get("FERRY_DATASET_TRAIN", "data/train.csv"))
-    _, (test_x, test_y) = split(features, labels, seed)
-    predicted = model.predict(test_x)
-    metrics = {"accuracy": accuracy_score(test_y, predicted), "f1": f1_score(test_y, predicted)}
+    _, test = split(load(os.environ.get("FERRY_DATASET_TRAIN", "data/train.csv")), seed)
+    predicted = model.predict(test[FEATURES])
+    metrics = {"accuracy": accuracy_score(test[LABEL], predicted), "f1": f1_score(test[LABEL], predicted)}
     out = os.environ.get("FERRY_OUTPUT_DIR", "out/evaluate")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "metrics.json"), "w") as f:
@@ -115,20 +110,20 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from train import fit, load, split  # noqa: E402
+from train import FEATURES, LABEL, fit, load, split  # noqa: E402
 
 
 class TrainTest(unittest.TestCase):
     def setUp(self):
-        self.features, self.labels = load(os.path.join(ROOT, "data", "train.csv"))
+        self.data = load(os.path.join(ROOT, "data", "train.csv"))
 
     def test_split_is_seeded(self):
-        self.assertEqual(split(self.features, self.labels, 7), split(self.features, self.labels, 7))
-        self.assertNotEqual(split(self.features, self.labels, 7), split(self.features, self.labels, 8))
+        self.assertTrue(split(self.data, 7)[1].equals(split(self.data, 7)[1]))
+        self.assertFalse(split(self.data, 7)[1].equals(split(self.data, 8)[1]))
 
     def test_learns_better_than_chance(self):
-        (train_x, train_y), (test_x, test_y) = split(self.features, self.labels, 7)
-        self.assertGreater(fit(train_x, train_y, trees=20, seed=7).score(test_x, test_y), 0.7)
+        train, test = split(self.data, 7)
+        self.assertGreater(fit(train, trees=20, seed=7).score(test[FEATURES], test[LABEL]), 0.7)
 
 
 if __name__ == "__main__":

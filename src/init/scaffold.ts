@@ -6,8 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { deploySchema } from '../dsl/spec.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { findPackageRoot } from '../package-info.js';
 import { churnCsv, EVALUATE_PY, PYTHON_REQUIREMENTS, TEST_TRAIN_PY, TRAIN_PY } from './python-template.js';
 import { pointsCsv, tsFiles } from './ts-template.js';
@@ -34,21 +33,13 @@ export function projectSlug(dir: string): string {
   return slug || 'my-model';
 }
 
-/** Whether this Ferry can deploy to MLServer (the Python backend of the model server). */
-export const supportsMlserver = () => (deploySchema.shape.target.unwrap().options as readonly string[]).includes('mlserver');
-
 function pythonPipeline(name: string): string {
-  const deploy = supportsMlserver()
-    ? `  // MLServer serves the model directory train.py writes (model-settings.json + model.joblib), behind Ferry's gateway.
-  deploy: [{ env: 'production', approval: approval(), target: 'mlserver' }],`
-    : `  // This Ferry has no Python model server yet (deploy target 'mlserver'): the pipeline trains, evaluates and
-  // registers. Add deploy: [{ env: 'production', approval: approval(), target: 'mlserver' }] once it has.
-  deploy: [],`;
-  return `import { ${supportsMlserver() ? 'approval, ' : ''}command, definePipeline, gate } from 'ferry';
+  return `import { approval, command, definePipeline, gate } from 'ferry';
 
 /**
- * ${name}: a scikit-learn classifier trained, evaluated, registered${supportsMlserver() ? ', approved and served' : ''} by Ferry. The steps are the Python
- * scripts beside this project's package.json; each runs in a venv Ferry builds from requirements.txt.
+ * ${name}: a scikit-learn classifier trained, evaluated, registered, approved and served (MLServer, behind Ferry's
+ * model server) by Ferry. The steps are the Python scripts beside package.json; each runs in a venv Ferry builds from
+ * requirements.txt.
  */
 export default definePipeline({
   name: '${name}',
@@ -57,12 +48,14 @@ export default definePipeline({
   params: { trees: 50 }, // FERRY_PARAMS; override with: npx ferry run pipelines/${name}.ts --param trees=80
   seed: 7, // FERRY_SEED
   build: [command('unit-tests', 'python -m unittest discover -s tests', { requirements: 'requirements.txt', timeout: '20m' })],
-  train: command('train', 'python train.py', { outputs: 'out/train', requirements: 'requirements.txt', timeout: '30m' }),
+  train: command('train', 'python train.py', { outputs: 'out/train', artifacts: { reference: 'reference.csv' }, requirements: 'requirements.txt', timeout: '30m' }),
   evaluate: {
     step: command('evaluate', 'python evaluate.py', { outputs: 'out/evaluate', requirements: 'requirements.txt' }),
     gates: [gate.min('accuracy', 0.75), gate.noRegression('f1', { tolerance: 0.02 })],
   },
-${deploy}
+  // MLServer serves the model directory train.py writes; predict through Ferry's model server:
+  // curl -X POST <model server>/v1/models/${name}/predict -d '{"inputs": [{"tenure_months": 3, "monthly_charges": 95, "support_calls": 4}]}'
+  deploy: [{ env: 'production', approval: approval(), target: 'mlserver' }],
 });
 `;
 }
@@ -92,7 +85,7 @@ __pycache__/
 function readme(name: string, python: boolean): string {
   return `# ${name}
 
-A model whose lifecycle Ferry runs: ${python ? '`train.py` trains a scikit-learn classifier on `data/train.csv`, `evaluate.py` scores it, `tests/` unit-tests it' : '`steps/train.ts` fits a line to `data/points.csv`, `steps/predictor.ts` serves it'}; \`pipelines/${name}.ts\` takes it from commit to ${python ? (supportsMlserver() ? 'a served model' : 'a registered model') : 'a served model'}.
+A model whose lifecycle Ferry runs: ${python ? '`train.py` trains a scikit-learn classifier on `data/train.csv`, `evaluate.py` scores it, `tests/` unit-tests it' : '`steps/train.ts` fits a line to `data/points.csv`, `steps/predictor.ts` serves it'}; \`pipelines/${name}.ts\` takes it from commit to a served model.
 
 \`\`\`sh
 git add -A && git commit -m "Ferry project"   # a run integrates a commit

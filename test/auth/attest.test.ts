@@ -1,92 +1,117 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { describe, expect, it } from 'vitest';
-import { loadSigningKey, signDecision, verifyDecision, verifyFreshDecision, type AttestedDecision } from '../../src/auth/attest.js';
-import { FerryError, UsageError } from '../../src/errors.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDecision, verifyDecision, type AttestedDecision } from '../../src/auth/attest.js';
+import { generateKeyPair, loadOrCreateKey, readOwnKey, rotateOwnKey, verifyPayload } from '../../src/auth/keys.js';
+import { ensureKey, registerKey, revokeKeys, rotateKey } from '../../src/auth/signing-keys.js';
+import { addToGroup, createUser, grantRole } from '../../src/auth/users.js';
+import { FerryError, UsageError } from '../../src/core/errors.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
 
-const key = randomBytes(32);
-const decision: AttestedDecision = { workflowId: 'churn-20250101-000000-abc123', env: 'production', decision: 'approve', approver: 'bob', at: '2025-01-01T12:00:00.000Z', comment: 'ship it' };
+const at = '2025-01-01T12:00:00.000Z';
+const now = new Date(Date.parse(at) + 60_000);
+const decision = (over: Partial<AttestedDecision> = {}): Omit<AttestedDecision, 'keyId'> => ({ workflowId: 'churn-20250101-000000-abc123', env: 'production', decision: 'approve', approver: 'bob', at, via: 'cli', comment: 'ship it', ...over });
 
-describe('signing decisions', () => {
-  it('is HMAC-SHA256 over the canonical JSON of the decision (groups and roles default to empty)', () => {
-    const expected = createHmac('sha256', key).update(canonicalize({ ...decision, groups: [], roles: [] })!).digest('hex');
-    expect(signDecision(key, decision)).toBe(expected);
-    const reordered = { comment: 'ship it', at: decision.at, approver: 'bob', decision: 'approve', env: 'production', workflowId: decision.workflowId } as const;
-    expect(signDecision(key, reordered)).toBe(expected);
+describe('private keys in the person\'s own config directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-keys-'));
+
+  it('creates an Ed25519 key once, mode 0600 in a 0700 directory, and reads the same one back', () => {
+    const first = loadOrCreateKey('bob', { dir });
+    expect(first.created).toBe(true);
+    expect(statSync(first.file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'keys')).mode & 0o777).toBe(0o700);
+    const again = loadOrCreateKey('bob', { dir });
+    expect(again).toMatchObject({ created: false, keyId: first.keyId, publicKey: first.publicKey });
+    expect(first.keyId).toMatch(/^ed25519:[0-9a-f]{32}$/);
   });
 
-  it('verifies a genuine signature and refuses any change to any field', () => {
-    const signature = signDecision(key, decision);
-    expect(verifyDecision(key, decision, signature)).toBe(true);
-    for (const change of [{ approver: 'alice' }, { env: 'staging' }, { decision: 'reject' }, { workflowId: 'other' }, { at: '2025-01-01T12:00:01.000Z' }, { comment: 'ship' }] as const) {
-      expect(verifyDecision(key, { ...decision, ...change }, signature)).toBe(false);
-    }
-    const { comment: _comment, ...withoutComment } = decision;
-    expect(verifyDecision(key, withoutComment, signature)).toBe(false);
+  it('refuses to keep a private key inside a worker\'s FERRY_HOME', () => {
+    const home = join(dir, 'home');
+    expect(() => loadOrCreateKey('bob', { dir: join(home, 'cfg'), ferryHome: home })).toThrow(/never kept inside FERRY_HOME/);
   });
 
-  it('covers the approver\'s groups and roles: claiming a group the signer did not sign fails', () => {
-    const signed = { ...decision, groups: ['ml-leads'], roles: ['approver'] };
-    const signature = signDecision(key, signed);
-    expect(verifyDecision(key, signed, signature)).toBe(true);
-    expect(verifyDecision(key, { ...signed, groups: ['ml-leads', 'admins'] }, signature)).toBe(false);
-    expect(verifyDecision(key, { ...signed, roles: ['admin'] }, signature)).toBe(false);
+  it('refuses a key file others can read', () => {
+    const pair = loadOrCreateKey('carol', { dir });
+    chmodSync(pair.file, 0o644);
+    expect(() => readOwnKey('carol', { dir })).toThrow(FerryError);
+    expect(() => readOwnKey('carol', { dir })).toThrow(`run 'chmod 600 ${pair.file}'`);
   });
 
-  it('refuses another key, a malformed signature and a malformed decision', () => {
-    const signature = signDecision(key, decision);
-    expect(verifyDecision(randomBytes(32), decision, signature)).toBe(false);
-    expect(verifyDecision(key, decision, signature.slice(0, 62))).toBe(false);
-    expect(verifyDecision(key, decision, '')).toBe(false);
-    expect(verifyDecision(key, decision, signature.toUpperCase())).toBe(false);
-    expect(verifyDecision(key, { ...decision, at: 'yesterday' }, signature)).toBe(false);
-    expect(verifyDecision(key, { ...decision, extra: 1 } as AttestedDecision, signature)).toBe(false);
+  it('rotates to a new key in place', () => {
+    const before = loadOrCreateKey('dave', { dir });
+    const after = rotateOwnKey('dave', { dir });
+    expect(after.keyId).not.toBe(before.keyId);
+    expect(readOwnKey('dave', { dir })?.keyId).toBe(after.keyId);
   });
 
-  it('refuses stale decisions (replays) and future-dated ones', () => {
-    const signature = signDecision(key, decision);
-    const at = Date.parse(decision.at);
-    expect(verifyFreshDecision(key, decision, signature, { now: new Date(at + 9 * 60_000) })).toEqual({ ok: true });
-    const stale = verifyFreshDecision(key, decision, signature, { now: new Date(at + 11 * 60_000) });
-    expect(stale).toEqual({ ok: false, reason: expect.stringContaining('more than 10 minutes ago') });
-    expect(verifyFreshDecision(key, decision, signature, { now: new Date(at + 11 * 60_000), maxAgeMinutes: 15 })).toEqual({ ok: true });
-    expect(verifyFreshDecision(key, decision, signature, { now: new Date(at - 5 * 60_000) })).toMatchObject({ ok: false, reason: expect.stringContaining('future') });
-    expect(verifyFreshDecision(key, decision, 'f'.repeat(64), { now: new Date(at) })).toMatchObject({ ok: false, reason: expect.stringContaining('not signed by a Ferry entry point') });
+  it('names a bad owner name', () => {
+    expect(() => loadOrCreateKey('../evil', { dir })).toThrow(UsageError);
   });
 });
 
-describe('loadSigningKey', () => {
-  it('reads FERRY_SIGNING_KEY as hex or base64', () => {
-    const raw = randomBytes(32);
-    expect(loadSigningKey({ FERRY_SIGNING_KEY: raw.toString('hex') }).equals(raw)).toBe(true);
-    expect(loadSigningKey({ FERRY_SIGNING_KEY: raw.toString('base64') }).equals(raw)).toBe(true);
-    expect(loadSigningKey({ FERRY_SIGNING_KEY: raw.toString('base64url') }).equals(raw)).toBe(true);
+describe.each(backends())('verifying decisions against Postgres ($name)', (backend) => {
+  let database: TestDatabase;
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-verify-'));
+
+  beforeAll(async () => {
+    database = await backend.create();
+    await createUser(database.db, { name: 'bob', by: 'test' });
+    await grantRole(database.db, { user: 'bob', role: 'approver', by: 'test' });
+    await addToGroup(database.db, { user: 'bob', group: 'ml-leads', by: 'test' });
+    await createUser(database.db, { name: 'eve', by: 'test' });
+  });
+  afterAll(async () => {
+    await database?.close();
   });
 
-  it('refuses a key shorter than 32 bytes, naming the variable', () => {
-    expect(() => loadSigningKey({ FERRY_SIGNING_KEY: randomBytes(16).toString('hex') })).toThrow(UsageError);
-    expect(() => loadSigningKey({ FERRY_SIGNING_KEY: 'short' })).toThrow('environment variable FERRY_SIGNING_KEY: expected at least 32 bytes');
+  it('signs the canonical JSON with Ed25519 and returns the approver as Postgres has them', async () => {
+    const bob = await ensureKey(database.db, 'bob', 'user', { dir });
+    const { decision: signed, signature } = signDecision(bob, decision());
+    expect(verifyPayload(bob.publicKey, JSON.parse(canonicalize(signed)!), signature)).toBe(true);
+    expect(await verifyDecision(database.db, signed, signature, { now })).toEqual({ ok: true, approver: { name: 'bob', roles: ['approver'], groups: ['ml-leads'] } });
   });
 
-  it('on the embedded defaults, creates <FERRY_HOME>/signing.key with mode 0600 once and reuses it', () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'ferry-key-')), 'home');
-    const first = loadSigningKey({ FERRY_HOME: home });
-    expect(first).toHaveLength(32);
-    const file = join(home, 'signing.key');
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, 'utf8').trim()).toBe(first.toString('hex'));
-    expect(loadSigningKey({ FERRY_HOME: home }).equals(first)).toBe(true);
+  it('refuses any change to any signed field', async () => {
+    const bob = await ensureKey(database.db, 'bob', 'user', { dir });
+    const { decision: signed, signature } = signDecision(bob, decision());
+    for (const change of [{ approver: 'eve' }, { env: 'staging' }, { decision: 'reject' }, { workflowId: 'other' }, { at: '2025-01-01T12:00:01.000Z' }, { comment: 'ship' }, { via: 'slack' }] as const) {
+      expect(await verifyDecision(database.db, { ...signed, ...change }, signature, { now })).toMatchObject({ ok: false });
+    }
   });
 
-  it('refuses a key file that others can read', () => {
-    const home = mkdtempSync(join(tmpdir(), 'ferry-key-'));
-    const file = join(home, 'signing.key');
-    writeFileSync(file, randomBytes(32).toString('hex'));
-    chmodSync(file, 0o644);
-    expect(() => loadSigningKey({ FERRY_HOME: home })).toThrow(FerryError);
-    expect(() => loadSigningKey({ FERRY_HOME: home })).toThrow(`run 'chmod 600 ${file}'`);
+  it('refuses a key that is not the approver\'s, an unregistered key and a revoked one, as forgeries', async () => {
+    const eve = await ensureKey(database.db, 'eve', 'user', { dir });
+    const asBob = signDecision(eve, decision());
+    expect(await verifyDecision(database.db, asBob.decision, asBob.signature, { now })).toMatchObject({ ok: false, forgery: true, reason: expect.stringContaining('belongs to eve, not bob') });
+    const stranger = signDecision(generateKeyPair(), decision());
+    expect(await verifyDecision(database.db, stranger.decision, stranger.signature, { now })).toMatchObject({ ok: false, forgery: true, reason: expect.stringContaining('not registered') });
+    await revokeKeys(database.db, { owner: 'eve', kind: 'user', by: 'test' });
+    const revoked = signDecision(eve, decision({ approver: 'eve' }));
+    expect(await verifyDecision(database.db, revoked.decision, revoked.signature, { now })).toMatchObject({ ok: false, forgery: true, reason: expect.stringContaining('revoked') });
+  });
+
+  it('refuses the old shared-key HMAC attestation', async () => {
+    const old = { workflowId: 'w', env: 'production', decision: 'approve', approver: 'bob', groups: [], roles: [], at };
+    const hmac = createHmac('sha256', randomBytes(32)).update(canonicalize(old)!).digest('hex');
+    expect(await verifyDecision(database.db, old, hmac, { now })).toMatchObject({ ok: false, forgery: true, reason: expect.stringContaining('shared-key (HMAC)') });
+  });
+
+  it('refuses stale and future-dated decisions', async () => {
+    const bob = await ensureKey(database.db, 'bob', 'user', { dir });
+    const { decision: signed, signature } = signDecision(bob, decision());
+    expect(await verifyDecision(database.db, signed, signature, { now: new Date(Date.parse(at) + 11 * 60_000) })).toMatchObject({ ok: false, reason: expect.stringContaining('more than 10 minutes ago') });
+    expect(await verifyDecision(database.db, signed, signature, { now: new Date(Date.parse(at) - 5 * 60_000) })).toMatchObject({ ok: false, reason: expect.stringContaining('future') });
+  });
+
+  it('a rotated key replaces the old one: the old one no longer verifies', async () => {
+    const rotDir = mkdtempSync(join(tmpdir(), 'ferry-rot-'));
+    const old = await ensureKey(database.db, 'bob', 'user', { dir: rotDir });
+    await rotateKey(database.db, 'bob', 'user', { dir: rotDir });
+    const stale = signDecision(old, decision());
+    expect(await verifyDecision(database.db, stale.decision, stale.signature, { now })).toMatchObject({ ok: false, forgery: true });
+    await expect(registerKey(database.db, { owner: 'bob', kind: 'user', publicKey: old.publicKey, by: 'bob' })).rejects.toThrow(/revoked/);
   });
 });

@@ -14,7 +14,7 @@ describe.each(backends())('ferry users ($name)', (backend) => {
   const home = mkdtempSync(join(tmpdir(), 'ferry-users-'));
   const ferry = (args: string[], token?: string) =>
     promisify(execFile)(process.execPath, [bin, 'users', ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: database.url, FERRY_HOME: home, ...(token ? { FERRY_TOKEN: token } : {}) },
+      env: { PATH: process.env.PATH, DATABASE_URL: database.url, FERRY_HOME: home, FERRY_CONFIG_DIR: join(home, '..', 'config'), ...(token ? { FERRY_TOKEN: token } : {}) },
     }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -22,11 +21,10 @@ describe('durable approvals, cancellation and task queues', () => {
   let database: TestDatabase;
   let temporal: Awaited<ReturnType<typeof testClient>>;
   let people: Record<string, Person>;
-  const signingKey = randomBytes(32);
   const repo = makeRepo({ 'README.md': 'durability\n' });
   const taskQueue = uniqueQueue('durable');
   const workerFor = (queue = taskQueue, steps: FerryConfig['steps'] = [trainStep], workflows?: boolean) =>
-    startTestWorker({ db: database.db, taskQueue: queue, config: { steps }, cwd: repo, extra: { signingKey }, workflows });
+    startTestWorker({ db: database.db, taskQueue: queue, config: { steps }, cwd: repo, workflows });
   const pipeline = (name: string, rule = approval({ groups: ['ml-leads'] })) =>
     parsePipeline(definePipeline({ name, model: name, train: step('train', 'lc.train', { quality: 0.8 }), deploy: [{ env: 'staging', approval: rule, target: 'local' }] }), `${name}.ts`);
   const waiting = (workflowId: string) =>
@@ -50,7 +48,7 @@ describe('durable approvals, cancellation and task queues', () => {
     const second = await workerFor();
     try {
       // The deploy fails without a model server; what matters is that the decision was validated and counted.
-      const outcome = await decide({ client: temporal.client, db: database.db, signingKey }, { workflowId: handle.workflowId, decision: 'approve', user: asUser(people.bob!), via: 'cli' });
+      const outcome = await decide({ client: temporal.client, db: database.db }, { workflowId: handle.workflowId, decision: 'approve', user: asUser(people.bob!), via: 'cli' });
       expect(outcome).toMatchObject({ ok: true, result: { outcome: 'approved' } });
       await handle.result().catch(() => undefined);
       const status = await handle.query(statusQuery);

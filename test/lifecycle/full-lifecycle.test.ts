@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +11,13 @@ import { startRun } from '../../src/runs/start.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { decideUpdate } from '../../workflows/approval.js';
 import { statusQuery } from '../../workflows/pipeline.js';
-import { promotionWorkflowId, type promotion } from '../../workflows/promotion.js';
+import type { promotion } from '../../workflows/promotion.js';
+import { promotionWorkflowId } from '../../src/core/ids.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/cli.js';
+import { generateKeyPair } from '../../src/auth/keys.js';
 import { asUser, predictor, seedPeople, signDecision, trainStep, type Person } from './fixture.js';
 
 describe.each(backends())('the full lifecycle on the real dev server ($name)', (backend) => {
@@ -25,7 +26,6 @@ describe.each(backends())('the full lifecycle on the real dev server ($name)', (
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let temporal: Awaited<ReturnType<typeof testClient>>;
   let people: Record<string, Person>;
-  const signingKey = randomBytes(32);
   const taskQueue = uniqueQueue('lifecycle');
   const model = `lc-model`;
 
@@ -45,7 +45,7 @@ describe.each(backends())('the full lifecycle on the real dev server ($name)', (
       'lifecycle.ts',
     );
 
-  const deps = () => ({ client: temporal.client, db: database.db, signingKey });
+  const deps = () => ({ client: temporal.client, db: database.db });
   const waitingFor = async (workflowId: string, env: string) => {
     let last: unknown;
     try {
@@ -63,7 +63,7 @@ describe.each(backends())('the full lifecycle on the real dev server ($name)', (
     database = await backend.create();
     people = await seedPeople(database.db);
     server = await createModelServer({ db: database.db, config: configFrom({ predictors: [predictor] }), port: 0, refreshMs: 100 });
-    worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'lifecycle\n' }), extra: { signingKey, serveUrl: server.url } });
+    worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'lifecycle\n' }), extra: { serveUrl: server.url } });
     temporal = await testClient();
   });
   afterAll(async () => {
@@ -83,10 +83,13 @@ describe.each(backends())('the full lifecycle on the real dev server ($name)', (
     const outsider = await decide(deps(), { workflowId: handle.workflowId, decision: 'approve', user: asUser(people.eve!), via: 'cli' });
     expect(outsider).toEqual({ ok: false, refusal: 'eve is not a member of ml-leads, whose members approve for staging' });
     const forgedAt = new Date().toISOString();
-    const forged = { env: 'staging', decision: 'approve' as const, approver: 'bob', groups: ['ml-leads'], roles: ['approver'], at: forgedAt, signature: signDecision(randomBytes(32), { workflowId: handle.workflowId, env: 'staging', decision: 'approve', approver: 'bob', groups: ['ml-leads'], roles: ['approver'], at: forgedAt }), via: 'temporal-ui' };
+    // Signed with a key nobody registered, claiming bob.
+    const signed = signDecision(generateKeyPair(), { workflowId: handle.workflowId, env: 'staging', decision: 'approve', approver: 'bob', at: forgedAt, via: 'temporal-ui' });
+    const { workflowId: _w, ...fields } = signed.decision;
+    const forged = { ...fields, groups: ['ml-leads'], roles: ['approver'], signature: signed.signature };
     const err = await handle.executeUpdate(decideUpdate, { args: [forged] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect(String((err as Error).cause)).toMatch(/not signed by a Ferry entry point/);
+    expect(String((err as Error).cause)).toMatch(/forged or unsigned decision refused: key .* is not registered/);
     const stillWaiting = await handle.query(statusQuery);
     expect(stillWaiting.state).toBe('waiting');
     expect(stillWaiting.approvals?.[0]?.decisions).toEqual([]);
@@ -101,7 +104,8 @@ describe.each(backends())('the full lifecycle on the real dev server ($name)', (
     const first = await handle.result();
     expect(first).toMatchObject({ state: 'succeeded', modelVersion: 1, deployments: [{ env: 'staging', version: 1, state: 'live' }, { env: 'production', version: 1, state: 'live' }] });
     const refused = await database.db.select().from(approvals).where(and(eq(approvals.workflowId, handle.workflowId), eq(approvals.decision, 'refused')));
-    expect(refused.map((r) => r.approver).sort()).toEqual(['alice', 'bob', 'bob', 'eve']);
+    // The forged one is recorded under the name it only claimed.
+    expect(refused.map((r) => r.approver).sort()).toEqual(['alice', 'bob', 'eve', 'unverified:bob']);
     const live = (await (await fetch(`${server.url}/v1/models/${model}/version?env=production`)).json()) as { routes: unknown };
     expect(live.routes).toEqual([{ version: 1, percent: 100 }]);
 

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/auth/index.js';
 import type { Session } from '../../src/cli/session.js';
-import { workflowApprovalPort } from '../../src/cli/commands/slack.js';
+import { slackSigner, workflowApprovalPort } from '../../src/cli/commands/slack.js';
 import { configFrom } from '../../src/config.js';
 import { aliases } from '../../src/db/schema/index.js';
 import { approval, definePipeline, step } from '../../src/dsl/define.js';
@@ -32,7 +31,6 @@ describe.each(backends())('approving from Slack through the real workflow ($name
   let server: ModelServer;
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let temporal: Awaited<ReturnType<typeof testClient>>;
-  const signingKey = randomBytes(32);
   const taskQueue = uniqueQueue('slack-e2e');
   const model = `slack-${backend.name}`;
 
@@ -45,9 +43,9 @@ describe.each(backends())('approving from Slack through the real workflow ($name
     temporal = await testClient();
     server = await createModelServer({ db: database.db, config: configFrom({ predictors: [{ ...predictor, model }] }), port: 0, refreshMs: 100 });
     const notify = createSlackNotifier({ db: database.db, botToken: 'xoxb-test', channel: CHANNEL, apiUrl: api.url });
-    worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'slack\n' }), extra: { signingKey, serveUrl: server.url, notify } });
+    worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'slack\n' }), extra: { serveUrl: server.url, notify } });
     const session = { client: temporal.client, database: { db: database.db } } as unknown as Session;
-    slack = createSlackApp({ signingSecret: SECRET, botToken: 'xoxb-test', apiUrl: api.url, approvals: workflowApprovalPort(session, signingKey), db: database.db, port: 0, host: '127.0.0.1' });
+    slack = createSlackApp({ signingSecret: SECRET, botToken: 'xoxb-test', apiUrl: api.url, approvals: workflowApprovalPort(session, await slackSigner(database.db)), db: database.db, port: 0, host: '127.0.0.1' });
     url = (await slack.start()).url!;
   });
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { decide } from '../../approvals/decide.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { ensureKey } from '../../auth/signing-keys.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { printJson, say } from '../output.js';
 import { openAuthenticatedSession } from '../auth-session.js';
 
@@ -10,7 +11,7 @@ export async function decideCommand(decision: 'approve' | 'reject', run: string,
   const session = await openAuthenticatedSession('viewer');
   try {
     const outcome = await decide(
-      { client: session.client, db: session.database.db, signingKey: session.signingKey },
+      { client: session.client, db: session.database.db, signer: await ensureKey(session.database.db, session.user.name, 'user', { ferryHome: session.env.FERRY_HOME }) },
       { workflowId: run, env: opts.env, decision, user: session.user, comment, via: 'cli' },
     );
     if (opts.format === 'json') printJson(outcome);

@@ -3,10 +3,8 @@ import { redactUrl } from '../../db/embedded.js';
 import { readEnv } from '../../env.js';
 import { startDevStack } from '../../dev-stack.js';
 import { Client, Connection } from '@temporalio/client';
-import { loadSigningKey } from '../../auth/attest.js';
 import { slackAppFromEnv } from '../../slack/index.js';
-import type { Session } from '../session.js';
-import { workflowApprovalPort } from './slack.js';
+import { slackSigner, workflowApprovalPort } from './slack.js';
 import { say } from '../output.js';
 
 /** `ferry dev`: the whole stack in one process tree; Ctrl-C stops it all and leaves no process behind. */
@@ -21,7 +19,7 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     const slack = slackConnection
       ? slackAppFromEnv(env, {
           db: stack.database.db,
-          approvals: workflowApprovalPort({ client: new Client({ connection: slackConnection, namespace: stack.namespace }), database: stack.database } as Session, loadSigningKey({ ...process.env, FERRY_HOME: env.FERRY_HOME })),
+          approvals: workflowApprovalPort({ client: new Client({ connection: slackConnection, namespace: stack.namespace }), database: stack.database }, await slackSigner(stack.database.db, env.FERRY_HOME)),
           port: Number(process.env.FERRY_SLACK_PORT ?? 0),
         })
       : undefined;

@@ -55,3 +55,25 @@ export const approvals = pgTable(
   },
   (t) => [index('approvals_workflow_idx').on(t.workflowId)],
 );
+
+/**
+ * Ed25519 public keys that may sign decisions and run starts. A `user` key signs as its owner (a Ferry user); a
+ * `service` key (the Slack app, the push webhook, the scheduler) signs on behalf of the identity it verified. Private
+ * keys never reach Postgres or a worker: they stay in their owner's config directory (src/auth/keys.ts).
+ */
+export const signingKeys = pgTable(
+  'signing_keys',
+  {
+    /** `ed25519:` + the first 32 hex digits of sha256(SPKI DER). */
+    keyId: text('key_id').primaryKey(),
+    /** A user name (kind `user`) or a service name: `slack`, `webhook`, `scheduler`. */
+    owner: text('owner').notNull(),
+    kind: text('kind').notNull(),
+    /** SPKI DER, base64. */
+    publicKey: text('public_key').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('signing_keys_owner_idx').on(t.owner)],
+);
