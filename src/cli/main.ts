@@ -19,6 +19,15 @@ const format = () => new Option('--format <format>', 'output format').choices(['
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 program
+  .command('init')
+  .description('scaffold a Ferry project that runs at once: package.json, ferry.config.ts, a pipeline, its steps, policies/ (writes only new files)')
+  .argument('[dir]', 'project directory (created if missing)', '.')
+  .option('--python', 'Python steps: train.py / evaluate.py (scikit-learn) with a pinned requirements.txt and a unit test')
+  .option('--name <name>', "pipeline and model name (default: the directory's name)")
+  .addOption(format())
+  .action(async (dir, opts) => (await import('./commands/init.js')).init(dir, opts));
+
+program
   .command('dev')
   .description('start the Temporal dev server (with its Web UI), embedded Postgres and a worker in one process')
   .option('--task-queue <queue>', 'task queue of the worker')
