@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { UsageError } from './core/errors.js';
 
+const port = z.coerce.number().int('expected a port number 0–65535').min(0, 'expected a port number 0–65535').max(65535, 'expected a port number 0–65535');
+
 /** The environment Ferry reads, validated once. Unset means "use the embedded default". */
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233').optional(),
@@ -17,6 +19,11 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().url().optional(),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /** `ferry dev`'s stable ports (0: a free one): Temporal's gRPC, its Web UI, the model server, the worker's metrics. */
+  FERRY_TEMPORAL_PORT: port.default(7233),
+  FERRY_TEMPORAL_UI_PORT: port.default(8233),
+  FERRY_SERVE_PORT: port.default(8080),
+  FERRY_METRICS_PORT: port.default(9464),
 });
 
 export type FerryEnv = z.infer<typeof envSchema>;

@@ -85,6 +85,8 @@ export interface StartStackOptions {
   /** Keep Temporal's SQLite and PGlite's data under FERRY_HOME (dev, demo); otherwise in memory. */
   persistent: boolean;
   headless?: boolean;
+  /** `ferry dev`: Temporal on FERRY_TEMPORAL_PORT / FERRY_TEMPORAL_UI_PORT (7233 / 8233), so links survive restarts. */
+  stablePorts?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -115,6 +117,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
         headless: options.headless,
         namespace: env.TEMPORAL_NAMESPACE,
         dbFile: options.persistent ? join(home, 'temporal.db') : undefined,
+        ...(options.stablePorts ? { port: env.FERRY_TEMPORAL_PORT, uiPort: env.FERRY_TEMPORAL_UI_PORT, portVariables: { port: 'FERRY_TEMPORAL_PORT', uiPort: 'FERRY_TEMPORAL_UI_PORT' } } : {}),
       });
       stops.push(server.stop);
       temporalAddress = server.address;
