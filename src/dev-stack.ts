@@ -1,6 +1,6 @@
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from './config.js';
-import type { FerryEnv } from './env.js';
+import { devPorts, type FerryEnv } from './settings.js';
 import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';
 import { createModelServer, type ModelServer } from './serve/index.js';
@@ -29,9 +29,10 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
   const unwatch = watchProcessHealth({ home: env.FERRY_HOME, role: 'ferry dev' });
   // `ferry dev` listens where it did last time (FERRY_*_PORT), so links, clients and dashboards survive restarts.
   const stable = options.stablePorts === true;
+  const ports = devPorts(env);
   if (stable) {
-    await assertPortFree(env.FERRY_SERVE_PORT, 'the model server', 'FERRY_SERVE_PORT');
-    await assertPortFree(env.FERRY_METRICS_PORT, 'the worker metrics', 'FERRY_METRICS_PORT');
+    await assertPortFree(ports.serve, 'the model server', 'FERRY_SERVE_PORT');
+    await assertPortFree(ports.metrics, 'the worker metrics', 'FERRY_METRICS_PORT');
   }
   const stack = await startStack({ env, persistent: true, stablePorts: stable, onProgress: options.onProgress }).catch((err: unknown) => {
     unwatch();
@@ -42,9 +43,9 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     for (const fn of stops.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const metrics = await exposeWorkerMetrics({ db: stack.database.db, port: stable ? env.FERRY_METRICS_PORT : undefined });
+    const metrics = await exposeWorkerMetrics({ db: stack.database.db, port: stable ? ports.metrics : undefined });
     stops.push(metrics.close);
-    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: stable ? env.FERRY_SERVE_PORT : 0, refreshMs: options.refreshMs });
+    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: stable ? ports.serve : 0, refreshMs: options.refreshMs });
     stops.push(server.close);
     const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: options.taskQueue, serveUrl: server.url });
     stops.push(() => connection.close());

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHint } from '../../src/cli/commands/dev.js';
-import { readEnv } from '../../src/env.js';
+import { devPorts, readEnv } from '../../src/settings.js';
 import { assertPortFree } from '../../src/temporal/dev-server.js';
 import { runFerry } from '../helpers/cli.js';
 
@@ -20,9 +20,9 @@ describe('ferry dev ports', () => {
   afterAll(() => new Promise<void>((r) => taken.close(() => r())));
 
   it("defaults to Temporal's usual 7233/8233 and fixed model server and metrics ports, each overridable", () => {
-    expect(readEnv({})).toMatchObject({ FERRY_TEMPORAL_PORT: 7233, FERRY_TEMPORAL_UI_PORT: 8233, FERRY_SERVE_PORT: 8080, FERRY_METRICS_PORT: 9464 });
-    expect(readEnv({ FERRY_TEMPORAL_PORT: '17233' }).FERRY_TEMPORAL_PORT).toBe(17233);
-    expect(() => readEnv({ FERRY_SERVE_PORT: 'http' })).toThrow(/^environment variable FERRY_SERVE_PORT: .*; fix or unset it$/);
+    expect(devPorts(readEnv({}))).toEqual({ temporal: 7233, ui: 8233, serve: 8080, metrics: 9464 });
+    expect(devPorts(readEnv({ FERRY_TEMPORAL_PORT: '17233' })).temporal).toBe(17233);
+    expect(() => devPorts(readEnv({ FERRY_SERVE_PORT: 'http' }))).toThrow('environment variable FERRY_SERVE_PORT: expected a port number 0–65535, got "http"; fix or unset it');
   });
 
   it('names the port, what wanted it and the variable that moves it when the port is taken', async () => {
