@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { log } from './log.js';
+import { startMlflowMirror } from './mlflow/loop.js';
 import { startReconciler } from './runs/reconcile.js';
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
@@ -8,7 +9,7 @@ import { createSlackClient, watchSlack } from './slack/client.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { loadConfig } from './config.js';
 import type { Db } from './db/client.js';
-import type { FerryEnv } from './settings.js';
+import type { FerryEnv } from './env.js';
 import { createFerryWorker } from './temporal/worker.js';
 import { installRuntime } from './temporal/runtime.js';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -43,11 +44,11 @@ export async function hostWorker(options: HostWorkerOptions) {
       config,
       home,
       cwd: process.cwd(),
-      serveUrl: options.serveUrl ?? options.env.FERRY_SERVE_URL,
+      serveUrl: options.serveUrl ?? process.env.FERRY_SERVE_URL,
       // Approval requests go to Slack when a bot token and a channel are configured.
       notify:
-        options.env.SLACK_BOT_TOKEN && options.env.FERRY_SLACK_CHANNEL
-          ? createSlackNotifier({ db: options.db, botToken: options.env.SLACK_BOT_TOKEN, channel: options.env.FERRY_SLACK_CHANNEL, apiUrl: options.env.SLACK_API_URL, uiUrl: options.env.FERRY_TEMPORAL_UI_URL, namespace: options.env.TEMPORAL_NAMESPACE })
+        options.env.SLACK_BOT_TOKEN && process.env.FERRY_SLACK_CHANNEL
+          ? createSlackNotifier({ db: options.db, botToken: options.env.SLACK_BOT_TOKEN, channel: process.env.FERRY_SLACK_CHANNEL, apiUrl: options.env.SLACK_API_URL, uiUrl: process.env.FERRY_TEMPORAL_UI_URL, namespace: options.env.TEMPORAL_NAMESPACE })
           : undefined,
     },
   });
@@ -58,14 +59,14 @@ export async function hostWorker(options: HostWorkerOptions) {
  * requests, alerts), the alert webhook and the deploy webhook. An outage then shows in the log and in `ferry status`
  * before the first notice, alert or deploy needs it. Returns the function that stops the probes.
  */
-export function watchWorkerServices(env: FerryEnv): () => void {
+export function watchWorkerServices(env: FerryEnv, source: NodeJS.ProcessEnv = process.env): () => void {
   const stops: (() => void)[] = [];
-  if (env.SLACK_BOT_TOKEN && (env.FERRY_SLACK_CHANNEL || env.FERRY_ALERT_SLACK_CHANNEL)) {
+  if (env.SLACK_BOT_TOKEN && (source.FERRY_SLACK_CHANNEL || source.FERRY_ALERT_SLACK_CHANNEL)) {
     stops.push(watchSlack(createSlackClient({ botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL })));
   }
   for (const [service, url] of [
-    [outsideService.alertWebhook, env.FERRY_ALERT_WEBHOOK_URL],
-    [outsideService.deployTarget('webhook'), env.FERRY_DEPLOY_WEBHOOK_URL],
+    [outsideService.alertWebhook, source.FERRY_ALERT_WEBHOOK_URL],
+    [outsideService.deployTarget('webhook'), source.FERRY_DEPLOY_WEBHOOK_URL],
   ] as const) {
     if (url && URL.canParse(url)) stops.push(watchService(service, tcpProbe(url), { probeKind: 'reachability' }));
   }
@@ -87,4 +88,14 @@ export async function startRunReconciler(options: { address: string; namespace: 
     await reconciler.stop();
     await connection.close();
   };
+}
+
+/**
+ * With MLFLOW_TRACKING_URI set, mirrors Ferry's runs, versions and aliases into that MLflow server from this process
+ * (src/mlflow/loop.ts); otherwise does nothing. Returns its stop, which makes a last pass.
+ */
+export async function startMlflowMirrorFor(options: { env: FerryEnv; db: Db; databaseUrl?: string; temporalUiUrl?: string }): Promise<() => Promise<void>> {
+  const { env } = options;
+  if (!env.MLFLOW_TRACKING_URI) return async () => undefined;
+  return startMlflowMirror({ db: options.db, trackingUri: env.MLFLOW_TRACKING_URI, databaseUrl: options.databaseUrl, aliasDrift: env.FERRY_MLFLOW_ALIAS_DRIFT, temporalUiUrl: options.temporalUiUrl });
 }

@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
-import { defaultEnv } from '../settings.js';
 
 /**
  * The `ferry` command line: this file only declares commands; each action loads `commands/<name>.ts` on demand,
@@ -72,7 +71,7 @@ program
   .option('--reset', 'remove the demo\'s data (FERRY_HOME/demo) and exit; your own runs in FERRY_HOME stay')
   .action(async (opts) => {
     // The demo narrates what happens; expected failures (a canary refused, an alias not there yet) stay in the UI.
-    defaultEnv('FERRY_LOG_LEVEL', 'error');
+    process.env.FERRY_LOG_LEVEL ??= 'error';
     return (await import('./commands/demo.js')).demo(opts);
   });
 
@@ -331,6 +330,14 @@ program
   .argument('<ref>', '<name>@<version|alias>, e.g. penguins@1')
   .addOption(format())
   .action(async (ref, opts) => (await import('./commands/reproduce.js')).reproduce(ref, opts));
+
+program
+  .command('mlflow')
+  .description('the MLflow mirror (MLFLOW_TRACKING_URI): runs, versions and aliases as MLflow shows them')
+  .command('sync')
+  .description('mirror into MLflow now (workers also do it every 10 s); reports aliases moved by hand in MLflow')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/mlflow.js')).mlflowSync(opts));
 
 addExamples(program);
 

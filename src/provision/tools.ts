@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { envValue, inheritedEnv } from '../settings.js';
 
 /**
  * What every tool Ferry provisions shares: one cache outside any repository (`~/.cache/ferry`, or under
@@ -12,7 +11,7 @@ import { envValue, inheritedEnv } from '../settings.js';
 
 /** A directory in Ferry's cache, e.g. `ferryCacheDir('bin')` → `~/.cache/ferry/bin`. */
 export function ferryCacheDir(...parts: string[]): string {
-  return join(envValue('XDG_CACHE_HOME') || join(homedir(), '.cache'), 'ferry', ...parts);
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ferry', ...parts);
 }
 
 export function isExecutable(path: string): boolean {
@@ -27,7 +26,7 @@ export function isExecutable(path: string): boolean {
 /** The first of `names` found on PATH. */
 export function onPath(...names: string[]): string | undefined {
   for (const name of names) {
-    for (const dir of (inheritedEnv().PATH ?? '').split(delimiter)) {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
       if (dir && isExecutable(join(dir, name))) return join(dir, name);
     }
   }
@@ -108,7 +107,7 @@ export function goInstall(options: GoInstallOptions): Promise<void> {
   const started = Date.now();
   const ticker = setInterval(() => onProgress(`  …still building ${what} (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
   return new Promise((resolve, reject) => {
-    const child = spawn('go', ['install', pkg], { env: { ...inheritedEnv(), ...options.env, GOBIN: gobin }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('go', ['install', pkg], { env: { ...process.env, ...options.env, GOBIN: gobin }, stdio: ['ignore', 'ignore', 'pipe'] });
     let tail = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-2000);
