@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
+import { defaultEnv } from '../settings.js';
 
 /**
  * The `ferry` command line: this file only declares commands; each action loads `commands/<name>.ts` on demand,
@@ -71,7 +72,7 @@ program
   .option('--reset', 'remove the demo\'s data (FERRY_HOME/demo) and exit; your own runs in FERRY_HOME stay')
   .action(async (opts) => {
     // The demo narrates what happens; expected failures (a canary refused, an alias not there yet) stay in the UI.
-    process.env.FERRY_LOG_LEVEL ??= 'error';
+    defaultEnv('FERRY_LOG_LEVEL', 'error');
     return (await import('./commands/demo.js')).demo(opts);
   });
 

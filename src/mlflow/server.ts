@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { freePort } from '../observability/endpoint.js';
 import { ensureVenv, type EnsureVenvOptions } from '../python/venv.js';
+import { inheritedEnv } from '../settings.js';
 
 /** The MLflow release Ferry's tests and `ferry mlflow server` run: pinned, installed into a cached venv. */
 export const MLFLOW_REQUIREMENTS = ['mlflow==3.17.2'] as const;
@@ -38,7 +39,7 @@ export async function startMlflowServer(options: StartMlflowServerOptions): Prom
   const child = spawn(
     venv.python,
     ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, MLFLOW_TRACKING_URI: '' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...inheritedEnv(), MLFLOW_TRACKING_URI: '' } },
   );
   let output = '';
   const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
