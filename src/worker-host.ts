@@ -1,3 +1,4 @@
+import { stepUserFrom } from '../activities/step-isolation.js';
 import { Client, Connection } from '@temporalio/client';
 import { log } from './log.js';
 import { startReconciler } from './runs/reconcile.js';
@@ -44,6 +45,7 @@ export async function hostWorker(options: HostWorkerOptions) {
       home,
       cwd: process.cwd(),
       serveUrl: options.serveUrl ?? process.env.FERRY_SERVE_URL,
+      stepUser: stepUserFrom(process.env.FERRY_STEP_USER),
       // Approval requests go to Slack when a bot token and a channel are configured.
       notify:
         options.env.SLACK_BOT_TOKEN && process.env.FERRY_SLACK_CHANNEL

@@ -23,6 +23,8 @@ import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec }
 import { searchAttributes } from '../src/temporal/search-attributes.js';
 import { createApprovals } from './approval.js';
 import { decidePatches, waitingStatusAtApproval } from './patches.js';
+import { checkRunStart } from './start-check.js';
+import type { RunStartAttestation } from '../src/runs/start-attestation.js';
 import { monitorWorkflowId, type monitor } from './monitor.js';
 import { bookkeeping, checkout, DEFAULT_QUEUE_TIMEOUT, INTEGRATE_HEARTBEAT, quick, stepOptions } from './presets.js';
 import { runPromotion, type PromotionResult } from './promotion.js';
@@ -43,6 +45,8 @@ export interface PipelineRunInput {
   parentRuns?: string[];
   /** A reproduction of a registered version: the recorded dataset hashes must match; nothing is registered or deployed. */
   reproduce?: { model: string; version: number; datasets: { name: string; sha256: string }[] };
+  /** Who started it, signed (src/runs/start-attestation.ts); checked before any step runs. */
+  attestation?: RunStartAttestation;
 }
 
 export interface PipelineRunResult {
@@ -153,6 +157,7 @@ export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunR
   let version: number | undefined;
   let modelCard: Record<string, unknown> | undefined = spec.card ? { card: spec.card, description: spec.description } : undefined;
   try {
+    if (patches.signedStart) await checkRunStart(input);
     const integration = await stage('integrate', `resolving ${input.ref ?? spec.repo.ref} and hashing ${spec.datasets.length} dataset(s)`, () =>
       git.integrate.executeWithOptions({ ...checkout, ...(patches.stepLiveness ? { heartbeatTimeout: INTEGRATE_HEARTBEAT } : {}), summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
     );
