@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { FerryError } from '../src/errors.js';
+import { FerryError } from '../src/core/errors.js';
 
 /**
  * Command steps isolated from the worker: with `FERRY_STEP_USER` set (a user name or uid; the worker must run as root),

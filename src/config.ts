@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from './errors.js';
+import { UsageError } from './core/errors.js';
 import type { FerryConfig, GateDefinition, PredictorDefinition, StepDefinition } from './dsl/config.js';
 
 export interface LoadedConfig {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageError } from './errors.js';
+import { UsageError } from './core/errors.js';
 
 /** The environment Ferry reads, validated once. Unset means "use the embedded default". */
 const envSchema = z.object({
@@ -8,7 +8,12 @@ const envSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
   FERRY_HOME: z.string().min(1).default('.ferry'),
   FERRY_TOKEN: z.string().min(1).optional(),
+  /** No longer signs anything (decisions and run starts use per-person Ed25519 keys); read only so old set-ups still parse. */
   FERRY_SIGNING_KEY: z.string().min(1).optional(),
+  /** Where a person's private signing keys live (default $XDG_CONFIG_HOME/ferry or ~/.config/ferry); never inside FERRY_HOME. */
+  FERRY_CONFIG_DIR: z.string().min(1).optional(),
+  /** Command steps run as this unprivileged OS user (the worker runs as root): see activities/step-isolation.ts. */
+  FERRY_STEP_USER: z.string().min(1).optional(),
   FERRY_WEBHOOK_SECRET: z.string().min(1).optional(),
   FERRY_SERVE_URL: z.string().url().optional(),
   FERRY_TASK_QUEUE: z.string().min(1).default('ferry'),

@@ -5,7 +5,7 @@ import { createDatabase, type Database } from './db/client.js';
 import { ensurePrivateDir, startEmbeddedPostgres } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
 import type { FerryEnv } from './env.js';
-import { FerryError } from './errors.js';
+import { FerryError } from './core/errors.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { provisionTemporalCli } from './temporal/provision.js';
 

@@ -1,4 +1,4 @@
-import { patched } from '@temporalio/workflow';
+import { condition, patched, workflowInfo } from '@temporalio/workflow';
 
 /**
  * Every `patched()` id of the lifecycle workflow, decided once, in the workflow's first activation, before anything
@@ -35,7 +35,23 @@ export type Patches = ReturnType<typeof decidePatches>;
 /**
  * `waiting-status` for a run that may have been recorded before patches were decided at start: true when decided at
  * start, otherwise the marker is looked for where those runs recorded it (the approval stage).
+ *
+ * Those runs can hold the marker one or more workflow tasks *after* the one this replay is in: the stage's
+ * bookkeeping local activity was recorded in one workflow task, but the first execution only went on (and asked for
+ * the patch) in the next — a workflow task completed while the local activity's result was on its way, e.g. to answer
+ * a status query. A replay resolves the local activity from its marker in the earlier task, reaches this point one
+ * task early, and the SDK does not know the marker yet: `patched()` answers false, no marker command is issued, and
+ * the run wedged with TMPRL1100 (test/replay/histories/wedge-lagging-local-activity-v0.json, recorded on that code).
+ * Runs that recorded `local-bookkeeping` were all started by code that asked for `waiting-status` here, so while
+ * replaying such a run without the marker known yet, wait for the next workflow task (no command is issued while
+ * waiting) and ask again; once live, the patch is taken and recorded as that code did.
  */
-export function waitingStatusAtApproval(patches: Patches): boolean {
-  return patches.waitingStatus || patched('waiting-status');
+export async function waitingStatusAtApproval(patches: Patches): Promise<boolean> {
+  if (patches.waitingStatus || patched('waiting-status')) return true;
+  if (!patches.localBookkeeping) return false;
+  for (;;) {
+    const seen = workflowInfo().historyLength;
+    await condition(() => !workflowInfo().unsafe.isReplaying || workflowInfo().historyLength !== seen);
+    if (patched('waiting-status')) return true;
+  }
 }

@@ -1,4 +1,4 @@
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { createSlackClient } from '../slack/client.js';
 import type { Alert, AlertChannel } from './alert.js';
 

@@ -1,4 +1,4 @@
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { failureReason } from '../health/failure.js';
 import type { Alert, AlertChannel } from './alert.js';
 import { SIGNATURE_HEADER, signBody, webhookSecret } from './signature.js';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../audit/index.js';
 import { users } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { withGrants } from './lookup.js';
 import type { FerryUser } from './roles.js';
 import { hashToken } from './tokens.js';

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import canonicalize from 'canonicalize';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
 
 /**
  * Per-owner Ed25519 keys (node:crypto). A person's private key lives in their own config directory

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
 

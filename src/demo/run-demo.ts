@@ -9,7 +9,7 @@ import { addToGroup, createUser, grantRole } from '../auth/users.js';
 import { aliases, monitorChecks, runs } from '../db/schema/index.js';
 import { loadPipelineFile, type LoadedPipeline } from '../dsl/load.js';
 import type { FerryEnv } from '../env.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { aliasHistoryOf, listVersions } from '../registry/index.js';
 import { formatLineage, lineageOf } from '../lineage/index.js';
 import { modelCardFor } from '../modelcard/from-registry.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 
 /** Runs kubectl with `args` (and `stdin`), resolving its stdout; a non-zero exit rejects with its stderr. */
 export type KubectlRunner = (args: string[], stdin?: string) => Promise<string>;

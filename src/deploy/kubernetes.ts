@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { createKubectl, type KubectlRunner } from './kubectl.js';
 import { inferenceServiceName, KSERVE_LABELS, renderInferenceService, type KServeRuntime } from './kserve-manifest.js';
-import type { Route } from './routes.js';
+import type { Route } from '../core/routes.js';
 import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
 
 export interface KubernetesTargetOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FerryError } from '../errors.js';
-import { describeRoutes, routesSchema, sameRoutes, type Route } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { describeRoutes, routesSchema, sameRoutes, type Route } from '../core/routes.js';
 
 /** What a deploy asks for: a model's traffic in an environment, split over versions (`version` is the one being rolled out). */
 export const deployRequestSchema = z.strictObject({
@@ -18,9 +18,9 @@ export const liveStateSchema = z.object({
 });
 export type LiveState = z.infer<typeof liveStateSchema>;
 
-/** Where models are served: Ferry's model server, Kubernetes (KServe), or a platform behind a webhook. */
+/** Where models are served: Ferry's model server (JS predictors, or MLServer behind it), Kubernetes (KServe), or a platform behind a webhook. */
 export interface DeploymentTarget {
-  readonly name: 'local' | 'kubernetes' | 'webhook';
+  readonly name: 'local' | 'kubernetes' | 'webhook' | 'mlserver';
   /** Makes the target serve `req.routes`; applying the same routes twice changes nothing. */
   deploy(req: DeployRequest): Promise<{ generation: number }>;
   /** Reads what the target is actually serving (not what was last written). */

@@ -1,10 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { modelVersions } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { isUnreachable, outsideService, tracked } from '../health/index.js';
 import { createKubernetesTarget, type KubernetesTargetOptions } from './kubernetes.js';
+import type { ArtifactStore } from '../artifacts/store.js';
+import { sharedMlserver } from '../mlserver/server.js';
 import { createLocalTarget } from './local.js';
+import { createMlserverTarget } from './mlserver.js';
 import type { DeploymentTarget } from './target.js';
 import { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';
 
@@ -12,6 +15,10 @@ export type TargetName = DeploymentTarget['name'];
 
 export interface TargetDeps {
   db: Db;
+  /** Where registered artifacts are fetched from by sha256 (`mlserver`). */
+  store?: ArtifactStore;
+  /** FERRY_HOME: the `mlserver` target keeps its MLServer's model repository under it. */
+  home?: string;
   /** Model server URL for `local` (default `FERRY_SERVE_URL`). */
   serveUrl?: string;
   kubernetes?: Partial<KubernetesTargetOptions>;
@@ -54,9 +61,14 @@ function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget 
       return createKubernetesTarget({ artifactUri: (model, version) => registeredArtifactUri(deps.db, model, version), ...deps.kubernetes });
     case 'webhook':
       return createWebhookTarget(deps.webhook);
+    case 'mlserver': {
+      const { store, home } = deps;
+      if (!store || !home) throw new FerryError('mlserver deployment target: needs the artifact store and FERRY_HOME (run it on a Ferry worker)');
+      return createMlserverTarget({ db: deps.db, store, serveUrl: deps.serveUrl, mlserver: () => sharedMlserver(home) });
+    }
     default: {
       const unknown: never = name;
-      throw new FerryError(`unknown deployment target "${String(unknown)}"; use local, kubernetes or webhook`);
+      throw new FerryError(`unknown deployment target "${String(unknown)}"; use local, mlserver, kubernetes or webhook`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SIGNATURE_HEADER, signBody, webhookSecret } from '../alerts/signature.js';
-import { FerryError } from '../errors.js';
-import { normalizeRoutes } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { normalizeRoutes } from '../core/routes.js';
 import { liveStateSchema, type DeployRequest, type DeploymentTarget, type LiveState } from './target.js';
 import { z } from 'zod';
 

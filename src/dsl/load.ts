@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { canonicalHash } from './hash.js';
 import { formatPath, issueMessage } from './issues.js';
-import { pipelineSpecSchema, type PipelineSpec } from './spec.js';
+import { pipelineSpecSchema, type PipelineSpec } from '../core/spec.js';
 
 export interface LoadedPipeline {
   file: string;

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { log } from '../log.js';
 import { metricsContentType, registry } from './registry.js';
 

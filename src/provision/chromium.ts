@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
 import { findPackageRoot } from '../package-info.js';
 import { ferryCacheDir, isExecutable, onPath, withCacheLock } from './tools.js';
 

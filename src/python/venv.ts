@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 
 /** What to install. */
 export interface VenvSpec {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { runStartClaimSchema, type RunStartAttestation, type RunStartClaim } from '../core/run-start.js';
 import type { Executor } from '../audit/index.js';
 import type { Signer } from '../auth/attest.js';
 import { signPayload, verifyPayload } from '../auth/keys.js';
@@ -7,9 +7,11 @@ import { hasRole } from '../auth/roles.js';
 import { activeKey, ensureKey } from '../auth/signing-keys.js';
 import { userCount } from '../auth/users.js';
 import { canonicalHash } from '../dsl/hash.js';
-import type { PipelineSpec } from '../dsl/spec.js';
-import { FerryError } from '../errors.js';
+import type { PipelineSpec } from '../core/spec.js';
+import { FerryError } from '../core/errors.js';
 import { assertPolicies } from '../policy/index.js';
+
+export { runStartClaimSchema, type RunStartAttestation, type RunStartClaim };
 
 /**
  * Signed run starts. Whoever starts `pipelineRun` — `ferry run` (the person's own key), the push webhook (its service
@@ -17,27 +19,6 @@ import { assertPolicies } from '../policy/index.js';
  * the policy verdict and when. The workflow verifies it in a local activity before any step runs, so a run started
  * straight in Temporal with a forged `triggeredBy` (or an altered spec) runs nothing, and is audited.
  */
-export const runStartClaimSchema = z.strictObject({
-  kind: z.literal('run-start'),
-  /** The run's workflow id; absent for a schedule, whose runs are `<scheduleId>-<time>`. */
-  workflowId: z.string().min(1).optional(),
-  scheduleId: z.string().min(1).optional(),
-  specHash: z.string().regex(/^[0-9a-f]{64}$/),
-  trigger: z.string().min(1),
-  triggeredBy: z.string().min(1).optional(),
-  ref: z.string().min(1).optional(),
-  taskQueue: z.string().min(1),
-  /** What the submission policies said where the run was submitted (they are checked again by the worker). */
-  policy: z.literal('passed'),
-  at: z.iso.datetime({ offset: true }),
-  keyId: z.string().min(1),
-});
-export type RunStartClaim = z.infer<typeof runStartClaimSchema>;
-export interface RunStartAttestation {
-  claim: RunStartClaim;
-  signature: string;
-}
-
 /** Signs a run start; `claim` without `kind`, `policy`, `at` and `keyId`, which this fills in. */
 export function signRunStart(signer: Signer, claim: Omit<RunStartClaim, 'kind' | 'policy' | 'at' | 'keyId'>, now = new Date()): RunStartAttestation {
   const full = runStartClaimSchema.parse(JSON.parse(JSON.stringify({ ...claim, kind: 'run-start', policy: 'passed', at: now.toISOString(), keyId: signer.keyId })));

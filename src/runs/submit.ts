@@ -2,7 +2,7 @@ import { appendAudit } from '../audit/index.js';
 import type { LoadedConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { LoadedPipeline } from '../dsl/load.js';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
 import { assertPolicies } from '../policy/index.js';
 import { assertPathsInside } from '../workspace-paths.js';
 
@@ -43,6 +43,6 @@ export function assertServable(loaded: LoadedPipeline, config: LoadedConfig): vo
   throw new UsageError(
     `${loaded.file}: deploy[${index}] (${spec.deploy[index]!.env}): model "${model}" has no way to be served by the local target; ` +
       `add definePredictor('${model}', load) to predictors in ${config.file ?? 'ferry.config.ts'}` +
-      `${registered.length ? ` (registered: ${registered.join(', ')})` : ''}, or deploy with target 'kubernetes' or 'webhook'`,
+      `${registered.length ? ` (registered: ${registered.join(', ')})` : ''}, or deploy with target 'mlserver' (a Python model: scikit-learn, XGBoost, MLflow), 'kubernetes' or 'webhook'`,
   );
 }

@@ -1,9 +1,10 @@
 import type { Db } from '../db/client.js';
 import { servingRoutes } from '../db/schema/index.js';
-import type { Predict } from '../dsl/config.js';
-import { normalizeRoutes, sameRoutes, type Route } from '../deploy/routes.js';
+import { normalizeRoutes, sameRoutes, type Route } from '../core/routes.js';
 import { log } from '../log.js';
-import type { ModelCache } from './model-cache.js';
+import { backendOf, backendsSchema, type Backends } from './backend-spec.js';
+import type { Backend } from './backends/index.js';
+import { backendKey, type ModelCache } from './model-cache.js';
 
 /** What the server serves for one model in one environment: only states whose every version loaded. */
 export interface ServedState {
@@ -11,7 +12,9 @@ export interface ServedState {
   env: string;
   generation: number;
   routes: Route[];
-  predictors: Map<number, Predict>;
+  /** Each routed version's backend, as stored. */
+  backendSpecs: Backends;
+  backends: Map<number, Backend>;
 }
 
 /** A route row that could not be loaded (kept off the live state, shown on `GET /v1/models/:name`). */
@@ -32,15 +35,17 @@ export function createRouteTable(db: Db, models: ModelCache) {
   const pending = new Map<string, PendingState>();
   let inFlight: Promise<void> | undefined;
 
-  async function load(row: { model: string; env: string; routes: Route[]; generation: number }): Promise<void> {
+  async function load(row: { model: string; env: string; routes: Route[]; backends: unknown; generation: number }): Promise<void> {
     const k = key(row.model, row.env);
     const routes = normalizeRoutes(row.routes);
     const current = live.get(k);
-    if (current && current.generation === row.generation && sameRoutes(current.routes, routes)) return;
+    const specs = backendsSchema.safeParse(row.backends ?? {});
+    if (current && current.generation === row.generation && sameRoutes(current.routes, routes) && JSON.stringify(current.backendSpecs) === JSON.stringify(specs.data)) return;
     try {
-      const predictors = new Map<number, Predict>();
-      for (const r of routes) predictors.set(r.version, await models.get(row.model, r.version));
-      live.set(k, { model: row.model, env: row.env, generation: row.generation, routes, predictors });
+      if (!specs.success) throw new Error(`serving_routes.backends of ${row.model}/${row.env}: ${specs.error.issues[0]!.message} at ${specs.error.issues[0]!.path.join('.')}`);
+      const backends = new Map<number, Backend>();
+      for (const r of routes) backends.set(r.version, await models.get(row.model, r.version, backendOf(specs.data, r.version)));
+      live.set(k, { model: row.model, env: row.env, generation: row.generation, routes, backendSpecs: specs.data, backends });
       pending.delete(k);
     } catch (err) {
       const message = (err as Error).message;
@@ -58,7 +63,7 @@ export function createRouteTable(db: Db, models: ModelCache) {
     }
     for (const k of [...live.keys()]) if (!seen.has(k)) live.delete(k);
     for (const k of [...pending.keys()]) if (!seen.has(k)) pending.delete(k);
-    models.retain(new Set([...live.values()].flatMap((s) => s.routes.map((r) => `${s.model}@${r.version}`))));
+    models.retain(new Set([...live.values()].flatMap((s) => s.routes.map((r) => backendKey(s.model, r.version, backendOf(s.backendSpecs, r.version))))));
   }
 
   return {

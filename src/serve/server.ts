@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, type Span } from '@opentelemetry/api';
 import type { LoadedConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import { log } from '../log.js';
@@ -11,11 +11,12 @@ import { startTracing, withSpan } from '../observability/tracing.js';
 import { recordFeedback } from './feedback.js';
 import { HttpError, readJson, sendJson } from './http.js';
 import { createModelCache } from './model-cache.js';
-import { predict } from './predict.js';
+import { predict, type PredictCall, type PredictResult } from './predict.js';
 import { createPredictionLogger, type PredictionLoggerOptions, type PredictionLoggerStats } from './prediction-logger.js';
 import { createRouteTable } from './route-table.js';
 import type { Rng } from './routing.js';
 import { feedbackBodySchema, predictBodySchema } from './schemas.js';
+import { handleV2 } from './v2-routes.js';
 
 export interface ModelServerOptions {
   db: Db;
@@ -58,8 +59,29 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
   const rng = options.rng ?? Math.random;
   startTracing('ferry-serve');
   await routes.refresh();
+  const routesRead = true;
   const poll = setInterval(() => void routes.refresh().catch((err: Error) => log.error({ err: err.message }, 'cannot read serving_routes')), options.refreshMs ?? 1000);
   poll.unref();
+
+  /** Routing, the version's backend, the prediction log and the metrics: the same for `/v1` and `/v2`. */
+  async function servePredict(model: string, call: PredictCall, req: IncomingMessage, span: Span | undefined): Promise<PredictResult> {
+    const header = req.headers['x-request-id'];
+    // Only served models get their own label values: arbitrary names in URLs must not grow the series.
+    const labels = routes.get(model, call.env) ? { model, env: call.env } : { model: 'unserved', env: 'unserved' };
+    span?.setAttribute('ferry.env', call.env);
+    const started = performance.now();
+    try {
+      const result = await predict({ routes, logger, rng }, model, call, Array.isArray(header) ? header[0] : header);
+      serveMetrics.predictions.inc({ ...labels, status: 'ok' }, call.inputs.length);
+      span?.setAttribute('ferry.version', result.version);
+      return result;
+    } catch (err) {
+      serveMetrics.predictions.inc({ ...labels, status: 'error' }, call.inputs.length);
+      throw err;
+    } finally {
+      serveMetrics.latency.observe(labels, (performance.now() - started) / 1000);
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -68,27 +90,13 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = PREDICT.exec(path))) {
       const model = decodeURIComponent(m[1]!);
-      // A caller's `traceparent` makes this span part of its trace.
+      // The body is read inside the span, so a caller's trace covers parsing too.
       return withSpan(`predict ${model}`, { 'ferry.model': model }, async (span) => {
-        const body = await readJson(req, predictBodySchema);
-        const header = req.headers['x-request-id'];
-        // Only served models get their own label values: arbitrary names in URLs must not grow the series.
-        const labels = routes.get(model, body.env) ? { model, env: body.env } : { model: 'unserved', env: 'unserved' };
-        span.setAttribute('ferry.env', body.env);
-        const started = performance.now();
-        try {
-          const result = await predict({ routes, logger, rng }, model, body, Array.isArray(header) ? header[0] : header);
-          serveMetrics.predictions.inc({ ...labels, status: 'ok' }, body.inputs.length);
-          span.setAttribute('ferry.version', result.version);
-          return sendJson(res, 200, result, result.requestIds.length === 1 ? { 'x-request-id': result.requestIds[0]! } : {});
-        } catch (err) {
-          serveMetrics.predictions.inc({ ...labels, status: 'error' }, body.inputs.length);
-          throw err;
-        } finally {
-          serveMetrics.latency.observe(labels, (performance.now() - started) / 1000);
-        }
+        const result = await servePredict(model, await readJson(req, predictBodySchema), req, span);
+        return sendJson(res, 200, result, result.requestIds.length === 1 ? { 'x-request-id': result.requestIds[0]! } : {});
       }, { carrier: req.headers, kind: SpanKind.SERVER });
     }
+    if (path.startsWith('/v2') && (await handleV2({ routes, ready: () => routesRead, predict: (model, call, r) => withSpan(`infer ${model}`, { 'ferry.model': model }, (span) => servePredict(model, call, r, span), { carrier: r.headers, kind: SpanKind.SERVER }) }, req, res, url))) return;
     if (method === 'GET' && (m = VERSION.exec(path))) {
       const model = decodeURIComponent(m[1]!);
       const env = url.searchParams.get('env') ?? 'production';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { z } from 'zod';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type BlockAction, type ButtonAction, type types as SlackTypes, type webApi } from '@slack/bolt';
 import type { Executor } from '../audit/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { log } from '../log.js';
 import { ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL, approvalRequestMessage, buttonValueSchema, rejectModal, type ApprovalRequest } from './blocks.js';
 import { isUnreachable, outsideService, reportFailure } from '../health/index.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { runFerry } from '../helpers/cli.js';
 
@@ -28,7 +28,7 @@ const cases: [string, unknown, RegExp][] = [
   ['deploying the same environment twice', { ...base, deploy: [{ env: 'staging' }, { env: 'staging' }] }, /deploy\[1\]\.env: environment "staging" is deployed twice/],
   ['deploying without training', { apiVersion: 'ferry/v1', name: 'x', deploy: [{ env: 'staging' }] }, /train: a pipeline that deploys needs a train step/],
   ['zero required approvals', { ...base, deploy: [{ env: 'production', approval: { required: 0 } }] }, /deploy\[0\]\.approval\.required: expected a number ≥ 1, got 0/],
-  ['an unknown deployment target', { ...base, deploy: [{ env: 'production', target: 'sagemaker' }] }, /deploy\[0\]\.target: expected "local" or "kubernetes" or "webhook", got "sagemaker"/],
+  ['an unknown deployment target', { ...base, deploy: [{ env: 'production', target: 'sagemaker' }] }, /deploy\[0\]\.target: expected "local" or "kubernetes" or "webhook" or "mlserver", got "sagemaker"/],
   ['a drift share above 1', { ...base, monitor: { maxDriftShare: 1.5 } }, /monitor\.maxDriftShare: expected a number ≤ 1, got 1\.5/],
   ['an unknown breach action', { ...base, monitor: { onBreach: 'panic' } }, /monitor\.onBreach: expected "alert" or "rollback" or "retrain", got "panic"/],
   ['a dataset without a path', { ...base, datasets: [{ name: 'train' }] }, /datasets\[0\]\.path: expected a string, got nothing/],
@@ -70,7 +70,7 @@ describe('ferry run on a bad definition', () => {
     ['syntax.ts', /^ferry: syntax\.ts: cannot be loaded: /],
     ['throws.ts', /^ferry: throws\.ts: cannot be loaded: boom at load\n$/],
     ['missing.ts', /^ferry: missing\.ts: no such file; pass the path of a pipeline definition/],
-    ['unservable.ts', /^ferry: unservable\.ts: deploy\[0\] \(staging\): model "churn" has no way to be served by the local target; add definePredictor\('churn', load\) to predictors in ferry\.config\.ts, or deploy with target 'kubernetes' or 'webhook'\n$/],
+    ['unservable.ts', /^ferry: unservable\.ts: deploy\[0\] \(staging\): model "churn" has no way to be served by the local target; add definePredictor\('churn', load\) to predictors in ferry\.config\.ts, or deploy with target 'mlserver' \(a Python model: scikit-learn, XGBoost, MLflow\), 'kubernetes' or 'webhook'\n$/],
   ])('%s exits 2 with one line and no stack trace', async (file, expected) => {
     const result = await runFerry(['run', file], { cwd: dir, env });
     expect(result.code).toBe(2);

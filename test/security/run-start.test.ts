@@ -9,7 +9,7 @@ import { ensureKey } from '../../src/auth/signing-keys.js';
 import { auditLog, stepRuns } from '../../src/db/schema/index.js';
 import { command, definePipeline } from '../../src/dsl/define.js';
 import { parsePipeline, type LoadedPipeline } from '../../src/dsl/load.js';
-import { rootMessage } from '../../src/errors.js';
+import { rootMessage } from '../../src/core/errors.js';
 import { newRunId, startRun } from '../../src/runs/start.js';
 import { signRunStart } from '../../src/runs/start-attestation.js';
 import { backends, type TestDatabase } from '../helpers/db.js';

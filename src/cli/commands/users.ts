@@ -6,7 +6,7 @@ import { ensureKey, rotateKey } from '../../auth/signing-keys.js';
 import { createDatabase, type Database } from '../../db/client.js';
 import { readEnv, type FerryEnv } from '../../env.js';
 import { resolveEndpoints } from '../../stack.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { printJson, printTable, say } from '../output.js';
 
 /** Users live in Postgres only: these commands need the database, not Temporal. */

@@ -1,5 +1,5 @@
 import { ensureKey } from '../../auth/signing-keys.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { createWebhookServer } from '../../triggers/webhook.js';
 import { say } from '../output.js';

@@ -111,6 +111,8 @@ export const servingRoutes = pgTable(
     model: text('model').notNull(),
     env: text('env').notNull(),
     routes: jsonb('routes').$type<{ version: number; percent: number }[]>().notNull(),
+    /** How the gateway reaches each routed version, by version number (`src/serve/backend-spec.ts`); absent: the JS predictor. */
+    backends: jsonb('backends').$type<Record<string, unknown>>().notNull().default({}),
     generation: integer('generation').notNull().default(1),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cardSpecSchema } from '../modelcard/card-spec.js';
+import { cardSpecSchema } from './card-spec.js';
 import { durationSchema } from './duration.js';
 import { riskCheckSchema } from './risk.js';
 
@@ -148,7 +148,8 @@ export const strategySchema = z.discriminatedUnion('kind', [
 export const deploySchema = z.strictObject({
   env: slug,
   approval: approvalSchema.optional(),
-  target: z.enum(['local', 'kubernetes', 'webhook']).default('local'),
+  /** local: JS predictors in Ferry's model server; mlserver: Python models on MLServer behind it; kubernetes: KServe; webhook: your platform. */
+  target: z.enum(['local', 'kubernetes', 'webhook', 'mlserver']).default('local'),
   strategy: strategySchema.default({ kind: 'all-at-once' }),
 });
 

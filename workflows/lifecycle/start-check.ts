@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import type { PipelineRunInput } from './pipeline.js';
+import type { Activities } from '../../activities/index.js';
+import type { PipelineRunInput } from './types.js';
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
 

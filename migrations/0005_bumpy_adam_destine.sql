@@ -1,0 +1,1 @@
+ALTER TABLE "serving_routes" ADD COLUMN "backends" jsonb DEFAULT '{}'::jsonb NOT NULL;
