@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { queryAudit, verifyAuditChain } from '../../audit/index.js';
 import { durationMs, durationSchema } from '../../core/duration.js';
 import { FerryError, UsageError } from '../../core/errors.js';
-import { withDatabase } from '../db-session.js';
+import type { Client } from '@temporalio/client';
+import { openDatabaseSession, withDatabase, type DatabaseSession } from '../db-session.js';
+import { openSession } from '../session.js';
+import { auditCheckpoints, checkAgainstCheckpoints } from '../../audit/anchor.js';
 import { printJson, printTable } from '../output.js';
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -32,17 +35,29 @@ export async function audit(opts: { model?: string; since?: string; actor?: stri
   });
 }
 
-/** `ferry audit verify`: recomputes the chain; exit 0 when intact, exit 1 naming the first broken record. */
-export async function auditVerify(opts: { format: string }): Promise<void> {
-  await withDatabase(async ({ database: { db } }) => {
+/**
+ * `ferry audit verify`: recomputes the chain, then compares it with the checkpoints anchored in Temporal (the
+ * `ferry-audit-anchor` workflow), which catches what a chain alone cannot: a rehashed rewrite and a truncated tail.
+ * Exit 0 when intact, exit 1 naming the first broken record or the missing range. `--no-anchor`: the chain only.
+ */
+export async function auditVerify(opts: { format: string; anchor?: boolean }): Promise<void> {
+  const session: DatabaseSession & { client?: Client } = opts.anchor === false ? await openDatabaseSession() : await openSession();
+  try {
+    const db = session.database.db;
     const result = await verifyAuditChain(db);
-    if (opts.format === 'json') printJson(result);
+    const checkpoints = session.client ? await auditCheckpoints(session.client) : undefined;
+    const anchor = checkpoints ? await checkAgainstCheckpoints(db, checkpoints) : undefined;
+    if (opts.format === 'json') printJson({ ...result, anchor: anchor ?? null });
     if (!result.ok && result.firstBroken) {
       throw new FerryError(`audit_log seq ${result.firstBroken.seq}: ${result.firstBroken.reason}; ${result.checked} records before it verified`, { details: { ...result } });
     }
+    if (anchor && !anchor.ok) throw new FerryError(`audit_log seq ${anchor.firstBroken.seq}: ${anchor.firstBroken.reason}`, { details: { ...anchor } });
     if (opts.format !== 'json') {
       const head = result.head ? `; head seq ${result.head.seq} hash ${result.head.hash}` : '';
-      process.stdout.write(`audit_log intact: ${result.checked} records verified${head}\n`);
+      const anchored = anchor?.ok ? `; ${anchor.anchored} checkpoints in Temporal match${anchor.newest ? ` (newest seq ${anchor.newest.seq})` : ''}` : opts.anchor === false ? '' : '; no audit anchor in this namespace (start ferry dev or ferry worker)';
+      process.stdout.write(`audit_log intact: ${result.checked} records verified${head}${anchored}\n`);
     }
-  });
+  } finally {
+    await session.close();
+  }
 }
