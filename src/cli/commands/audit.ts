@@ -5,6 +5,8 @@ import { FerryError, UsageError } from '../../core/errors.js';
 import type { Client } from '@temporalio/client';
 import { openDatabaseSession, withDatabase, type DatabaseSession } from '../db-session.js';
 import { openSession } from '../session.js';
+import { readEnv } from '../../env.js';
+import { resolveEndpoints } from '../../stack.js';
 import { auditCheckpoints, checkAgainstCheckpoints } from '../../audit/anchor.js';
 import { printJson, printTable } from '../output.js';
 
@@ -35,13 +37,23 @@ export async function audit(opts: { model?: string; since?: string; actor?: stri
   });
 }
 
+function temporalConfigured(): boolean {
+  try {
+    resolveEndpoints(readEnv());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * `ferry audit verify`: recomputes the chain, then compares it with the checkpoints anchored in Temporal (the
  * `ferry-audit-anchor` workflow), which catches what a chain alone cannot: a rehashed rewrite and a truncated tail.
  * Exit 0 when intact, exit 1 naming the first broken record or the missing range. `--no-anchor`: the chain only.
  */
 export async function auditVerify(opts: { format: string; anchor?: boolean }): Promise<void> {
-  const session: DatabaseSession & { client?: Client } = opts.anchor === false ? await openDatabaseSession() : await openSession();
+  // Without a Temporal stack configured (DATABASE_URL only), the chain is checked by itself, as before anchoring.
+  const session: DatabaseSession & { client?: Client } = opts.anchor === false || !temporalConfigured() ? await openDatabaseSession() : await openSession();
   try {
     const db = session.database.db;
     const result = await verifyAuditChain(db);
@@ -54,7 +66,7 @@ export async function auditVerify(opts: { format: string; anchor?: boolean }): P
     if (anchor && !anchor.ok) throw new FerryError(`audit_log seq ${anchor.firstBroken.seq}: ${anchor.firstBroken.reason}`, { details: { ...anchor } });
     if (opts.format !== 'json') {
       const head = result.head ? `; head seq ${result.head.seq} hash ${result.head.hash}` : '';
-      const anchored = anchor?.ok ? `; ${anchor.anchored} checkpoints in Temporal match${anchor.newest ? ` (newest seq ${anchor.newest.seq})` : ''}` : opts.anchor === false ? '' : '; no audit anchor in this namespace (start ferry dev or ferry worker)';
+      const anchored = anchor?.ok ? `; ${anchor.anchored} checkpoints in Temporal match${anchor.newest ? ` (newest seq ${anchor.newest.seq})` : ''}` : session.client ? '; no audit anchor in this namespace (start ferry dev or ferry worker)' : '';
       process.stdout.write(`audit_log intact: ${result.checked} records verified${head}${anchored}\n`);
     }
   } finally {
