@@ -18,6 +18,7 @@ import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
 import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
+import { inheritedEnv } from '../src/settings.js';
 
 export interface StepOutput {
   metrics: Record<string, number>;
@@ -103,7 +104,7 @@ async function pythonEnvironment(env: Record<string, string>, venv?: { hash: str
 export function createStepActivities(deps: ActivityDeps) {
   const { db, store, config, home } = deps;
   // Read once: a step's log and error never show the values of the worker's secret variables.
-  const secrets = secretValues(process.env);
+  const secrets = secretValues(inheritedEnv());
 
   async function record(input: RunStepInput, values: { status: string; output?: unknown; error?: string; durationMs?: number }) {
     const attempt = Context.current().info.attempt;
@@ -195,11 +196,11 @@ export function createStepActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${err.message}`, 'PythonEnvironmentError');
       });
       contract.VIRTUAL_ENV = built.dir;
-      contract.PATH = `${join(built.dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+      contract.PATH = `${join(built.dir, 'bin')}:${inheritedEnv().PATH ?? '/usr/bin:/bin'}`;
       venv = { hash: built.hash, requirements: input.step.requirements, requirementsSha256: createHash('sha256').update(readFileSync(inside.path)).digest('hex') };
     }
     const isolated = deps.stepUser;
-    const env = { ...stepEnvironment(process.env), ...(isolated ? { HOME: workspace, USER: isolated.name, LOGNAME: isolated.name } : {}), ...input.step.env, ...contract };
+    const env = { ...stepEnvironment(inheritedEnv()), ...(isolated ? { HOME: workspace, USER: isolated.name, LOGNAME: isolated.name } : {}), ...input.step.env, ...contract };
     if (isolated) prepareStepPaths(isolated, home, [workspace, outputDir, ...(outputs ? [outputs] : [])]);
     // 0600: a step's output may hold what it printed about its data; only the worker's user reads it.
     const log = createWriteStream(logPath, { mode: 0o600 });

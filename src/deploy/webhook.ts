@@ -4,11 +4,12 @@ import { FerryError } from '../core/errors.js';
 import { normalizeRoutes } from '../core/routes.js';
 import { liveStateSchema, type DeployRequest, type DeploymentTarget, type LiveState } from './target.js';
 import { z } from 'zod';
+import { envValue } from '../settings.js';
 
 export interface WebhookTargetOptions {
   /** Deploys are POSTed here; live state is read with GET `<url>/<model>/<env>`. Default `FERRY_DEPLOY_WEBHOOK_URL`. */
   url?: string;
-  /** HMAC key; default `FERRY_WEBHOOK_SECRET`. */
+  /** HMAC key; default `FERRY_DEPLOY_SECRET`, else `FERRY_WEBHOOK_SECRET`. */
   secret?: string;
   fetch?: typeof fetch;
 }
@@ -20,9 +21,9 @@ const deployAnswerSchema = z.object({ generation: z.number().int().min(0) });
  * `X-Ferry-Signature: sha256=…`, expects `{ generation }` back, and reads the live state with a signed GET.
  */
 export function createWebhookTarget(options: WebhookTargetOptions = {}): DeploymentTarget {
-  const url = (options.url ?? process.env.FERRY_DEPLOY_WEBHOOK_URL)?.replace(/\/+$/, '');
+  const url = (options.url ?? envValue('FERRY_DEPLOY_WEBHOOK_URL'))?.replace(/\/+$/, '');
   if (!url) throw new FerryError('webhook deployment target: no URL; set FERRY_DEPLOY_WEBHOOK_URL to the endpoint that receives deploy requests');
-  const secret = webhookSecret(options.secret, 'webhook deployment target');
+  const secret = webhookSecret(options.secret, 'webhook deployment target', 'deploy');
   const doFetch = options.fetch ?? fetch;
 
   async function call(method: 'GET' | 'POST', target: string, body: string): Promise<unknown> {

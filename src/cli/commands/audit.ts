@@ -5,7 +5,7 @@ import { FerryError, UsageError } from '../../core/errors.js';
 import type { Client } from '@temporalio/client';
 import { openDatabaseSession, withDatabase, type DatabaseSession } from '../db-session.js';
 import { openSession } from '../session.js';
-import { readEnv } from '../../env.js';
+import { readEnv } from '../../settings.js';
 import { resolveEndpoints } from '../../stack.js';
 import { auditCheckpoints, checkAgainstCheckpoints } from '../../audit/anchor.js';
 import { printJson, printTable } from '../output.js';

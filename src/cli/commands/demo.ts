@@ -1,5 +1,5 @@
 import { resetDemo, runDemo } from '../../demo/run-demo.js';
-import { readEnv } from '../../env.js';
+import { readEnv } from '../../settings.js';
 import { FerryError, UsageError } from '../../core/errors.js';
 import { say } from '../output.js';
 

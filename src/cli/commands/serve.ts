@@ -1,7 +1,7 @@
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { loadConfig } from '../../config.js';
-import { readEnv } from '../../env.js';
+import { readEnv } from '../../settings.js';
 import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { createModelServer } from '../../serve/index.js';
