@@ -1,12 +1,15 @@
 import { asc, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AUDIT_ANCHOR_ID, auditCheckpoints, checkAgainstCheckpoints, ensureAuditAnchor } from '../../src/audit/anchor.js';
 import { appendAudit, auditHash, verifyAuditChain } from '../../src/audit/index.js';
 import { auditLog } from '../../src/db/schema/index.js';
 import { anchorNowSignal } from '../../workflows/audit-anchor.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
-import { waitFor } from '../helpers/cli.js';
+import { runFerry, waitFor } from '../helpers/cli.js';
 
 // Attack #10 of the red-team pass: deleting the last audit rows verified as intact, and a superuser rewrite with
 // rehashing was undetectable by design. The chain head is now anchored in a Temporal workflow's history (which no
@@ -65,6 +68,9 @@ describe('the audit chain is anchored outside Postgres', () => {
     await asSuperuser(() => database.db.delete(auditLog).where(sql`${auditLog.seq} > 4`));
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true, checked: 4 });
     expect(await check()).toEqual({ ok: false, firstBroken: { seq: 5, reason: expect.stringMatching(/^truncated tail: seqs 5–6 were anchored/) } });
+    const cli = await runFerry(['audit', 'verify'], { env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), FERRY_HOME: mkdtempSync(join(tmpdir(), 'ferry-anchor-cli-')) } });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/^ferry: audit_log seq 5: truncated tail: seqs 5–6 were anchored/);
     await restore();
   });
 

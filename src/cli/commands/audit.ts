@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { queryAudit, verifyAuditChain } from '../../audit/index.js';
 import { durationMs, durationSchema } from '../../core/duration.js';
 import { FerryError, UsageError } from '../../core/errors.js';
-import type { Client } from '@temporalio/client';
-import { openDatabaseSession, withDatabase, type DatabaseSession } from '../db-session.js';
-import { openSession } from '../session.js';
-import { readEnv } from '../../settings.js';
+import { Client, Connection } from '@temporalio/client';
+import { withDatabase } from '../db-session.js';
+import type { FerryEnv } from '../../settings.js';
+import type { AuditCheckpoint } from '../../../workflows/audit-anchor.js';
 import { resolveEndpoints } from '../../stack.js';
 import { auditCheckpoints, checkAgainstCheckpoints } from '../../audit/anchor.js';
 import { printJson, printTable } from '../output.js';
@@ -37,27 +37,16 @@ export async function audit(opts: { model?: string; since?: string; actor?: stri
   });
 }
 
-function temporalConfigured(): boolean {
-  try {
-    resolveEndpoints(readEnv());
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * `ferry audit verify`: recomputes the chain, then compares it with the checkpoints anchored in Temporal (the
  * `ferry-audit-anchor` workflow), which catches what a chain alone cannot: a rehashed rewrite and a truncated tail.
  * Exit 0 when intact, exit 1 naming the first broken record or the missing range. `--no-anchor`: the chain only.
  */
 export async function auditVerify(opts: { format: string; anchor?: boolean }): Promise<void> {
-  // Without a Temporal stack configured (DATABASE_URL only), the chain is checked by itself, as before anchoring.
-  const session: DatabaseSession & { client?: Client } = opts.anchor === false || !temporalConfigured() ? await openDatabaseSession() : await openSession();
-  try {
-    const db = session.database.db;
+  await withDatabase(async ({ env, database: { db } }) => {
     const result = await verifyAuditChain(db);
-    const checkpoints = session.client ? await auditCheckpoints(session.client) : undefined;
+    // The anchor lives in Temporal: with no stack configured or reachable (DATABASE_URL only), the chain is checked by itself.
+    const checkpoints = opts.anchor === false ? undefined : await anchoredCheckpoints(env);
     const anchor = checkpoints ? await checkAgainstCheckpoints(db, checkpoints) : undefined;
     if (opts.format === 'json') printJson({ ...result, anchor: anchor ?? null });
     if (!result.ok && result.firstBroken) {
@@ -66,10 +55,25 @@ export async function auditVerify(opts: { format: string; anchor?: boolean }): P
     if (anchor && !anchor.ok) throw new FerryError(`audit_log seq ${anchor.firstBroken.seq}: ${anchor.firstBroken.reason}`, { details: { ...anchor } });
     if (opts.format !== 'json') {
       const head = result.head ? `; head seq ${result.head.seq} hash ${result.head.hash}` : '';
-      const anchored = anchor?.ok ? `; ${anchor.anchored} checkpoints in Temporal match${anchor.newest ? ` (newest seq ${anchor.newest.seq})` : ''}` : session.client ? '; no audit anchor in this namespace (start ferry dev or ferry worker)' : '';
+      const anchored = anchor?.ok ? `; ${anchor.anchored} checkpoints in Temporal match${anchor.newest ? ` (newest seq ${anchor.newest.seq})` : ''}` : '';
       process.stdout.write(`audit_log intact: ${result.checked} records verified${head}${anchored}\n`);
     }
+  });
+}
+
+/** The audit anchor's checkpoints, or undefined when no Temporal stack is configured, reachable, or anchoring. */
+async function anchoredCheckpoints(env: FerryEnv): Promise<AuditCheckpoint[] | undefined> {
+  let endpoints;
+  try {
+    endpoints = resolveEndpoints(env);
+  } catch {
+    return undefined;
+  }
+  const connection = await Connection.connect({ address: endpoints.temporalAddress, connectTimeout: '5s' }).catch(() => undefined);
+  if (!connection) return undefined;
+  try {
+    return await auditCheckpoints(new Client({ connection, namespace: endpoints.namespace }));
   } finally {
-    await session.close();
+    await connection.close();
   }
 }
