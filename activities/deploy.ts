@@ -5,12 +5,13 @@ import { sendAlert, channelsFromEnv, type AlertChannel, type AlertInput } from '
 import { appendAudit } from '../src/audit/index.js';
 import { deployments, monitorChecks } from '../src/db/schema/index.js';
 import { canaryHealth, type CanaryHealth, type CanaryHealthQuery } from '../src/deploy/canary-health.js';
-import { describeRoutes, normalizeRoutes, routesSchema, type Route } from '../src/deploy/routes.js';
+import { describeRoutes, normalizeRoutes, routesSchema, type Route } from '../src/core/routes.js';
 import { DeploymentMismatchError, verifyDeployment, type DeploymentTarget, type LiveState, type VerifyOptions } from '../src/deploy/target.js';
 import { createTarget, type TargetName } from '../src/deploy/targets.js';
-import { FerryError, UsageError } from '../src/errors.js';
+import { FerryError, UsageError } from '../src/core/errors.js';
 import { openIncident, type OpenIncidentInput } from '../src/incidents/index.js';
 import type { ActivityDeps } from './deps.js';
+import { envValue } from '../src/settings.js';
 
 export interface ApplyRoutesInput {
   model: string;
@@ -83,7 +84,7 @@ function toFailure(err: unknown): unknown {
 export function createDeployActivities(deps: ActivityDeps, overrides: DeployActivityOverrides = {}) {
   const { db } = deps;
   // The model server URL is read when a local deploy needs it, so workers that never deploy locally need no setting.
-  const serveUrl = (deps as ActivityDeps & { serveUrl?: string }).serveUrl ?? process.env.FERRY_SERVE_URL;
+  const serveUrl = (deps as ActivityDeps & { serveUrl?: string }).serveUrl ?? envValue('FERRY_SERVE_URL');
   const targetFor = (name: TargetName) => overrides.targets?.[name] ?? createTarget(name, { db, serveUrl, store: deps.store, home: deps.home });
 
   return {

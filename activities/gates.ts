@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAudit } from '../src/audit/index.js';
-import type { GateResult } from '../src/dsl/gates.js';
-import type { GateSpec } from '../src/dsl/spec.js';
+import type { GateResult } from '../src/core/gates.js';
+import type { GateSpec } from '../src/core/spec.js';
 import type { ActivityDeps } from './deps.js';
 
 /** Custom gate functions (from ferry.config.ts) and the audit record of every gate result. */

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sha256File } from '../src/artifacts/store.js';
 import { fingerprintEnvironment } from '../src/environment.js';
 import { ensureWorktree, isDirty, resolveCommit } from '../src/git.js';
-import type { PipelineSpec } from '../src/dsl/spec.js';
+import type { PipelineSpec } from '../src/core/spec.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
 

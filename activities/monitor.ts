@@ -7,7 +7,7 @@ import { and, eq, gt, isNull, lte, max } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/index.js';
 import { artifacts, feedback, monitorChecks, predictions } from '../src/db/schema/index.js';
 import { detectDrift, prepareColumns, renderHtmlReport, tableFromRows, type DriftReport } from '../src/drift/index.js';
-import type { MonitorSpec } from '../src/dsl/spec.js';
+import type { MonitorSpec } from '../src/core/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
 import { outputField } from '../src/dsl/config.js';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAudit } from '../src/audit/index.js';
-import type { PipelineSpec } from '../src/dsl/spec.js';
-import { FerryError } from '../src/errors.js';
+import type { PipelineSpec } from '../src/core/spec.js';
+import { FerryError } from '../src/core/errors.js';
 import { assertPolicies } from '../src/policy/index.js';
 import type { ActivityDeps } from './deps.js';
 

@@ -10,7 +10,7 @@ import {
   type RegisterVersionInput,
   type SetVersionStatusInput,
 } from '../src/registry/index.js';
-import { FerryError } from '../src/errors.js';
+import { FerryError } from '../src/core/errors.js';
 import { activityKey } from './audit.js';
 import type { ActivityDeps } from './deps.js';
 

@@ -10,13 +10,14 @@ import { z } from 'zod';
 import type { StoredArtifact } from '../src/artifacts/store.js';
 import { stepRuns } from '../src/db/schema/index.js';
 import type { StepResult } from '../src/dsl/config.js';
-import type { StepSpec } from '../src/dsl/spec.js';
-import { FerryError } from '../src/errors.js';
+import type { StepSpec } from '../src/core/spec.js';
+import { FerryError } from '../src/core/errors.js';
 import { ensureWorktree } from '../src/git.js';
 import { ensureVenv } from '../src/python/venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
 import { workspacePath } from './integrate.js';
+import { inheritedEnv } from '../src/settings.js';
 
 export interface StepOutput {
   metrics: Record<string, number>;
@@ -192,10 +193,10 @@ export function createStepActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${err.message}`, 'PythonEnvironmentError');
       });
       contract.VIRTUAL_ENV = built.dir;
-      contract.PATH = `${join(built.dir, 'bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+      contract.PATH = `${join(built.dir, 'bin')}:${inheritedEnv().PATH ?? '/usr/bin:/bin'}`;
       venv = { hash: built.hash, requirements: input.step.requirements, requirementsSha256: createHash('sha256').update(readFileSync(inside.path)).digest('hex') };
     }
-    const env = { ...stepEnvironment(process.env), ...input.step.env, ...contract };
+    const env = { ...stepEnvironment(inheritedEnv()), ...input.step.env, ...contract };
     const log = createWriteStream(logPath);
     let captured = '';
     let stderr = '';

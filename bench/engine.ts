@@ -27,7 +27,7 @@ import { runs } from '../src/db/schema/index.js';
 import { defineStep } from '../src/dsl/config.js';
 import { definePipeline, step } from '../src/dsl/define.js';
 import { parsePipeline } from '../src/dsl/load.js';
-import { readEnv } from '../src/env.js';
+import { readEnv } from '../src/settings.js';
 import { resolveCommit } from '../src/git.js';
 import { startRun } from '../src/runs/start.js';
 import { startStack } from '../src/stack.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { UsageError } from './errors.js';
+import { relative, resolve } from 'node:path';
+import { UsageError } from './core/errors.js';
+import { importProjectModule } from './dsl/load.js';
 import type { FerryConfig, GateDefinition, PredictorDefinition, StepDefinition } from './dsl/config.js';
 
 export interface LoadedConfig {
@@ -38,7 +38,7 @@ export async function loadConfig(cwd = process.cwd(), file?: string): Promise<Lo
     if (file) throw new UsageError(`${file}: no such file; pass --config with the path of your ferry.config.ts`);
     return configFrom({});
   }
-  const mod = (await import(pathToFileURL(path).href)) as { default?: FerryConfig };
+  const mod = (await importProjectModule(path, relative(cwd, path) || path)) as { default?: FerryConfig };
   if (!mod.default) throw new UsageError(`${path}: has no default export; end it with "export default defineConfig({ steps: [...] })"`);
   return configFrom(mod.default, path);
 }

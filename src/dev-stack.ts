@@ -1,6 +1,6 @@
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from './config.js';
-import type { FerryEnv } from './env.js';
+import type { FerryEnv } from './settings.js';
 import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';
 import { stopSharedMlservers } from './mlserver/server.js';

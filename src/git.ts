@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { FerryError } from './errors.js';
+import { FerryError } from './core/errors.js';
 
 const exec = promisify(execFile);
 

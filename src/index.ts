@@ -2,10 +2,10 @@
 export { approval, command, definePipeline, gate, step } from './dsl/define.js';
 export { defineConfig, defineGate, definePredictor, defineStep } from './dsl/config.js';
 export type { FerryConfig, GateContext, GateDefinition, Predict, PredictorDefinition, PreviousStep, StepContext, StepDefinition, StepResult } from './dsl/config.js';
-export type { ApprovalSpec, DeploySpec, GateSpec, MonitorSpec, PipelineInput, PipelineSpec, StepSpec } from './dsl/spec.js';
-export { FerryError, UsageError } from './errors.js';
-export { risk } from './dsl/risk.js';
-export type { PerturbationSpec, RiskCheck, RiskCheckInput } from './dsl/risk.js';
-export type { CardSpec } from './modelcard/card-spec.js';
+export type { ApprovalSpec, DeploySpec, GateSpec, MonitorSpec, PipelineInput, PipelineSpec, StepSpec } from './core/spec.js';
+export { FerryError, UsageError } from './core/errors.js';
+export { risk } from './core/risk.js';
+export type { PerturbationSpec, RiskCheck, RiskCheckInput } from './core/risk.js';
+export type { CardSpec } from './core/card-spec.js';
 export type { PredictorOutputs } from './dsl/config.js';
 export { allowedTaskQueues, definePolicy, maxDriftThreshold, requireApproval, requireGates, requireOwner, type Policy, type PolicyContext, type PolicyViolation } from './policy/index.js';

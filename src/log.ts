@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { formatLine } from './observability/log-format.js';
+import { envValue } from './settings.js';
 
 /** Fields every log line inside the current async context carries (an activity's run id, step, model, version). */
 export const logContext = new AsyncLocalStorage<Record<string, unknown>>();
@@ -12,13 +13,13 @@ export function withLogBindings<T>(bindings: Record<string, unknown>, fn: () => 
 
 /** Readable lines for a person at a terminal; one JSON object per line for machines (or FERRY_LOG_FORMAT=json|pretty). */
 function destination(): DestinationStream {
-  const format = process.env.FERRY_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  const format = envValue('FERRY_LOG_FORMAT') ?? (process.stderr.isTTY ? 'pretty' : 'json');
   if (format !== 'pretty') return pino.destination(2);
   return { write: (line: string) => void process.stderr.write(formatLine(line, process.stderr.hasColors?.() ?? false)) };
 }
 
 /** A logger writing to `destination` with the current async context's bindings on every line. */
-export function createLogger(destination: DestinationStream, level = process.env.FERRY_LOG_LEVEL ?? 'warn'): Logger {
+export function createLogger(destination: DestinationStream, level = envValue('FERRY_LOG_LEVEL') ?? 'warn'): Logger {
   return pino({ level, base: { app: 'ferry' }, mixin: () => logContext.getStore() ?? {} }, destination);
 }
 

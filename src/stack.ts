@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { createDatabase, type Database } from './db/client.js';
 import { ensurePrivateDir, startEmbeddedPostgres } from './db/embedded.js';
 import { migrateDatabase } from './db/migrate.js';
-import type { FerryEnv } from './env.js';
-import { FerryError } from './errors.js';
+import type { FerryEnv } from './settings.js';
+import { FerryError } from './core/errors.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { provisionTemporalCli } from './temporal/provision.js';
+import { envValue } from './settings.js';
 
 /** Where a running `ferry dev` says it can be reached, so other `ferry` processes find it. */
 const devStateSchema = z.object({
@@ -70,7 +71,7 @@ export function resolveEndpoints(env: FerryEnv, needs: { temporal?: boolean; dat
       `no Ferry stack is running for FERRY_HOME=${resolve(env.FERRY_HOME)}${stopped}: start one with 'npx ferry dev' in another terminal and run this again, or set ${missing.join(' and ')} to a running stack`,
     );
   }
-  return { temporalAddress: temporalAddress ?? '', namespace: env.TEMPORAL_NAMESPACE, databaseUrl: databaseUrl ?? '', uiUrl: dev?.uiUrl, serveUrl: process.env.FERRY_SERVE_URL ?? dev?.serveUrl };
+  return { temporalAddress: temporalAddress ?? '', namespace: env.TEMPORAL_NAMESPACE, databaseUrl: databaseUrl ?? '', uiUrl: dev?.uiUrl, serveUrl: envValue('FERRY_SERVE_URL') ?? dev?.serveUrl };
 }
 
 export interface Stack extends Endpoints {

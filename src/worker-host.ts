@@ -8,7 +8,7 @@ import { createSlackClient, watchSlack } from './slack/client.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { loadConfig } from './config.js';
 import type { Db } from './db/client.js';
-import type { FerryEnv } from './env.js';
+import type { FerryEnv } from './settings.js';
 import { createFerryWorker } from './temporal/worker.js';
 import { installRuntime } from './temporal/runtime.js';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -43,11 +43,11 @@ export async function hostWorker(options: HostWorkerOptions) {
       config,
       home,
       cwd: process.cwd(),
-      serveUrl: options.serveUrl ?? process.env.FERRY_SERVE_URL,
+      serveUrl: options.serveUrl ?? options.env.FERRY_SERVE_URL,
       // Approval requests go to Slack when a bot token and a channel are configured.
       notify:
-        options.env.SLACK_BOT_TOKEN && process.env.FERRY_SLACK_CHANNEL
-          ? createSlackNotifier({ db: options.db, botToken: options.env.SLACK_BOT_TOKEN, channel: process.env.FERRY_SLACK_CHANNEL, apiUrl: options.env.SLACK_API_URL, uiUrl: process.env.FERRY_TEMPORAL_UI_URL, namespace: options.env.TEMPORAL_NAMESPACE })
+        options.env.SLACK_BOT_TOKEN && options.env.FERRY_SLACK_CHANNEL
+          ? createSlackNotifier({ db: options.db, botToken: options.env.SLACK_BOT_TOKEN, channel: options.env.FERRY_SLACK_CHANNEL, apiUrl: options.env.SLACK_API_URL, uiUrl: options.env.FERRY_TEMPORAL_UI_URL, namespace: options.env.TEMPORAL_NAMESPACE })
           : undefined,
     },
   });
@@ -58,14 +58,14 @@ export async function hostWorker(options: HostWorkerOptions) {
  * requests, alerts), the alert webhook and the deploy webhook. An outage then shows in the log and in `ferry status`
  * before the first notice, alert or deploy needs it. Returns the function that stops the probes.
  */
-export function watchWorkerServices(env: FerryEnv, source: NodeJS.ProcessEnv = process.env): () => void {
+export function watchWorkerServices(env: FerryEnv): () => void {
   const stops: (() => void)[] = [];
-  if (env.SLACK_BOT_TOKEN && (source.FERRY_SLACK_CHANNEL || source.FERRY_ALERT_SLACK_CHANNEL)) {
+  if (env.SLACK_BOT_TOKEN && (env.FERRY_SLACK_CHANNEL || env.FERRY_ALERT_SLACK_CHANNEL)) {
     stops.push(watchSlack(createSlackClient({ botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL })));
   }
   for (const [service, url] of [
-    [outsideService.alertWebhook, source.FERRY_ALERT_WEBHOOK_URL],
-    [outsideService.deployTarget('webhook'), source.FERRY_DEPLOY_WEBHOOK_URL],
+    [outsideService.alertWebhook, env.FERRY_ALERT_WEBHOOK_URL],
+    [outsideService.deployTarget('webhook'), env.FERRY_DEPLOY_WEBHOOK_URL],
   ] as const) {
     if (url && URL.canParse(url)) stops.push(watchService(service, tcpProbe(url), { probeKind: 'reachability' }));
   }

@@ -1,8 +1,8 @@
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { LoadedPipeline } from './dsl/load.js';
-import { workspacePathProblem } from './dsl/spec.js';
-import { UsageError } from './errors.js';
+import { workspacePathProblem } from './core/spec.js';
+import { UsageError } from './core/errors.js';
 
 export type InsideResult = { ok: true; path: string } | { ok: false; problem: string };
 

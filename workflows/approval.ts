@@ -1,9 +1,9 @@
 import { ApplicationFailure, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { Activities } from '../activities/index.js';
-import { durationMs } from '../src/dsl/duration.js';
-import type { ApprovalSpec } from '../src/dsl/spec.js';
-import { approvalOutcome, describeProgress, evaluateApprovalAttempt, type ApprovalOutcome, type CountedDecision } from '../src/policy/approval-rules.js';
+import { durationMs } from '../src/core/duration.js';
+import type { ApprovalSpec } from '../src/core/spec.js';
+import { approvalOutcome, describeProgress, evaluateApprovalAttempt, type ApprovalOutcome, type CountedDecision } from '../src/core/approval-rules.js';
 import { quick } from './presets.js';
 
 /** An approve/reject as an entry point (CLI, Slack) sends it: signed, with the approver's roles and groups. */

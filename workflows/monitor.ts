@@ -12,11 +12,11 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { LabelWindow, MonitorCheckResult } from '../activities/monitor.js';
-import { durationMs } from '../src/dsl/duration.js';
-import type { MonitorSpec, PipelineSpec } from '../src/dsl/spec.js';
+import { durationMs } from '../src/core/duration.js';
+import type { MonitorSpec, PipelineSpec } from '../src/core/spec.js';
 import { quick } from './presets.js';
 import { runPromotion } from './promotion.js';
-import type { pipelineRun } from './pipeline.js';
+import type { PipelineRunWorkflow } from './lifecycle/types.js';
 
 /** What the monitor carries across continue-as-new: enough to keep its judgement, nothing that grows. */
 export interface MonitorState {
@@ -54,10 +54,6 @@ export interface MonitorActionRecord {
 
 export const monitorStateQuery = defineQuery<MonitorState & { model: string; env: string }>('monitorState');
 
-/** One monitor per model and environment; it follows whichever version the environment's alias points at. */
-export function monitorWorkflowId(model: string, env: string): string {
-  return `monitor-${model}-${env}`;
-}
 
 const act = proxyActivities<Activities>({ ...quick, startToCloseTimeout: '5m' });
 
@@ -142,7 +138,7 @@ export async function monitor(input: MonitorInput): Promise<void> {
   async function retrain(reason: string): Promise<Record<string, unknown>> {
     const { spec: pipelineSpec, specHash, taskQueue } = input.pipeline;
     const workflowId = `${pipelineSpec.name}-retrain-${workflowInfo().runId.slice(0, 8)}-${state.checks}`;
-    await startChild<typeof pipelineRun>('pipelineRun', {
+    await startChild<PipelineRunWorkflow>('pipelineRun', {
       workflowId,
       args: [{ spec: pipelineSpec, specHash, trigger: 'retrain', triggeredBy: 'ferry-monitor', taskQueue, parentRuns: [] }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -17,43 +17,20 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import type { StepOutput } from '../activities/steps.js';
-import { checkGate, type GateResult } from '../src/dsl/gates.js';
-import { rootMessage } from '../src/errors.js';
-import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec } from '../src/dsl/spec.js';
-import { searchAttributes } from '../src/temporal/search-attributes.js';
+import { checkGate, type GateResult } from '../src/core/gates.js';
+import { rootMessage } from '../src/core/errors.js';
+import { pipelineSpecSchema, type DeploySpec, type PipelineSpec, type StepSpec } from '../src/core/spec.js';
+import { searchAttributes } from '../src/core/search-attributes.js';
 import { createApprovals } from './approval.js';
 import { decidePatches, waitingStatusAtApproval } from './patches.js';
-import { monitorWorkflowId, type monitor } from './monitor.js';
+import type { monitor } from './monitor.js';
+import { monitorWorkflowId } from '../src/core/ids.js';
+import type { PipelineRunInput, PipelineRunResult } from './lifecycle/types.js';
 import { bookkeeping, checkout, DEFAULT_QUEUE_TIMEOUT, INTEGRATE_HEARTBEAT, quick, stepOptions } from './presets.js';
 import { runPromotion, type PromotionResult } from './promotion.js';
-import type { RunStatus, StageStatus } from './status.js';
+import type { RunStatus, StageStatus } from '../src/core/status.js';
 
-export interface PipelineRunInput {
-  spec: PipelineSpec;
-  specHash: string;
-  /** How the run was started: `cli`, `push`, `schedule`, `reproduce`, `retrain`, `demo`. */
-  trigger: string;
-  /** The Ferry user who started it (separation of duties: they cannot approve it). */
-  triggeredBy?: string;
-  /** Git ref to integrate instead of `spec.repo.ref`. */
-  ref?: string;
-  /** Task queue of the workers that run Ferry's own activities. */
-  taskQueue: string;
-  /** Runs this one descends from (a retrain of, a reproduction of). */
-  parentRuns?: string[];
-  /** A reproduction of a registered version: the recorded dataset hashes must match; nothing is registered or deployed. */
-  reproduce?: { model: string; version: number; datasets: { name: string; sha256: string }[] };
-}
-
-export interface PipelineRunResult {
-  state: RunStatus['state'];
-  commit?: string;
-  metrics: Record<string, number>;
-  gates: GateResult[];
-  modelVersion?: number;
-  artifactSha256?: string;
-  deployments: PromotionResult[];
-}
+export type { PipelineRunInput, PipelineRunResult } from './lifecycle/types.js';
 
 /** The `status` query: where the run is, stage by stage. */
 export const statusQuery = defineQuery<RunStatus>('status');

@@ -1,6 +1,6 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
-import { durationMs } from '../src/dsl/duration.js';
-import type { StepSpec } from '../src/dsl/spec.js';
+import { durationMs } from '../src/core/duration.js';
+import type { StepSpec } from '../src/core/spec.js';
 
 /** Timeout and retry presets, named once. Errors of these types are user mistakes: retrying cannot fix them. */
 export const NON_RETRYABLE = ['IntegrateError', 'StepNotFound', 'InvalidParams', 'StepOutputError', 'ZodError'];

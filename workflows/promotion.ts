@@ -14,8 +14,9 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { planRollout, rollbackRoutes } from '../src/deploy/strategy.js';
-import type { DeploySpec } from '../src/dsl/spec.js';
+import { planRollout, rollbackRoutes } from '../src/core/rollout.js';
+import type { DeploySpec } from '../src/core/spec.js';
+import { promotionWorkflowId } from '../src/core/ids.js';
 import { quick } from './presets.js';
 
 export interface PromotionInput {
@@ -54,10 +55,6 @@ export interface PromotionStatus {
 
 export const promotionStatusQuery = defineQuery<PromotionStatus>('promotionStatus');
 
-/** One promotion per model and environment at a time: the workflow id makes concurrent ones impossible. */
-export function promotionWorkflowId(model: string, env: string): string {
-  return `promote-${model}-${env}`;
-}
 
 const act = proxyActivities<Activities>(quick);
 

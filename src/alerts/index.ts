@@ -4,6 +4,7 @@ import { log } from '../log.js';
 import { alertSchema, type AlertChannel, type AlertInput } from './alert.js';
 import { createSlackAlert } from './slack.js';
 import { createWebhookAlert } from './webhook.js';
+import { currentEnv, secretFor, type EnvSource } from '../settings.js';
 
 export { alertSchema, type Alert, type AlertChannel, type AlertInput } from './alert.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './signature.js';
@@ -11,9 +12,9 @@ export { createSlackAlert, slackMessage, type SlackAlertOptions } from './slack.
 export { createWebhookAlert, type WebhookAlertOptions } from './webhook.js';
 
 /** The channels the environment configures: webhook when `FERRY_ALERT_WEBHOOK_URL` is set, Slack when `SLACK_BOT_TOKEN` and `FERRY_ALERT_SLACK_CHANNEL` are. */
-export function channelsFromEnv(env: NodeJS.ProcessEnv = process.env): AlertChannel[] {
+export function channelsFromEnv(env: EnvSource = currentEnv()): AlertChannel[] {
   const channels: AlertChannel[] = [];
-  if (env.FERRY_ALERT_WEBHOOK_URL) channels.push(createWebhookAlert({ url: env.FERRY_ALERT_WEBHOOK_URL, secret: env.FERRY_WEBHOOK_SECRET }));
+  if (env.FERRY_ALERT_WEBHOOK_URL) channels.push(createWebhookAlert({ url: env.FERRY_ALERT_WEBHOOK_URL, secret: secretFor('alert', env).value }));
   if (env.SLACK_BOT_TOKEN && env.FERRY_ALERT_SLACK_CHANNEL) channels.push(createSlackAlert({ token: env.SLACK_BOT_TOKEN, channel: env.FERRY_ALERT_SLACK_CHANNEL, apiUrl: env.SLACK_API_URL }));
   return channels;
 }

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secretFor } from '../settings.js';
 
 /** The header Ferry signs outgoing webhooks with: `X-Ferry-Signature: sha256=<hex HMAC-SHA256 of the raw body>`. */
 export const SIGNATURE_HEADER = 'x-ferry-signature';
@@ -16,9 +17,10 @@ export function verifySignature(body: string, secret: string, signature: string 
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-/** The webhook secret from `FERRY_WEBHOOK_SECRET`, or a one-line error naming it. */
-export function webhookSecret(explicit?: string, what = 'webhook'): string {
-  const secret = explicit ?? process.env.FERRY_WEBHOOK_SECRET;
-  if (!secret) throw new Error(`${what}: no signing secret; set FERRY_WEBHOOK_SECRET (shared with the receiver, which checks the X-Ferry-Signature header)`);
+/** The secret of one outgoing boundary (`FERRY_ALERT_SECRET`, `FERRY_DEPLOY_SECRET`, else `FERRY_WEBHOOK_SECRET`), or a one-line error naming them. */
+export function webhookSecret(explicit: string | undefined, what: string, boundary: 'alert' | 'deploy'): string {
+  const { name, value } = secretFor(boundary);
+  const secret = explicit ?? value;
+  if (!secret) throw new Error(`${what}: no signing secret; set ${name}, or set FERRY_WEBHOOK_SECRET for every boundary (shared with the receiver, which checks the X-Ferry-Signature header)`);
   return secret;
 }

@@ -1,6 +1,7 @@
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { createSlackClient } from '../slack/client.js';
 import type { Alert, AlertChannel } from './alert.js';
+import { envValue } from '../settings.js';
 
 export interface SlackAlertOptions {
   /** Bot token (default `SLACK_BOT_TOKEN`). */
@@ -28,11 +29,11 @@ export function slackMessage(alert: Alert): { text: string; blocks: unknown[] } 
 
 /** Posts alerts to a Slack channel with `chat.postMessage` (through `SLACK_API_URL` when set, as tests do). */
 export function createSlackAlert(options: SlackAlertOptions = {}): AlertChannel {
-  const token = options.token ?? process.env.SLACK_BOT_TOKEN;
+  const token = options.token ?? envValue('SLACK_BOT_TOKEN');
   if (!token) throw new FerryError('slack alerts: no bot token; set SLACK_BOT_TOKEN (a xoxb- token with chat:write)');
-  const channel = options.channel ?? process.env.FERRY_ALERT_SLACK_CHANNEL;
+  const channel = options.channel ?? envValue('FERRY_ALERT_SLACK_CHANNEL');
   if (!channel) throw new FerryError('slack alerts: no channel; set FERRY_ALERT_SLACK_CHANNEL (e.g. #ml-alerts or a channel id)');
-  const client = createSlackClient({ botToken: token, apiUrl: options.apiUrl ?? process.env.SLACK_API_URL });
+  const client = createSlackClient({ botToken: token, apiUrl: options.apiUrl ?? envValue('SLACK_API_URL') });
   return {
     name: 'slack',
     async send(alert: Alert) {

@@ -1,12 +1,13 @@
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { failureReason } from '../health/failure.js';
 import type { Alert, AlertChannel } from './alert.js';
 import { SIGNATURE_HEADER, signBody, webhookSecret } from './signature.js';
+import { envValue } from '../settings.js';
 
 export interface WebhookAlertOptions {
   /** Receiver URL (default `FERRY_ALERT_WEBHOOK_URL`). */
   url?: string;
-  /** HMAC key (default `FERRY_WEBHOOK_SECRET`). */
+  /** HMAC key; default `FERRY_ALERT_SECRET`, else `FERRY_WEBHOOK_SECRET`. */
   secret?: string;
   fetch?: typeof fetch;
   /** Further tries after a failure to connect or a 5xx answer (default 2), `retryDelayMs` apart, doubling (default 500). */
@@ -20,10 +21,10 @@ export interface WebhookAlertOptions {
  * reached or answers 5xx/429 is tried again a few times before the alert counts as failed.
  */
 export function createWebhookAlert(options: WebhookAlertOptions = {}): AlertChannel {
-  const configured = options.url ?? process.env.FERRY_ALERT_WEBHOOK_URL;
+  const configured = options.url ?? envValue('FERRY_ALERT_WEBHOOK_URL');
   if (!configured) throw new FerryError('webhook alerts: no URL; set FERRY_ALERT_WEBHOOK_URL to the receiver');
   const url = configured;
-  const secret = webhookSecret(options.secret, 'webhook alerts');
+  const secret = webhookSecret(options.secret, 'webhook alerts', 'alert');
   const doFetch = options.fetch ?? fetch;
   const retries = options.retries ?? 2;
   const retryDelayMs = options.retryDelayMs ?? 500;

@@ -6,7 +6,7 @@ import { ensureKey } from '../auth/signing-keys.js';
 import type { FerryUser } from '../auth/roles.js';
 import type { Db } from '../db/client.js';
 import { approvals } from '../db/schema/index.js';
-import { FerryError, rootMessage, UsageError } from '../errors.js';
+import { FerryError, rootMessage, UsageError } from '../core/errors.js';
 import { decideUpdate, type DecisionResult } from '../../workflows/approval.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 

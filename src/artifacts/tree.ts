@@ -10,7 +10,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 
 /** Format tag written into every manifest. */
 export const TREE_FORMAT = 'ferry-tree/v1';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../audit/index.js';
 import { users } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { withGrants } from './lookup.js';
 import type { FerryUser } from './roles.js';
 import { hashToken } from './tokens.js';
@@ -13,7 +13,7 @@ const invalid = () => new FerryError('invalid FERRY_TOKEN; ask an admin for a to
 /**
  * The user a CLI token belongs to, with roles and groups; a missing, unknown or disabled user's token throws
  * `FerryError('invalid FERRY_TOKEN; …')`.
- * @example const user = await authenticate(db, process.env.FERRY_TOKEN)
+ * @example const user = await authenticate(db, envValue('FERRY_TOKEN'))
  */
 export async function authenticate(db: Executor, token: string | undefined): Promise<FerryUser> {
   if (!token) throw new FerryError('FERRY_TOKEN is not set; ask an admin for a token with `ferry users add`, then export FERRY_TOKEN=<token>');

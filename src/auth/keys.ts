@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import canonicalize from 'canonicalize';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
+import { currentEnv, type EnvSource } from '../settings.js';
 
 /**
  * Per-owner Ed25519 keys (node:crypto). A person's private key lives in their own config directory
@@ -59,7 +60,7 @@ export function verifyPayload(publicKey: string, payload: unknown, signature: st
 }
 
 /** The caller's own config directory (not FERRY_HOME): where their private keys live. */
-export function configDir(env: Record<string, string | undefined> = process.env): string {
+export function configDir(env: EnvSource = currentEnv()): string {
   if (env.FERRY_CONFIG_DIR) return resolve(env.FERRY_CONFIG_DIR);
   if (env.XDG_CONFIG_HOME) return join(resolve(env.XDG_CONFIG_HOME), 'ferry');
   return join(homedir(), '.config', 'ferry');

@@ -1,5 +1,5 @@
-import { FerryError } from '../errors.js';
-import { hasRole, ROLES, roleSchema, type Role } from '../policy/approval-rules.js';
+import { FerryError } from '../core/errors.js';
+import { hasRole, ROLES, roleSchema, type Role } from '../core/approval-rules.js';
 
 // One list of roles for the workflow-safe approval rules and for RBAC: defined there (it runs in workflow code).
 export { hasRole, ROLES, roleSchema, type Role };

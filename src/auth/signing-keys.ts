@@ -1,7 +1,7 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { appendAudit, type Executor } from '../audit/index.js';
 import { signingKeys } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { keyIdOf, loadOrCreateKey, rotateOwnKey, type KeyLocation, type KeyPair } from './keys.js';
 
 export type KeyKind = 'user' | 'service';

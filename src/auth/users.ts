@@ -1,7 +1,7 @@
 import { and, asc, count, eq } from 'drizzle-orm';
 import { appendAudit, type Executor } from '../audit/index.js';
 import { groupMembers, roleGrants, users } from '../db/schema/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { findUser, withGrants } from './lookup.js';
 import { roleSchema, type FerryUser, type Role } from './roles.js';
 import { groupNameSchema, newUserSchema, userNameSchema, type NewUser } from './schemas.js';

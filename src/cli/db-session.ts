@@ -1,6 +1,6 @@
 import { createDatabase, type Database } from '../db/client.js';
-import { readEnv, type FerryEnv } from '../env.js';
-import { FerryError } from '../errors.js';
+import { readEnv, type FerryEnv } from '../settings.js';
+import { FerryError } from '../core/errors.js';
 import { resolveEndpoints } from '../stack.js';
 
 /**

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
  */
 export const EXAMPLES: Record<string, string[]> = {
   '': ['npx ferry demo', 'npx ferry dev', 'npx ferry run pipelines/hello.ts --wait', 'npx ferry status'],
+  init: ['npx ferry init', 'npx ferry init churn --python', 'npx ferry init . --python --name churn'],
   dev: ['npx ferry dev', 'npx ferry dev --task-queue gpu'],
   worker: ['TEMPORAL_ADDRESS=temporal.internal:7233 DATABASE_URL=postgres://ferry@db/ferry npx ferry worker', 'npx ferry worker --task-queue gpu'],
   migrate: ['DATABASE_URL=postgres://ferry@db/ferry npx ferry migrate'],

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
+import { defaultEnv } from '../settings.js';
 
 /**
  * The `ferry` command line: this file only declares commands; each action loads `commands/<name>.ts` on demand,
@@ -16,6 +17,15 @@ export const program = new Command('ferry')
 
 const format = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+program
+  .command('init')
+  .description('scaffold a Ferry project that runs at once: package.json, ferry.config.ts, a pipeline, its steps, policies/ (writes only new files)')
+  .argument('[dir]', 'project directory (created if missing)', '.')
+  .option('--python', 'Python steps: train.py / evaluate.py (scikit-learn) with a pinned requirements.txt and a unit test')
+  .option('--name <name>', "pipeline and model name (default: the directory's name)")
+  .addOption(format())
+  .action(async (dir, opts) => (await import('./commands/init.js')).init(dir, opts));
 
 program
   .command('dev')
@@ -62,7 +72,7 @@ program
   .option('--reset', 'remove the demo\'s data (FERRY_HOME/demo) and exit; your own runs in FERRY_HOME stay')
   .action(async (opts) => {
     // The demo narrates what happens; expected failures (a canary refused, an alias not there yet) stay in the UI.
-    process.env.FERRY_LOG_LEVEL ??= 'error';
+    defaultEnv('FERRY_LOG_LEVEL', 'error');
     return (await import('./commands/demo.js')).demo(opts);
   });
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Prints rows as an aligned text table (the default), or JSON with `--format json`. */
 export function printTable(rows: Record<string, unknown>[], columns: string[], out: NodeJS.WritableStream = process.stdout): void {

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
-import { readEnv, type FerryEnv } from '../env.js';
+import { readEnv, type FerryEnv } from '../settings.js';
 import { resolveEndpoints, type Endpoints } from '../stack.js';
 import { connectClient } from '../temporal/client.js';
 import { connectDatabase } from './db-session.js';

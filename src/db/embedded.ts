@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { servePglite } from './pglite-server.js';
 
 export interface EmbeddedPostgres {

@@ -8,8 +8,8 @@ import { verifyAuditChain } from '../audit/index.js';
 import { addToGroup, createUser, grantRole } from '../auth/users.js';
 import { aliases, monitorChecks, runs } from '../db/schema/index.js';
 import { loadPipelineFile, type LoadedPipeline } from '../dsl/load.js';
-import type { FerryEnv } from '../env.js';
-import { FerryError } from '../errors.js';
+import type { FerryEnv } from '../settings.js';
+import { FerryError } from '../core/errors.js';
 import { aliasHistoryOf, listVersions } from '../registry/index.js';
 import { formatLineage, lineageOf } from '../lineage/index.js';
 import { modelCardFor } from '../modelcard/from-registry.js';
@@ -22,6 +22,7 @@ import { readDevState } from '../stack.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 import { productionWindow } from '../../pipelines/penguins/index.js';
 import { sendLabels, sendPredictions, steadyTraffic } from './traffic.js';
+import { inheritedEnv } from '../settings.js';
 
 const ferryBin = fileURLToPath(new URL('../../bin/ferry.mjs', import.meta.url));
 
@@ -71,7 +72,7 @@ async function seedPeople(db: Parameters<typeof createUser>[0]): Promise<Record<
 /** Runs `ferry <args>` as a person would type it, with that person's token. */
 function ferryCli(args: string[], token: string, home: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [ferryBin, ...args], { env: { ...process.env, FERRY_TOKEN: token, FERRY_HOME: home, TEMPORAL_ADDRESS: '', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ferryBin, ...args], { env: { ...inheritedEnv(), FERRY_TOKEN: token, FERRY_HOME: home, TEMPORAL_ADDRESS: '', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type { HealthGate } from './strategy.js';
+import type { HealthGate } from '../core/rollout.js';
 
 export interface CanaryHealthQuery extends HealthGate {
   model: string;

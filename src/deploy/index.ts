@@ -5,8 +5,8 @@ export { inferenceServiceName, renderInferenceService, type KServeManifestOption
 export { createKubernetesTarget, type KubernetesTargetOptions } from './kubernetes.js';
 export { createLocalTarget, readGateway, writeServingRoutes, type LocalTargetOptions } from './local.js';
 export { createMlserverTarget, type MlserverTargetOptions } from './mlserver.js';
-export { describeRoutes, normalizeRoutes, routeSchema, routesSchema, sameRoutes, type Route } from './routes.js';
-export { planRollout, rollbackRoutes, type HealthGate, type RolloutStep, type Strategy } from './strategy.js';
+export { describeRoutes, normalizeRoutes, routeSchema, routesSchema, sameRoutes, type Route } from '../core/routes.js';
+export { planRollout, rollbackRoutes, type HealthGate, type RolloutStep, type Strategy } from '../core/rollout.js';
 export { DeploymentMismatchError, deployRequestSchema, liveStateSchema, verifyDeployment, verifyLiveState, type DeployRequest, type DeploymentTarget, type LiveState, type VerifyOptions } from './target.js';
 export { createTarget, registeredArtifact, registeredArtifactUri, type TargetDeps, type TargetName } from './targets.js';
 export { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';

@@ -1,5 +1,5 @@
-import { FerryError } from '../errors.js';
-import { normalizeRoutes } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { normalizeRoutes } from '../core/routes.js';
 import type { DeployRequest } from './target.js';
 
 /** How KServe runs the model: a built-in serving runtime by model format, or a container (Ferry's model server image). */

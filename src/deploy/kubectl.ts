@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
+import { envValue } from '../settings.js';
 
 /** Runs kubectl with `args` (and `stdin`), resolving its stdout; a non-zero exit rejects with its stderr. */
 export type KubectlRunner = (args: string[], stdin?: string) => Promise<string>;
@@ -9,7 +10,7 @@ export type KubectlRunner = (args: string[], stdin?: string) => Promise<string>;
  * (or KUBECONFIG) decides the cluster.
  */
 export function createKubectl(options: { binary?: string; context?: string } = {}): KubectlRunner {
-  const binary = options.binary ?? process.env.FERRY_KUBECTL ?? 'kubectl';
+  const binary = options.binary ?? envValue('FERRY_KUBECTL') ?? 'kubectl';
   const prefix = options.context ? ['--context', options.context] : [];
   return (args, stdin) =>
     new Promise((resolve, reject) => {

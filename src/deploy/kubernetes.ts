@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { createKubectl, type KubectlRunner } from './kubectl.js';
 import { inferenceServiceName, KSERVE_LABELS, renderInferenceService, type KServeRuntime } from './kserve-manifest.js';
-import type { Route } from './routes.js';
+import type { Route } from '../core/routes.js';
 import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
+import { envValue } from '../settings.js';
 
 export interface KubernetesTargetOptions {
   /** Namespace of the InferenceServices (default `FERRY_KUBE_NAMESPACE` or `default`). */
@@ -34,8 +35,10 @@ const revisionsSchema = z.object({
 });
 
 function defaultRuntime(): KServeRuntime {
-  if (process.env.FERRY_SERVE_IMAGE) return { image: process.env.FERRY_SERVE_IMAGE };
-  if (process.env.FERRY_KSERVE_MODEL_FORMAT) return { modelFormat: process.env.FERRY_KSERVE_MODEL_FORMAT };
+  const image = envValue('FERRY_SERVE_IMAGE');
+  if (image) return { image };
+  const modelFormat = envValue('FERRY_KSERVE_MODEL_FORMAT');
+  if (modelFormat) return { modelFormat };
   throw new FerryError('kubernetes deployment target: no runtime; set FERRY_KSERVE_MODEL_FORMAT (e.g. sklearn) or FERRY_SERVE_IMAGE (a model server image)');
 }
 
@@ -45,7 +48,7 @@ function defaultRuntime(): KServeRuntime {
  * predictor's status traffic, mapping each Knative revision to its `ferry.dev/version` label.
  */
 export function createKubernetesTarget(options: KubernetesTargetOptions): DeploymentTarget {
-  const namespace = options.namespace ?? process.env.FERRY_KUBE_NAMESPACE ?? 'default';
+  const namespace = options.namespace ?? envValue('FERRY_KUBE_NAMESPACE') ?? 'default';
   const kubectl = options.kubectl ?? createKubectl();
   const runtime = options.runtime ?? defaultRuntime();
   return {

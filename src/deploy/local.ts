@@ -1,10 +1,11 @@
 import { eq, and, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { servingRoutes } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
-import { normalizeRoutes } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { normalizeRoutes } from '../core/routes.js';
 import type { Backends } from '../serve/backend-spec.js';
 import { liveStateSchema, type DeployRequest, type DeploymentTarget, type LiveState } from './target.js';
+import { envValue } from '../settings.js';
 
 export interface LocalTargetOptions {
   db: Db;
@@ -56,7 +57,7 @@ export async function readGateway(base: string, req: Pick<DeployRequest, 'model'
 
 /** The gateway URL a target drives: `serveUrl`, else `FERRY_SERVE_URL`. */
 export function gatewayUrl(serveUrl: string | undefined, target: string): string {
-  const url = serveUrl ?? process.env.FERRY_SERVE_URL;
+  const url = serveUrl ?? envValue('FERRY_SERVE_URL');
   if (!url) throw new FerryError(`${target} deployment target: no model server URL; set FERRY_SERVE_URL (e.g. http://127.0.0.1:8080) to where \`ferry serve\` listens`);
   return url.replace(/\/+$/, '');
 }

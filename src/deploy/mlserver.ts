@@ -5,13 +5,13 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { sha256File } from '../artifacts/store.js';
 import type { Db } from '../db/client.js';
 import { modelVersions, servingRoutes } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { log } from '../log.js';
 import { isReady, loadModel, mlserverModelName, removeModelVersion, unloadModel, writeModelVersion } from '../mlserver/repository.js';
 import type { MlserverInstance } from '../mlserver/server.js';
 import { backendsSchema, type Backends } from '../serve/backend-spec.js';
 import { gatewayUrl, readGateway, writeServingRoutes } from './local.js';
-import { normalizeRoutes } from './routes.js';
+import { normalizeRoutes } from '../core/routes.js';
 import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
 
 export interface MlserverTargetOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FerryError } from '../errors.js';
-import { describeRoutes, routesSchema, sameRoutes, type Route } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { describeRoutes, routesSchema, sameRoutes, type Route } from '../core/routes.js';
 
 /** What a deploy asks for: a model's traffic in an environment, split over versions (`version` is the one being rolled out). */
 export const deployRequestSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { modelVersions } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { isUnreachable, outsideService, tracked } from '../health/index.js';
 import { createKubernetesTarget, type KubernetesTargetOptions } from './kubernetes.js';
 import type { ArtifactStore } from '../artifacts/store.js';

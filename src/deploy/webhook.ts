@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { SIGNATURE_HEADER, signBody, webhookSecret } from '../alerts/signature.js';
-import { FerryError } from '../errors.js';
-import { normalizeRoutes } from './routes.js';
+import { FerryError } from '../core/errors.js';
+import { normalizeRoutes } from '../core/routes.js';
 import { liveStateSchema, type DeployRequest, type DeploymentTarget, type LiveState } from './target.js';
 import { z } from 'zod';
+import { envValue } from '../settings.js';
 
 export interface WebhookTargetOptions {
   /** Deploys are POSTed here; live state is read with GET `<url>/<model>/<env>`. Default `FERRY_DEPLOY_WEBHOOK_URL`. */
   url?: string;
-  /** HMAC key; default `FERRY_WEBHOOK_SECRET`. */
+  /** HMAC key; default `FERRY_DEPLOY_SECRET`, else `FERRY_WEBHOOK_SECRET`. */
   secret?: string;
   /** A registered version's artifact, carried in the deploy body so the platform can fetch and check it (from the registry). */
   artifact?: (model: string, version: number) => Promise<{ uri: string; sha256: string }>;
@@ -21,13 +22,13 @@ const deployAnswerSchema = z.object({ generation: z.number().int().min(0) });
  * Hands deploys to your platform: POSTs `{ kind: 'ferry.deploy', id, model, version, env, routes, artifact: { uri,
  * sha256 }, artifacts: { "<version>": { uri, sha256 } } }` (`artifact` is the rolled-out version's, `artifacts` every
  * routed version's; `id` derived from the content) signed with `X-Ferry-Signature: sha256=…`, expects `{ generation }`
- * back, and reads the live state with a signed GET. The signing secret is `FERRY_WEBHOOK_SECRET`, shared with the alert
- * webhook until a deploy-only secret exists.
+ * back, and reads the live state with a signed GET, signed with the deploy target's own secret (`FERRY_DEPLOY_SECRET`,
+ * else `FERRY_WEBHOOK_SECRET`).
  */
 export function createWebhookTarget(options: WebhookTargetOptions = {}): DeploymentTarget {
-  const url = (options.url ?? process.env.FERRY_DEPLOY_WEBHOOK_URL)?.replace(/\/+$/, '');
+  const url = (options.url ?? envValue('FERRY_DEPLOY_WEBHOOK_URL'))?.replace(/\/+$/, '');
   if (!url) throw new FerryError('webhook deployment target: no URL; set FERRY_DEPLOY_WEBHOOK_URL to the endpoint that receives deploy requests');
-  const secret = webhookSecret(options.secret, 'webhook deployment target');
+  const secret = webhookSecret(options.secret, 'webhook deployment target', 'deploy');
   const doFetch = options.fetch ?? fetch;
 
   async function call(method: 'GET' | 'POST', target: string, body: string): Promise<unknown> {

@@ -6,7 +6,7 @@
  * A categorical column keeps only its category counts (labels × windows), never one string per row: that is all its
  * tests (chisquare, z, psi, jensenshannon) and the report need.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { radixSortFloat64 } from './sort.js';
 
 /** Column-major table: `columns[i]` holds every cell of `header[i]`, as text. */

@@ -12,7 +12,7 @@
  * Thresholds: p-value tests (ks, chisquare, z) drift when p < 0.05; psi, wasserstein and jensenshannon when the statistic
  * is ≥ 0.1. The dataset drifts when at least half of the columns drift.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { sharedBins } from './bins.js';
 import { chiSquareContingency } from './chi-square.js';
 import { type PreparedColumn, type RawTable, prepareColumn, requireValues, sum } from './columns.js';

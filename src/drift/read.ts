@@ -23,7 +23,7 @@ import {
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { parse } from 'csv-parse';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { type WindowValues, countLabels, parseNumber, settle } from './columns.js';
 import { sharedFloat64 } from './sort.js';
 

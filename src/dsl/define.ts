@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { approvalSchema, ApprovalSpec, GateSpec, PipelineInput, StepSpec, stepSchema } from './spec.js';
+import type { approvalSchema, ApprovalSpec, GateSpec, PipelineInput, StepSpec, stepSchema } from '../core/spec.js';
 
 type StepOptions = Partial<Pick<StepSpec, 'timeout' | 'retries' | 'heartbeat' | 'taskQueue' | 'queueTimeout' | 'env'>>;
 type StepInput = z.input<typeof stepSchema>;

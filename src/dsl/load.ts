@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { canonicalHash } from './hash.js';
 import { formatPath, issueMessage } from './issues.js';
-import { pipelineSpecSchema, type PipelineSpec } from './spec.js';
+import { pipelineSpecSchema, type PipelineSpec } from '../core/spec.js';
 
 export interface LoadedPipeline {
   file: string;
@@ -23,6 +23,34 @@ export function parsePipeline(input: unknown, file: string): LoadedPipeline {
   return { file, spec: parsed.data, specHash: canonicalHash(parsed.data) };
 }
 
+/**
+ * The one line to add when `file` sits in a package whose package.json lacks `"type": "module"`: Ferry's files
+ * (pipelines, ferry.config.ts, policies) are ES modules, and tsx loads a `.ts` file of such a package as CommonJS,
+ * which cannot import Ferry. Undefined when the nearest package.json says module (or there is none).
+ */
+export function moduleTypeProblem(file: string): string | undefined {
+  for (let dir = dirname(resolve(file)); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      let type: unknown;
+      try {
+        type = (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type;
+      } catch {
+        return undefined;
+      }
+      return type === 'module' ? undefined : `${manifest} has ${type === undefined ? 'no "type"' : `"type": ${JSON.stringify(type)}`}; add "type": "module" to it (Ferry's pipelines and ferry.config.ts are ES modules)`;
+    }
+    if (dir === dirname(dir)) return undefined;
+  }
+}
+
+/** Imports a TypeScript or JavaScript module of the project, refusing one that would load as CommonJS by name. */
+export async function importProjectModule(absolute: string, shown: string): Promise<unknown> {
+  const problem = /\.[cm][tj]s$/.test(absolute) ? undefined : moduleTypeProblem(absolute);
+  if (problem) throw new UsageError(`${shown}: cannot be loaded: ${problem}`);
+  return import(pathToFileURL(absolute).href);
+}
+
 /** Imports a pipeline file (TypeScript or JavaScript) and validates its default export. */
 export async function loadPipelineFile(path: string, cwd = process.cwd()): Promise<LoadedPipeline> {
   const absolute = resolve(cwd, path);
@@ -30,8 +58,9 @@ export async function loadPipelineFile(path: string, cwd = process.cwd()): Promi
   if (!existsSync(absolute)) throw new UsageError(`${shown}: no such file; pass the path of a pipeline definition, e.g. pipelines/hello.ts`);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(absolute).href)) as { default?: unknown };
+    mod = (await importProjectModule(absolute, shown)) as { default?: unknown };
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const message = (err as Error).message.split('\n')[0];
     throw new UsageError(`${shown}: cannot be loaded: ${message}`, { cause: err });
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { appendAudit } from '../audit/index.js';
 import type { Db } from '../db/client.js';
 import { incidents } from '../db/schema/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export const INCIDENT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export const incidentStatusSchema = z.enum(INCIDENT_STATUSES);

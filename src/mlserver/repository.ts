@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 
 /** The MLServer model name of a version: `<model>-v<N>` (the suffix is unambiguous: versions are integers). */
 export const mlserverModelName = (model: string, version: number) => `${model}-v${version}`;

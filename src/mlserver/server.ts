@@ -7,11 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { log } from '../log.js';
 import { freePort } from '../observability/endpoint.js';
 import { ensureVenv } from '../python/venv.js';
 import { MLSERVER_REQUIREMENTS, MLSERVER_VERSION } from './requirements.js';
+import { currentEnv, type EnvSource } from '../settings.js';
 
 export interface MlserverInstance {
   /** Base URL of its HTTP (V2) API. */
@@ -106,7 +107,7 @@ const shared = new Map<string, Promise<MlserverInstance>>();
  * The MLServer of `home` for this process: `FERRY_MLSERVER_URL` when set, else one Ferry starts on first use under
  * `<home>/mlserver`. A failed start is forgotten, so the next deploy tries again.
  */
-export function sharedMlserver(home: string, env: NodeJS.ProcessEnv = process.env): Promise<MlserverInstance> {
+export function sharedMlserver(home: string, env: EnvSource = currentEnv()): Promise<MlserverInstance> {
   const external = env.FERRY_MLSERVER_URL;
   if (external) {
     if (!env.FERRY_MLSERVER_REPOSITORY) throw new FerryError('mlserver deployment target: FERRY_MLSERVER_URL is set but FERRY_MLSERVER_REPOSITORY is not; set it to the model repository directory that MLServer reads');

@@ -1,7 +1,7 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { RiskEvaluation } from '../risk/evaluate.js';
 import type { ClassMetrics } from '../risk/metrics.js';
-import type { CardSpec } from './card-spec.js';
+import type { CardSpec } from '../core/card-spec.js';
 import type { riskSectionSchema } from './risk-schema.js';
 import { modelCardSchema, type ModelCard, type ModelCardInput } from './schema.js';
 import type { z } from 'zod';

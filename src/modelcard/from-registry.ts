@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Executor } from '../audit/index.js';
 import { models } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { lineageOf } from '../lineage/index.js';
 import { requireVersion } from '../registry/index.js';
 import { buildModelCard } from './build.js';

@@ -1,8 +1,8 @@
 // Model cards: the data (zod schema), a builder from plain inputs, and md / html / json renderers.
 export { buildModelCard } from './build.js';
 export type { ModelCardParts } from './build.js';
-export { cardSpecSchema } from './card-spec.js';
-export type { CardSpec } from './card-spec.js';
+export { cardSpecSchema } from '../core/card-spec.js';
+export type { CardSpec } from '../core/card-spec.js';
 export { renderModelCard } from './render.js';
 export { modelCardSchema } from './schema.js';
 export type { ModelCard, ModelCardFormat, ModelCardInput } from './schema.js';

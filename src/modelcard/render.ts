@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { renderModelCardHtml } from './render-html.js';
 import { renderModelCardMarkdown } from './render-md.js';
 import { modelCardSchema, type ModelCard, type ModelCardFormat } from './schema.js';

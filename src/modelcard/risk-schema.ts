@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { perturbationSchema } from '../dsl/risk.js';
+import { perturbationSchema } from '../core/risk.js';
 
 /** Zod mirrors of the src/risk reports, so a stored card is validated when read back (build.ts checks they agree). */
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RiskEvaluation } from '../risk/evaluate.js';
 import type { ClassMetrics } from '../risk/metrics.js';
 import type { ModelCardParts } from './build.js';
-import { cardSpecSchema, type CardSpec } from './card-spec.js';
+import { cardSpecSchema, type CardSpec } from '../core/card-spec.js';
 import { riskSectionSchema } from './risk-schema.js';
 
 /**

@@ -1,9 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { log } from '../log.js';
 import { metricsContentType, registry } from './registry.js';
+import { currentEnv, type EnvSource } from '../settings.js';
 
 /** A free TCP port on `host`, for servers (the SDK's exporter) that cannot report the port they picked. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -70,7 +71,7 @@ export async function startMetricsServer(options: MetricsServerOptions = {}): Pr
 }
 
 /** `FERRY_METRICS_PORT` as a port number, or undefined when unset. */
-export function metricsPortFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function metricsPortFromEnv(env: EnvSource = currentEnv()): number | undefined {
   const raw = env.FERRY_METRICS_PORT;
   if (raw === undefined || raw === '') return undefined;
   const port = Number(raw);

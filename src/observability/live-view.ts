@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { RunStatus } from '../../workflows/status.js';
+import type { RunStatus } from '../core/status.js';
 
 /** An activity the run is executing now, with the progress its last heartbeat carried. */
 export interface ActivityProgress {

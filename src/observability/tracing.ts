@@ -12,12 +12,13 @@ import {
   makeWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';
+import { currentEnv, type EnvSource } from '../settings.js';
 
 /** The workflow interceptors module workers bundle when tracing is on (it must be in the workflow bundle). */
 export const workflowInterceptorsPath = fileURLToPath(new URL('../../workflows/interceptors.ts', import.meta.url));
 
 /** Where spans go: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`; undefined: tracing off. */
-export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function tracesEndpoint(env: EnvSource = currentEnv()): string | undefined {
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
@@ -37,7 +38,7 @@ let active: Tracing | undefined;
  * Starts OpenTelemetry tracing for this process once (OTLP over HTTP with JSON bodies, W3C trace context), when
  * `OTEL_EXPORTER_OTLP_ENDPOINT` is set; returns undefined when it is not. `OTEL_SERVICE_NAME` overrides `serviceName`.
  */
-export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
+export function startTracing(serviceName: string, env: EnvSource = currentEnv()): Tracing | undefined {
   if (active) return active;
   const url = tracesEndpoint(env);
   if (!url) return undefined;

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { statusQuery } from '../../workflows/pipeline.js';
-import type { RunStatus } from '../../workflows/status.js';
+import type { RunStatus } from '../core/status.js';
 import { describeProgress, renderRunView } from './live-view.js';
 
 export interface WatchOptions {

@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { freePort, startMetricsServer } from './endpoint.js';
 import { watchRuns } from './run-gauges.js';
+import { envValue } from '../settings.js';
 
 export interface WorkerMetricsOptions {
   db: Db;
@@ -23,7 +24,7 @@ export async function exposeWorkerMetrics(options: WorkerMetricsOptions): Promis
   const sdkMetricsUrl = installed.sdkMetricsAddress ? `http://${installed.sdkMetricsAddress}/metrics` : undefined;
   const unwatch = watchRuns(options.db);
   try {
-    const server = await startMetricsServer({ port: options.port, host: options.host ?? process.env.FERRY_METRICS_HOST, sdkMetricsUrl });
+    const server = await startMetricsServer({ port: options.port, host: options.host ?? envValue('FERRY_METRICS_HOST'), sdkMetricsUrl });
     return {
       url: server.url,
       async close() {

@@ -1,4 +1,4 @@
-import type { PipelineSpec } from '../dsl/spec.js';
+import type { PipelineSpec } from '../core/spec.js';
 import type { Policy, PolicyContext, PolicyReport, PolicyViolation } from './types.js';
 
 /**

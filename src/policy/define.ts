@@ -1,7 +1,7 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { formatPath } from '../dsl/issues.js';
 import { policySchema, type Policy, type PolicyCheck, type PolicyContext, type PolicyFinding } from './types.js';
-import type { PipelineSpec } from '../dsl/spec.js';
+import type { PipelineSpec } from '../core/spec.js';
 
 export interface PolicyDefinition {
   /** Shown in every refusal: `policy "production-safety": …`. Lower-case, digits, ".", "_", "-". */

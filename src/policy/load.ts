@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatPath } from '../dsl/issues.js';
-import type { PipelineSpec } from '../dsl/spec.js';
-import { FerryError, UsageError } from '../errors.js';
+import type { PipelineSpec } from '../core/spec.js';
+import { FerryError, UsageError } from '../core/errors.js';
 import { checkPolicies, formatViolation } from './check.js';
 import { policySchema, type Policy, type PolicyContext } from './types.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PipelineSpec } from '../dsl/spec.js';
+import type { PipelineSpec } from '../core/spec.js';
 
 /** When a policy is checked: when a pipeline is submitted (`ferry run`, `ferry policy check`) or when a model is promoted. */
 export const policyPhaseSchema = z.enum(['submit', 'promote']);

@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress } from 'node:zlib';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
 import { findPackageRoot } from '../package-info.js';
 import { ferryCacheDir, isExecutable, onPath, withCacheLock } from './tools.js';
+import { envValue, inheritedEnv } from '../settings.js';
 
 /**
  * A headless Chromium for screenshots (model cards, drift reports): a system Chromium when there is one, otherwise the
@@ -108,7 +109,7 @@ async function unpack(bin: string, dir: string, version: string, onProgress: (li
 /**
  * Finds or provisions a headless Chromium. Look-up order: `CHROMIUM` → a system Chromium on PATH (`chromium`,
  * `chromium-browser`, `google-chrome-stable`, `google-chrome`) → @sparticuz/chromium unpacked into the cache (Linux x64/arm64).
- * @example const chromium = await provisionChromium({ explicitPath: process.env.CHROMIUM });
+ * @example const chromium = await provisionChromium({ explicitPath: envValue('CHROMIUM') });
  */
 export async function provisionChromium(options: ChromiumOptions = {}): Promise<ChromiumBinary> {
   const onProgress = options.onProgress ?? ((line) => process.stderr.write(`${line}\n`));
@@ -137,7 +138,7 @@ export async function provisionChromium(options: ChromiumOptions = {}): Promise<
     headless: 'shell',
     // The package's flags for its build (headless shell, single process, SwiftShader), minus what would reach out.
     args: [...sparticuz.args, '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    env: { LD_LIBRARY_PATH: [join(dir, 'lib'), process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_PATH: join(dir, 'fonts') },
+    env: { LD_LIBRARY_PATH: [join(dir, 'lib'), inheritedEnv().LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_PATH: join(dir, 'fonts') },
   };
 }
 
@@ -154,14 +155,14 @@ export interface ScreenshotOptions {
  * @example await screenshot('reports/card.html', { out: 'card.png', width: 1200, height: 2400 });
  */
 export async function screenshot(htmlFile: string, options: ScreenshotOptions): Promise<void> {
-  const chromium = options.chromium ?? (await provisionChromium({ explicitPath: process.env.CHROMIUM }));
+  const chromium = options.chromium ?? (await provisionChromium({ explicitPath: envValue('CHROMIUM') }));
   const { default: puppeteer } = await import('puppeteer-core');
   const profile = mkdtempSync(join(tmpdir(), 'ferry-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: chromium.executablePath,
     headless: chromium.headless,
     args: chromium.args,
-    env: { ...process.env, ...chromium.env },
+    env: { ...inheritedEnv(), ...chromium.env },
     userDataDir: profile,
     defaultViewport: { width: options.width, height: options.height },
   });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { ferryCacheDir, goInstall, goVersion, isExecutable, withCacheLock } from './tools.js';
 
 /** The Compose release Ferry checks docker-compose.yml with; `go install` builds it without a Docker engine. */

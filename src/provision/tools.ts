@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { envValue, inheritedEnv } from '../settings.js';
 
 /**
  * What every tool Ferry provisions shares: one cache outside any repository (`~/.cache/ferry`, or under
@@ -11,7 +12,7 @@ import { delimiter, dirname, join } from 'node:path';
 
 /** A directory in Ferry's cache, e.g. `ferryCacheDir('bin')` → `~/.cache/ferry/bin`. */
 export function ferryCacheDir(...parts: string[]): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ferry', ...parts);
+  return join(envValue('XDG_CACHE_HOME') || join(homedir(), '.cache'), 'ferry', ...parts);
 }
 
 export function isExecutable(path: string): boolean {
@@ -26,7 +27,7 @@ export function isExecutable(path: string): boolean {
 /** The first of `names` found on PATH. */
 export function onPath(...names: string[]): string | undefined {
   for (const name of names) {
-    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    for (const dir of (inheritedEnv().PATH ?? '').split(delimiter)) {
       if (dir && isExecutable(join(dir, name))) return join(dir, name);
     }
   }
@@ -107,7 +108,7 @@ export function goInstall(options: GoInstallOptions): Promise<void> {
   const started = Date.now();
   const ticker = setInterval(() => onProgress(`  …still building ${what} (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
   return new Promise((resolve, reject) => {
-    const child = spawn('go', ['install', pkg], { env: { ...process.env, ...options.env, GOBIN: gobin }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('go', ['install', pkg], { env: { ...inheritedEnv(), ...options.env, GOBIN: gobin }, stdio: ['ignore', 'ignore', 'pipe'] });
     let tail = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-2000);

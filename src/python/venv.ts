@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
+import { envValue } from '../settings.js';
 
 /** What to install. */
 export interface VenvSpec {
@@ -50,7 +51,7 @@ const READY = '.ferry-venv-ready';
 
 /** Default cache root for provisioned tools. */
 export function ferryCacheDir(): string {
-  return process.env.FERRY_CACHE ?? join(homedir(), '.cache', 'ferry');
+  return envValue('FERRY_CACHE') ?? join(homedir(), '.cache', 'ferry');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, max } from 'drizzle-orm';
 import type { Executor } from '../audit/executor.js';
 import { aliases, modelVersions, models } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import type { ModelVersionRow } from './register.js';
 
 /**

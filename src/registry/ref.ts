@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** `churn@3` or `churn@production`: a model and a version number or an alias. */
 export const modelRefSchema = z

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/append.js';
 import type { Executor } from '../audit/executor.js';
 import { artifacts, modelVersions, models } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { modelVersionId, RELATIONS } from '../lineage/nodes.js';
 import { recordDataset, recordEdge } from '../lineage/record.js';
 import { lockModel } from './lock.js';

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { appendAudit } from '../audit/append.js';
 import type { Executor } from '../audit/executor.js';
 import { modelVersions } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { lockModel } from './lock.js';
 import { setVersionStatusInputSchema, type SetVersionStatusInput } from './schemas.js';
 

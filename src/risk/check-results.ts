@@ -1,4 +1,4 @@
-import type { CalibrationCheck, FairnessCheck, ImportanceCheck, RobustnessCheck } from '../dsl/risk.js';
+import type { CalibrationCheck, FairnessCheck, ImportanceCheck, RobustnessCheck } from '../core/risk.js';
 import type { CalibrationReport } from './calibration.js';
 import type { FairnessReport, Rates } from './fairness.js';
 import type { ImportanceReport } from './importance.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { riskCheckName, riskCheckSchema, type RiskCheck, type RiskCheckInput } from '../dsl/risk.js';
+import { UsageError } from '../core/errors.js';
+import { riskCheckName, riskCheckSchema, type RiskCheck, type RiskCheckInput } from '../core/risk.js';
 import { calibration, type CalibrationReport } from './calibration.js';
 import { calibrationResults, fairnessResults, importanceResults, robustnessResults, type RiskCheckResult } from './check-results.js';
 import { fairness, type FairnessReport } from './fairness.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { assertSameLength, meanStd, score } from './metrics.js';
 import { mulberry32, permutation } from './prng.js';
 import type { PredictClasses, Row, ScoreMetric } from './types.js';

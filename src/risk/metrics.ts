@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import type { ScoreMetric } from './types.js';
 
 /** Share of predictions equal to the label (sklearn `accuracy_score`). */

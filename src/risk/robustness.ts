@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { gaussian, mulberry32, type Random } from './prng.js';
 import type { PredictClasses, Row } from './types.js';
 

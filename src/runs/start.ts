@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { canonicalHash } from '../dsl/hash.js';
 import type { LoadedPipeline } from '../dsl/load.js';
-import type { PipelineSpec } from '../dsl/spec.js';
+import type { PipelineSpec } from '../core/spec.js';
 import { withSpan } from '../observability/tracing.js';
-import { searchAttributes } from '../temporal/search-attributes.js';
+import { runWorkflowId } from '../core/ids.js';
+import { searchAttributes } from '../core/search-attributes.js';
 import type { pipelineRun } from '../../workflows/pipeline.js';
 
 /** Applies `--param key=value` overrides; only declared params may be set, and values keep the declared type. */
@@ -36,8 +37,7 @@ export function applyParams(loaded: LoadedPipeline, overrides: string[]): Loaded
 
 /** A readable, unique workflow id: `<pipeline>-<UTC timestamp>-<random>`. */
 export function newRunId(pipeline: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${pipeline}-${stamp}-${randomBytes(3).toString('hex')}`;
+  return runWorkflowId(pipeline, now, randomBytes(3).toString('hex'));
 }
 
 export interface StartRunOptions {

@@ -2,7 +2,7 @@ import { appendAudit } from '../audit/index.js';
 import type { LoadedConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import type { LoadedPipeline } from '../dsl/load.js';
-import { FerryError, UsageError } from '../errors.js';
+import { FerryError, UsageError } from '../core/errors.js';
 import { assertPolicies } from '../policy/index.js';
 import { assertPathsInside } from '../workspace-paths.js';
 

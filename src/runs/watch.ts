@@ -2,8 +2,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { pipelineRun } from '../../workflows/pipeline.js';
 import { statusQuery } from '../../workflows/pipeline.js';
-import { rootMessage } from '../errors.js';
-import type { RunStatus } from '../../workflows/status.js';
+import { rootMessage } from '../core/errors.js';
+import type { RunStatus } from '../core/status.js';
 
 /**
  * Waits for a run to finish, reporting each stage as it starts and ends. Returns the final status; a failed run's

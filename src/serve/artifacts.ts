@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/client.js';
 import { modelVersions } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 
 /**
  * Local path of a registered version's model artifact. Reads `model_versions` directly (the registry's

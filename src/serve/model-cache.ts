@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { LoadedConfig } from '../config.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { artifactPath } from './artifacts.js';
 import type { BackendSpec } from './backend-spec.js';
 import { createJsBackend, createV2Backend, type Backend } from './backends/index.js';

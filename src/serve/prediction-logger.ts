@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { channelsFromEnv, sendAlert } from '../alerts/index.js';
 import type { Db } from '../db/client.js';
 import { predictionQuarantine, predictions } from '../db/schema/index.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { log } from '../log.js';
 import { LONE_SURROGATE } from './schemas.js';
 

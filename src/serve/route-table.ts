@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import { servingRoutes } from '../db/schema/index.js';
-import { normalizeRoutes, sameRoutes, type Route } from '../deploy/routes.js';
+import { normalizeRoutes, sameRoutes, type Route } from '../core/routes.js';
 import { log } from '../log.js';
 import { backendOf, backendsSchema, type Backends } from './backend-spec.js';
 import type { Backend } from './backends/index.js';

@@ -1,4 +1,4 @@
-import type { Route } from '../deploy/routes.js';
+import type { Route } from '../core/routes.js';
 
 /** A source of uniform numbers in [0, 1): `Math.random` in production, a seeded one in tests. */
 export type Rng = () => number;

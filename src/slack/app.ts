@@ -2,13 +2,14 @@ import type { Server } from 'node:http';
 import { z } from 'zod';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type BlockAction, type ButtonAction, type types as SlackTypes, type webApi } from '@slack/bolt';
 import type { Executor } from '../audit/index.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { log } from '../log.js';
 import { ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL, approvalRequestMessage, buttonValueSchema, rejectModal, type ApprovalRequest } from './blocks.js';
 import { isUnreachable, outsideService, reportFailure } from '../health/index.js';
 import { callSlack, createSlackClient, slackClientOptions, watchSlack } from './client.js';
 import { decideFromSlack } from './decide.js';
 import type { ApprovalPort } from './port.js';
+import { envValue } from '../settings.js';
 
 export interface SlackAppOptions {
   /** Verifies HTTP requests (required unless `appToken` selects Socket Mode). */
@@ -62,7 +63,7 @@ const MAX_OPEN_MODALS = 500;
  * keeps retrying its first connection.
  */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
-  const logLevel = process.env.FERRY_LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.ERROR;
+  const logLevel = envValue('FERRY_LOG_LEVEL') === 'debug' ? LogLevel.DEBUG : LogLevel.ERROR;
   const clientOptions = slackClientOptions(options.apiUrl);
   let receiver: HTTPReceiver | SocketModeReceiver;
   if (options.appToken) {

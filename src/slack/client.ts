@@ -1,5 +1,6 @@
 import { LogLevel, webApi } from '@slack/bolt';
 import { outsideService, tracked, watchService } from '../health/index.js';
+import { envValue } from '../settings.js';
 
 /** Slack's client joins method names onto the base URL, so `SLACK_API_URL` must end with a slash. */
 export function slackApiUrl(apiUrl: string | undefined): string | undefined {
@@ -11,7 +12,7 @@ export function slackApiUrl(apiUrl: string | undefined): string | undefined {
  * retries (a Slack that is down is logged once, as `degraded: slack …`, not once per retried request).
  */
 export function slackClientOptions(apiUrl: string | undefined): webApi.WebClientOptions {
-  const logLevel = process.env.FERRY_LOG_LEVEL === 'debug' ? LogLevel.DEBUG : LogLevel.ERROR;
+  const logLevel = envValue('FERRY_LOG_LEVEL') === 'debug' ? LogLevel.DEBUG : LogLevel.ERROR;
   return { slackApiUrl: slackApiUrl(apiUrl), retryConfig: { retries: 2 }, timeout: 15_000, logLevel };
 }
 

@@ -1,6 +1,6 @@
 import type { Executor } from '../audit/index.js';
-import type { FerryEnv } from '../env.js';
-import { UsageError } from '../errors.js';
+import type { FerryEnv } from '../settings.js';
+import { UsageError } from '../core/errors.js';
 import { createSlackApp, type SlackApp } from './app.js';
 import type { ApprovalPort } from './port.js';
 

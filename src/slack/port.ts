@@ -1,5 +1,5 @@
 import type { FerryUser } from '../auth/roles.js';
-import type { ApprovalOutcome } from '../policy/approval-rules.js';
+import type { ApprovalOutcome } from '../core/approval-rules.js';
 
 /** One approve/reject as the Slack app hands it to whoever executes it (the approval workflow Update). */
 export interface ApprovalPortRequest {

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { startTracing, tracingClientInterceptors } from '../observability/tracing.js';
 
 /**

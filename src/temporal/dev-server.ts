@@ -3,8 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { FerryError } from '../errors.js';
-import { searchAttributeFlags } from './search-attributes.js';
+import { FerryError } from '../core/errors.js';
+import { searchAttributeFlags } from '../core/search-attributes.js';
 
 export interface DevServerOptions {
   /** Path to the `temporal` binary (see `provisionTemporalCli`). */

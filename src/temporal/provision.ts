@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
 import { ferryCacheDir, goInstall, goVersion, isExecutable, onPath } from '../provision/tools.js';
 
 /** The Temporal CLI release Ferry pins: the newest tag `go install` accepts (later tags carry `replace` directives). */

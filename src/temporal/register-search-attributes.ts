@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 // @temporalio/proto is CommonJS whose exports Node's ESM loader cannot see by name; a default import works under both tsx and vitest.
 import protos from '@temporalio/proto';
-import { searchAttributes } from './search-attributes.js';
+import { searchAttributes } from '../core/search-attributes.js';
 
 /**
  * Registers Ferry's search attributes on an external cluster (the dev server gets them as start flags). Idempotent:

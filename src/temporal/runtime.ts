@@ -1,4 +1,5 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { envValue } from '../settings.js';
 
 export interface RuntimeOptions {
   /** `host:port` where the SDK serves its own Prometheus metrics (`/metrics`); unset: no SDK metrics. */
@@ -15,7 +16,7 @@ let installed: RuntimeOptions | undefined;
 export function installRuntime(options: RuntimeOptions = {}): RuntimeOptions {
   if (installed) return installed;
   installed = options;
-  const level = (process.env.FERRY_LOG_LEVEL ?? 'warn').toUpperCase();
+  const level = (envValue('FERRY_LOG_LEVEL') ?? 'warn').toUpperCase();
   const sdkLevel = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level) ? level : 'WARN') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   Runtime.install({
     logger: new DefaultLogger(sdkLevel),

@@ -1,3 +1,4 @@
+import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
@@ -9,6 +10,24 @@ import { log } from '../log.js';
 
 /** Path of the workflow code workers bundle (`workflows/index.ts`). */
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/** Ferry's own package root (a checkout, or `node_modules/ferry` in a project that installed it). */
+const ferryRoot = dirname(dirname(workflowsPath));
+
+/**
+ * The Temporal bundler compiles `.ts` with swc but skips everything under node_modules, which is where Ferry's
+ * workflow sources are once a project installs it: compile Ferry's own files there too (nothing else).
+ */
+export const workflowBundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> = {
+  webpackConfigHook: (config) => {
+    for (const rule of config.module?.rules ?? []) {
+      if (rule && typeof rule === 'object' && rule.test instanceof RegExp && rule.test.source === '\\.ts$') {
+        rule.exclude = (path: string) => path.includes(`${sep}node_modules${sep}`) && !path.startsWith(`${ferryRoot}${sep}`) ;
+      }
+    }
+    return config;
+  },
+};
 
 export interface FerryWorkerOptions {
   address: string;
@@ -41,7 +60,7 @@ export async function createFerryWorker(options: FerryWorkerOptions): Promise<{ 
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       activities: createActivities(options.deps),
-      ...(runWorkflows ? (options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }) : {}),
+      ...(runWorkflows ? (options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath, bundlerOptions: workflowBundlerOptions }) : {}),
       // Tracing outermost, so the metrics and log interceptor runs inside the activity's span.
       interceptors: {
         activity: [...(traced?.activity ?? []), ferryActivityInterceptors(observer)],

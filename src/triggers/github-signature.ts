@@ -6,7 +6,7 @@ export const GITHUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 /**
  * `sha256=<hex>` HMAC-SHA256 of the raw body bytes, as GitHub computes it. Works on the bytes, not a decoded string,
  * so a body that is not valid UTF-8 is still checked exactly as it was signed.
- * @example githubSignature(Buffer.from('{"zen":"..."}'), process.env.FERRY_WEBHOOK_SECRET!)
+ * @example githubSignature(Buffer.from('{"zen":"..."}'), envValue('FERRY_WEBHOOK_SECRET'))
  */
 export function githubSignature(body: Buffer, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../core/errors.js';
+import { pushWorkflowId } from '../core/ids.js';
 import { startRun } from '../runs/start.js';
 import { checkSubmission } from '../runs/submit.js';
 import { findPushPipelines } from './push-pipelines.js';
@@ -30,11 +31,6 @@ export interface PushRunsOutcome {
   refused: { pipeline: string; reason: string }[];
   /** Pipeline files that could not be loaded. */
   errors: { file: string; message: string }[];
-}
-
-/** The workflow id of a push run: deterministic per delivery, so a redelivered hook cannot start a second run. */
-export function pushWorkflowId(pipeline: string, delivery: string): string {
-  return `${pipeline}-push-${delivery}`;
 }
 
 async function exists(client: Client, workflowId: string): Promise<boolean> {

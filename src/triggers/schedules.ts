@@ -1,9 +1,9 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { LoadedPipeline } from '../dsl/load.js';
-import { durationMs, durationSchema } from '../dsl/duration.js';
-import { FerryError, UsageError } from '../errors.js';
-import { searchAttributes } from '../temporal/search-attributes.js';
+import { durationMs, durationSchema } from '../core/duration.js';
+import { FerryError, UsageError } from '../core/errors.js';
+import { searchAttributes } from '../core/search-attributes.js';
 import type { PipelineRunInput } from '../../workflows/pipeline.js';
 
 /** What Ferry keeps in a schedule's memo, so `list` can show it without re-reading pipeline files. */

@@ -11,7 +11,7 @@ export const WEBHOOK_PATH = '/hooks/git';
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export interface WebhookOptions extends PushRunsDeps {
-  /** Shared secret of the webhook (`FERRY_WEBHOOK_SECRET`). */
+  /** Shared secret of the webhook (`FERRY_PUSH_SECRET`, else `FERRY_WEBHOOK_SECRET`). */
   secret: string;
   /** One line per delivery and per error (default: nothing). */
   log?: (line: string) => void;

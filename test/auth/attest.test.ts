@@ -8,7 +8,7 @@ import { signDecision, verifyDecision, type AttestedDecision } from '../../src/a
 import { generateKeyPair, loadOrCreateKey, readOwnKey, rotateOwnKey, verifyPayload } from '../../src/auth/keys.js';
 import { ensureKey, registerKey, revokeKeys, rotateKey } from '../../src/auth/signing-keys.js';
 import { addToGroup, createUser, grantRole } from '../../src/auth/users.js';
-import { FerryError, UsageError } from '../../src/errors.js';
+import { FerryError, UsageError } from '../../src/core/errors.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 
 const at = '2025-01-01T12:00:00.000Z';

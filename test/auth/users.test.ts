@@ -16,7 +16,7 @@ import {
 } from '../../src/auth/index.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { users } from '../../src/db/schema/index.js';
-import { FerryError, UsageError } from '../../src/errors.js';
+import { FerryError, UsageError } from '../../src/core/errors.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 
 describe.each(backends())('identity and RBAC ($name)', (backend) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../src/demo/run-demo.js';
-import { readEnv } from '../../src/env.js';
+import { readEnv } from '../../src/settings.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createDatabase } from '../../src/db/client.js';
 import { aliasHistoryOf } from '../../src/registry/index.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictions } from '../../src/db/schema/index.js';
 import { canaryHealth } from '../../src/deploy/canary-health.js';
-import { planRollout, rollbackRoutes } from '../../src/deploy/strategy.js';
-import { strategySchema } from '../../src/dsl/spec.js';
+import { planRollout, rollbackRoutes } from '../../src/core/rollout.js';
+import { strategySchema } from '../../src/core/spec.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 
 describe('rollout plans', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { driftCommand } from '../../src/cli/commands/drift.js';
 import { driftReportSchema } from '../../src/drift/schema.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-drift-'));
 function csv(name: string, text: string): string {

@@ -1,7 +1,7 @@
 /** The `auto` rule, forced methods and their fallback, the JSON contract, and input errors of detectDrift. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { type RawTable, tableFromRows } from '../../src/drift/columns.js';
 import { detectDrift } from '../../src/drift/detect.js';
 import { linspace } from '../../src/drift/histogram.js';

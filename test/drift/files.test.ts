@@ -13,7 +13,7 @@ import { tableFromRows } from '../../src/drift/columns.js';
 import { detectDrift } from '../../src/drift/detect.js';
 import { detectDriftInFiles } from '../../src/drift/files.js';
 import { radixSortFloat64, sharedFloat64, sortColumns } from '../../src/drift/sort.js';
-import { FerryError, UsageError } from '../../src/errors.js';
+import { FerryError, UsageError } from '../../src/core/errors.js';
 import { generate } from './generators.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-drift-files-'));

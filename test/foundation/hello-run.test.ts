@@ -8,7 +8,7 @@ import { defineStep } from '../../src/dsl/config.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { command, definePipeline, gate, step } from '../../src/dsl/define.js';
 import { startRun } from '../../src/runs/start.js';
-import { searchAttributes } from '../../src/temporal/search-attributes.js';
+import { searchAttributes } from '../../src/core/search-attributes.js';
 import { z } from 'zod';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';

@@ -1,5 +1,5 @@
 /** An example card for the penguins tree of test/risk/fixtures: risk checks computed for real, registry data made up. */
-import { risk } from '../../src/dsl/risk.js';
+import { risk } from '../../src/core/risk.js';
 import { buildModelCard, type ModelCardParts } from '../../src/modelcard/index.js';
 import { evaluateRiskChecks } from '../../src/risk/evaluate.js';
 import { perClassMetrics } from '../../src/risk/metrics.js';

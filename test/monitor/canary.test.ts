@@ -2,7 +2,8 @@ import { and, asc, desc, eq, gt } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/index.js';
 import { auditLog, deployments } from '../../src/db/schema/index.js';
-import { promotionWorkflowId, type promotion } from '../../workflows/promotion.js';
+import type { promotion } from '../../workflows/promotion.js';
+import { promotionWorkflowId } from '../../src/core/ids.js';
 import { backends } from '../helpers/db.js';
 import { modelNames, production, runPipeline, startHarness, startTraffic, type Harness } from './harness.js';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorSchema } from '../../src/dsl/spec.js';
-import { monitorStateQuery, monitorWorkflowId, type monitor } from '../../workflows/monitor.js';
+import { monitorSchema } from '../../src/core/spec.js';
+import { monitorStateQuery, type monitor } from '../../workflows/monitor.js';
+import { monitorWorkflowId } from '../../src/core/ids.js';
 import { backends } from '../helpers/db.js';
 import { waitFor } from '../helpers/cli.js';
 import { drifted, modelNames, predict, runPipeline, startHarness, stopMonitor, type Harness } from './harness.js';

@@ -11,7 +11,7 @@ import { runFerry } from '../helpers/cli.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
-import type { RunStatus } from '../../workflows/status.js';
+import type { RunStatus } from '../../src/core/status.js';
 import { gateFile, logContextStep, observedPipeline, slowTrain } from './fixture.js';
 
 function collector() {

@@ -7,7 +7,7 @@ import {
   hasRole,
   type ApprovalAttempt,
   type CountedDecision,
-} from '../../src/policy/approval-rules.js';
+} from '../../src/core/approval-rules.js';
 
 const leads = approval({ required: 2, groups: ['ml-leads'] });
 const lead = (name: string) => ({ name, groups: ['ml-leads'], roles: ['approver'] });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { approval, definePipeline, gate, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
-import type { PipelineInput } from '../../src/dsl/spec.js';
-import { UsageError } from '../../src/errors.js';
+import type { PipelineInput } from '../../src/core/spec.js';
+import { UsageError } from '../../src/core/errors.js';
 import {
   allowedTaskQueues,
   checkPolicies,

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadPipelineFile } from '../../src/dsl/load.js';
-import { FerryError, UsageError } from '../../src/errors.js';
+import { FerryError, UsageError } from '../../src/core/errors.js';
 import { assertPolicies, loadPolicies } from '../../src/policy/index.js';
 
 const root = resolve(import.meta.dirname, '../..');

@@ -11,7 +11,7 @@ import { addUser } from '../../src/auth/index.js';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
-import { searchAttributes } from '../../src/temporal/search-attributes.js';
+import { searchAttributes } from '../../src/core/search-attributes.js';
 import { runFerry, waitFor } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git.js';
 import { approveClick, sendInteraction, startFakeSlackApi, until } from '../slack/fake-slack.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { provisionChromium, screenshot } from '../../src/provision/chromium.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-chromium-test-'));

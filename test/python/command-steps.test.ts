@@ -14,7 +14,7 @@ import { createFileStore } from '../../src/artifacts/store.js';
 import { experiments, runs } from '../../src/db/schema/index.js';
 import { command, definePipeline, gate } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
-import { rootMessage } from '../../src/errors.js';
+import { rootMessage } from '../../src/core/errors.js';
 import { getVersion } from '../../src/registry/index.js';
 import { reproduce } from '../../src/runs/reproduce.js';
 import { startRun } from '../../src/runs/start.js';

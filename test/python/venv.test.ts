@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ensureVenv } from '../../src/python/venv.js';
-import { FerryError } from '../../src/errors.js';
+import { FerryError } from '../../src/core/errors.js';
 
 describe('ensureVenv', () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'ferry-venv-'));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStep } from '../../src/dsl/config.js';
 import { command, definePipeline, gate, step } from '../../src/dsl/define.js';
-import type { PipelineInput } from '../../src/dsl/spec.js';
+import type { PipelineInput } from '../../src/core/spec.js';
 
 /**
  * The pipelines and step functions whose recorded histories the replay test runs against today's workflow code.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { risk, riskCheckSchema } from '../../src/dsl/risk.js';
+import { risk, riskCheckSchema } from '../../src/core/risk.js';
 import { evaluateRiskChecks } from '../../src/risk/evaluate.js';
 import { fixture, type ImportanceFixture, treeModel } from './model.js';
 

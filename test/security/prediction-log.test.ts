@@ -4,7 +4,7 @@ import { configFrom } from '../../src/config.js';
 import { createDatabase } from '../../src/db/client.js';
 import { predictions, servingRoutes } from '../../src/db/schema/index.js';
 import { definePredictor } from '../../src/dsl/config.js';
-import { FerryError } from '../../src/errors.js';
+import { FerryError } from '../../src/core/errors.js';
 import { createModelServer, createPredictionLogger, type PredictionRecord } from '../../src/serve/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { registerToyVersions, toyPredictor } from '../serve/fixtures.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEnv } from '../../src/env.js';
-import { UsageError } from '../../src/errors.js';
+import { readEnv } from '../../src/settings.js';
+import { UsageError } from '../../src/core/errors.js';
 import { createSlackApp, slackAppFromEnv, slackConfigured, type ApprovalPort } from '../../src/slack/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { startFakeSlackApi, until } from './fake-slack.js';

@@ -7,7 +7,7 @@ import { runs } from '../../src/db/schema/index.js';
 import { defineStep } from '../../src/dsl/config.js';
 import { command, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 import { addSchedule, listSchedules, parseEvery, removeSchedule, type ScheduleRow } from '../../src/triggers/schedules.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';

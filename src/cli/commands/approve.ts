@@ -1,6 +1,6 @@
 import { decide } from '../../approvals/decide.js';
 import { ensureKey } from '../../auth/signing-keys.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { printJson, say } from '../output.js';
 import { openAuthenticatedSession } from '../auth-session.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { queryAudit, verifyAuditChain } from '../../audit/index.js';
-import { durationMs, durationSchema } from '../../dsl/duration.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { durationMs, durationSchema } from '../../core/duration.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { withDatabase } from '../db-session.js';
 import { printJson, printTable } from '../output.js';
 

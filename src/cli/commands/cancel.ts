@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { WorkflowFailedError } from '@temporalio/client';
 import { appendAudit } from '../../audit/index.js';
 import { runs } from '../../db/schema/index.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { reconcileRuns } from '../../runs/reconcile.js';
 import { temporalRunState } from '../../runs/temporal-state.js';
 import { say } from '../output.js';

@@ -1,6 +1,6 @@
 import { resetDemo, runDemo } from '../../demo/run-demo.js';
-import { readEnv } from '../../env.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { readEnv } from '../../settings.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { say } from '../output.js';
 
 /** `ferry demo`: the penguins example through the whole lifecycle on the embedded defaults, in FERRY_HOME/demo. */

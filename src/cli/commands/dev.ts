@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { redactUrl } from '../../db/embedded.js';
-import { readEnv } from '../../env.js';
+import { envValue, readEnv } from '../../settings.js';
 import { startDevStack } from '../../dev-stack.js';
 import { Client, Connection } from '@temporalio/client';
 import { slackAppFromEnv } from '../../slack/index.js';
@@ -20,7 +20,7 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
       ? slackAppFromEnv(env, {
           db: stack.database.db,
           approvals: workflowApprovalPort({ client: new Client({ connection: slackConnection, namespace: stack.namespace }), database: stack.database }, await slackSigner(stack.database.db, env.FERRY_HOME)),
-          port: Number(process.env.FERRY_SLACK_PORT ?? 0),
+          port: Number(envValue('FERRY_SLACK_PORT') ?? 0),
         })
       : undefined;
     const slackUrl = slack ? (await slack.start()).url : undefined;

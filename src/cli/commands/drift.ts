@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { detectDriftInFiles } from '../../drift/files.js';
 import { renderHtmlReport } from '../../drift/report-html.js';
 import { type DriftReport, driftMethodOptionSchema } from '../../drift/schema.js';

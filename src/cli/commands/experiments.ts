@@ -1,7 +1,7 @@
 import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { experiments as experimentsTable } from '../../db/schema/index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { withDatabase } from '../db-session.js';
 import { printJson, printTable } from '../output.js';
 

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { createDatabase } from '../../db/client.js';
-import { readEnv } from '../../env.js';
-import { UsageError } from '../../errors.js';
+import { readEnv } from '../../settings.js';
+import { UsageError } from '../../core/errors.js';
 import { acknowledgeIncident, incidentStatusSchema, listIncidents, resolveIncident } from '../../incidents/index.js';
 import { resolveEndpoints } from '../../stack.js';
 import { printJson, printTable, say } from '../output.js';

@@ -1,4 +1,4 @@
-import { FerryError } from '../../errors.js';
+import { FerryError } from '../../core/errors.js';
 import { formatLineage, lineageOf, type LineageFormat } from '../../lineage/index.js';
 import { parseModelRef, requireVersion } from '../../registry/index.js';
 import { withDatabase } from '../db-session.js';

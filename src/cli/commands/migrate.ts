@@ -1,6 +1,6 @@
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
-import { readEnv } from '../../env.js';
+import { readEnv } from '../../settings.js';
 import { resolveEndpoints } from '../../stack.js';
 import { say } from '../output.js';
 

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { modelCardFor } from '../../modelcard/from-registry.js';
 import { renderModelCard } from '../../modelcard/index.js';
 import { parseModelRef } from '../../registry/index.js';

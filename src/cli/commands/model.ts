@@ -1,4 +1,4 @@
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { lineageOf } from '../../lineage/index.js';
 import { parseModelRef, requireVersion } from '../../registry/index.js';
 import { withDatabase } from '../db-session.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { listModels, listVersions, modelNameSchema } from '../../registry/index.js';
 import { withDatabase } from '../db-session.js';
 import { printJson, printTable } from '../output.js';

@@ -1,5 +1,5 @@
 import { loadPipelineFile } from '../../dsl/load.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { checkPolicies, formatViolation } from '../../policy/check.js';
 import { loadPolicies } from '../../policy/load.js';
 import { policyPhaseSchema } from '../../policy/types.js';

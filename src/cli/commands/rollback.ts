@@ -1,8 +1,9 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { deployments } from '../../db/schema/index.js';
-import { FerryError, rootMessage, UsageError } from '../../errors.js';
-import { promotionWorkflowId, type promotion } from '../../../workflows/promotion.js';
+import { FerryError, rootMessage, UsageError } from '../../core/errors.js';
+import type { promotion } from '../../../workflows/promotion.js';
+import { promotionWorkflowId } from '../../core/ids.js';
 import { printJson, say } from '../output.js';
 import { openAuthenticatedSession } from '../auth-session.js';
 

@@ -1,5 +1,5 @@
 import { loadPipelineFile } from '../../dsl/load.js';
-import { FerryError } from '../../errors.js';
+import { FerryError } from '../../core/errors.js';
 import { identify } from '../../auth/identify.js';
 import { requireRole } from '../../auth/roles.js';
 import { applyParams, startRun } from '../../runs/start.js';

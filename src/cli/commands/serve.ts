@@ -1,8 +1,8 @@
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { loadConfig } from '../../config.js';
-import { readEnv } from '../../env.js';
-import { UsageError } from '../../errors.js';
+import { readEnv } from '../../settings.js';
+import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { createModelServer } from '../../serve/index.js';
 import { resolveEndpoints } from '../../stack.js';

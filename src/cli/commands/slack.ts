@@ -2,7 +2,7 @@ import { decide } from '../../approvals/decide.js';
 import type { Signer } from '../../auth/attest.js';
 import { ensureKey } from '../../auth/signing-keys.js';
 import type { Db } from '../../db/client.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { slackAppFromEnv } from '../../slack/from-env.js';
 import type { ApprovalPort } from '../../slack/port.js';

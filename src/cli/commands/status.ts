@@ -1,6 +1,6 @@
 import { desc, eq } from 'drizzle-orm';
 import { runs, stepRuns } from '../../db/schema/index.js';
-import { FerryError, UsageError } from '../../errors.js';
+import { FerryError, UsageError } from '../../core/errors.js';
 import { degradedLines } from '../../health/index.js';
 import { watchStatus } from '../../observability/watch-status.js';
 import { reconcileRuns } from '../../runs/reconcile.js';

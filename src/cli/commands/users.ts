@@ -4,9 +4,9 @@ import { requireRole, type Role } from '../../auth/roles.js';
 import { addToGroup, grantRole, issueToken, listUsers, removeFromGroup, revokeRole, setDisabled, userCount } from '../../auth/users.js';
 import { ensureKey, rotateKey } from '../../auth/signing-keys.js';
 import { createDatabase, type Database } from '../../db/client.js';
-import { readEnv, type FerryEnv } from '../../env.js';
+import { readEnv, type FerryEnv } from '../../settings.js';
 import { resolveEndpoints } from '../../stack.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { printJson, printTable, say } from '../output.js';
 
 /** Users live in Postgres only: these commands need the database, not Temporal. */

@@ -1,15 +1,16 @@
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { createWebhookServer } from '../../triggers/webhook.js';
 import { say } from '../output.js';
 import { openSession } from '../session.js';
+import { secretFor } from '../../settings.js';
 
 /** `ferry webhook`: serves `POST /hooks/git` for GitHub push events until interrupted. */
 export async function webhook(opts: { port: string; host: string }): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${opts.port}: expected a port number (0-65535)`);
-  const secret = process.env.FERRY_WEBHOOK_SECRET;
-  if (!secret) throw new UsageError('FERRY_WEBHOOK_SECRET is not set; set it to the secret configured on the GitHub webhook');
+  const secret = secretFor('push').value;
+  if (!secret) throw new UsageError('FERRY_PUSH_SECRET is not set and FERRY_WEBHOOK_SECRET is not set; set one to the secret configured on the GitHub webhook');
   const session = await openSession();
   const unwatch = watchProcessHealth({ home: session.env.FERRY_HOME, role: 'ferry webhook' });
   try {

@@ -1,6 +1,6 @@
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
-import { readEnv } from '../../env.js';
+import { readEnv } from '../../settings.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { resolveEndpoints } from '../../stack.js';

@@ -1,6 +1,6 @@
 import { definePolicy } from '../define.js';
 import type { Policy, PolicyContext, PolicyFinding } from '../types.js';
-import type { PipelineSpec } from '../../dsl/spec.js';
+import type { PipelineSpec } from '../../core/spec.js';
 
 export interface RequireApprovalOptions {
   /** The environment whose deploys need sign-off. */

@@ -1,4 +1,4 @@
-import type { GateSpec } from '../../dsl/spec.js';
+import type { GateSpec } from '../../core/spec.js';
 import { definePolicy } from '../define.js';
 import type { Policy, PolicyFinding } from '../types.js';
 

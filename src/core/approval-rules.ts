@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApprovalSpec } from '../dsl/spec.js';
+import type { ApprovalSpec } from './spec.js';
 
 /**
  * Approval rules, evaluated the same way by the workflow Update's validator and by every entry point (CLI, Slack).

@@ -1,6 +1,6 @@
 // Pure and deterministic: workflow code imports these helpers, so no Node APIs and no I/O here.
-import { durationMs } from '../dsl/duration.js';
-import type { DeploySpec } from '../dsl/spec.js';
+import { durationMs } from './duration.js';
+import type { DeploySpec } from './spec.js';
 import type { Route } from './routes.js';
 
 export type Strategy = DeploySpec['strategy'];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cardSpecSchema } from '../modelcard/card-spec.js';
+import { cardSpecSchema } from './card-spec.js';
 import { durationSchema } from './duration.js';
 import { riskCheckSchema } from './risk.js';
 

@@ -1,0 +1,25 @@
+/**
+ * Workflow ids Ferry derives from natural keys. A derived id is also a lock: Temporal refuses a second open workflow with
+ * the same id, so two promotions of one environment, or two runs of one push delivery, cannot run at once.
+ */
+
+/** One monitor per model and environment; it follows whichever version the environment's alias points at. */
+export function monitorWorkflowId(model: string, env: string): string {
+  return `monitor-${model}-${env}`;
+}
+
+/** One promotion per model and environment at a time: the workflow id makes concurrent ones impossible. */
+export function promotionWorkflowId(model: string, env: string): string {
+  return `promote-${model}-${env}`;
+}
+
+/** The workflow id of a push run: deterministic per delivery, so a redelivered hook cannot start a second run. */
+export function pushWorkflowId(pipeline: string, delivery: string): string {
+  return `${pipeline}-push-${delivery}`;
+}
+
+/** A readable, unique run id: `<pipeline>-<UTC timestamp to the second>-<random suffix>`. */
+export function runWorkflowId(pipeline: string, now: Date, suffix: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${pipeline}-${stamp}-${suffix}`;
+}
