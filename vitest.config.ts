@@ -12,6 +12,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     silent: 'passed-only',
-    env: { FERRY_LOG_LEVEL: 'error' },
+    // Test files start many stacks at once: every `ferry dev` on free ports, not the stable 7233/8233/8080/9464.
+    env: { FERRY_LOG_LEVEL: 'error', FERRY_TEMPORAL_PORT: '0', FERRY_TEMPORAL_UI_PORT: '0', FERRY_SERVE_PORT: '0', FERRY_METRICS_PORT: '0' },
   },
 });

@@ -1,11 +1,13 @@
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from './config.js';
-import type { FerryEnv } from './settings.js';
+import { devPorts, type FerryEnv } from './settings.js';
 import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';
+import { stopSharedMlservers } from './mlserver/server.js';
 import { createModelServer, type ModelServer } from './serve/index.js';
 import { startStack, writeDevState, type Stack } from './stack.js';
-import { hostWorker, startRunReconciler, watchWorkerServices } from './worker-host.js';
+import { assertPortFree } from './temporal/dev-server.js';
+import { hostWorker, startMlflowMirrorFor, startRunReconciler, watchWorkerServices } from './worker-host.js';
 
 export interface DevStack {
   stack: Stack;
@@ -22,11 +24,18 @@ export interface DevStack {
  * health of the outside services it uses (probed, logged, in `ferry status`).
  * The worker is created, not run: the caller runs it (in the foreground, or beside other work).
  */
-export async function startDevStack(options: { env: FerryEnv; taskQueue?: string; refreshMs?: number; onProgress: (line: string) => void }): Promise<DevStack> {
+export async function startDevStack(options: { env: FerryEnv; taskQueue?: string; refreshMs?: number; stablePorts?: boolean; onProgress: (line: string) => void }): Promise<DevStack> {
   const { env } = options;
   // Slack, an alert receiver or a deploy target being down is degraded service, shown in `ferry status`; never a crash.
   const unwatch = watchProcessHealth({ home: env.FERRY_HOME, role: 'ferry dev' });
-  const stack = await startStack({ env, persistent: true, onProgress: options.onProgress }).catch((err: unknown) => {
+  // `ferry dev` listens where it did last time (FERRY_*_PORT), so links, clients and dashboards survive restarts.
+  const stable = options.stablePorts === true;
+  const ports = devPorts(env);
+  if (stable) {
+    await assertPortFree(ports.serve, 'the model server', 'FERRY_SERVE_PORT');
+    await assertPortFree(ports.metrics, 'the worker metrics', 'FERRY_METRICS_PORT');
+  }
+  const stack = await startStack({ env, persistent: true, stablePorts: stable, onProgress: options.onProgress }).catch((err: unknown) => {
     unwatch();
     throw err;
   });
@@ -35,15 +44,19 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     for (const fn of stops.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const metrics = await exposeWorkerMetrics({ db: stack.database.db });
+    const metrics = await exposeWorkerMetrics({ db: stack.database.db, port: stable ? ports.metrics : undefined });
     stops.push(metrics.close);
-    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: 0, refreshMs: options.refreshMs });
+    // MLServer, if a deploy to the mlserver target started one: stopped after the gateway that routes to it.
+    stops.push(stopSharedMlservers);
+    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: stable ? ports.serve : 0, refreshMs: options.refreshMs });
     stops.push(server.close);
     const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: options.taskQueue, serveUrl: server.url });
     stops.push(() => connection.close());
     const unprobe = watchWorkerServices(env);
     stops.push(async () => unprobe());
     stops.push(await startRunReconciler({ address: stack.temporalAddress, namespace: stack.namespace, db: stack.database.db, anchorTaskQueue: env.FERRY_TASK_QUEUE }));
+    const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.namespace}` : undefined;
+    stops.push(await startMlflowMirrorFor({ env, db: stack.database.db, databaseUrl: env.DATABASE_URL, temporalUiUrl: ui }));
     const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
     stops.push(async () => withdraw());
     return { stack, server, metricsUrl: metrics.url, worker, stop };

@@ -42,7 +42,10 @@ const settings = {
   FERRY_TEMPORAL_UI_URL: [text().optional(), 'Temporal Web UI, linked from Slack messages'],
   FERRY_ALERT_WEBHOOK_URL: [text().optional(), 'alerts are POSTed here (signed with FERRY_ALERT_SECRET)'],
   FERRY_ALERT_SLACK_CHANNEL: [text().optional(), 'alerts are posted to this Slack channel'],
-  FERRY_METRICS_PORT: [text().optional(), 'port of the Prometheus /metrics endpoint of workers and servers'],
+  FERRY_METRICS_PORT: [text().optional(), 'port of the Prometheus /metrics endpoint of workers and servers; `ferry dev` default 9464 (0: a free port)'],
+  FERRY_TEMPORAL_PORT: [text().optional(), 'port of the Temporal dev server `ferry dev` starts (default 7233; 0: a free port); a port that is taken stops it with one line naming the variable'],
+  FERRY_TEMPORAL_UI_PORT: [text().optional(), 'port of its Web UI (default 8233; 0: a free port)'],
+  FERRY_SERVE_PORT: [text().optional(), 'port of the model server `ferry dev` starts (default 8080; 0: a free port)'],
   FERRY_METRICS_HOST: [text().optional(), 'host the /metrics endpoint binds; default 127.0.0.1'],
   OTEL_EXPORTER_OTLP_ENDPOINT: [text().optional(), 'send OpenTelemetry traces there (`/v1/traces` is appended)'],
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: [text().optional(), 'OTLP/HTTP traces endpoint, used as is'],
@@ -54,6 +57,8 @@ const settings = {
   FERRY_KSERVE_MODEL_FORMAT: [text().optional(), 'KServe model format of the kubernetes target'],
   FERRY_MLSERVER_URL: [text().optional(), 'an MLServer already running; unset: Ferry starts one'],
   FERRY_MLSERVER_REPOSITORY: [text().optional(), 'model repository directory of FERRY_MLSERVER_URL'],
+  MLFLOW_TRACKING_URI: [z.string().regex(/^https?:\/\//, 'expected an http(s):// URL of an MLflow tracking server').optional(), 'an MLflow tracking server (`http(s)://`) that workers and `ferry dev` mirror runs, versions and aliases into; unset: off'],
+  FERRY_MLFLOW_ALIAS_DRIFT: [z.enum(['report', 'restore']).default('report'), "an alias moved by hand in MLflow: `report` it (default), or `restore` Ferry's placement"],
   CHROMIUM: [text().optional(), 'path to a Chromium or Chrome binary for the report screenshots; default `chromium` on PATH, then `~/.cache/ferry/chromium/<version>`'],
 } as const satisfies Record<string, readonly [z.ZodType<unknown, string | undefined>, string]>;
 
@@ -115,4 +120,16 @@ export function currentEnv(): EnvSource {
 /** Sets a declared variable for this process and its children unless it is set already (a command's own default). */
 export function defaultEnv(name: SettingName, value: string): void {
   process.env[name] ??= value;
+}
+
+/** `ferry dev`'s stable ports, each from its variable (0: a free port), so links and clients survive restarts. */
+export function devPorts(env: FerryEnv): { temporal: number; ui: number; serve: number; metrics: number } {
+  const read = (name: 'FERRY_TEMPORAL_PORT' | 'FERRY_TEMPORAL_UI_PORT' | 'FERRY_SERVE_PORT' | 'FERRY_METRICS_PORT', fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined) return fallback;
+    const port = Number(raw);
+    if (!/^\d+$/.test(raw) || port > 65535) throw new UsageError(`environment variable ${name}: expected a port number 0–65535, got "${raw}"; fix or unset it`);
+    return port;
+  };
+  return { temporal: read('FERRY_TEMPORAL_PORT', 7233), ui: read('FERRY_TEMPORAL_UI_PORT', 8233), serve: read('FERRY_SERVE_PORT', 8080), metrics: read('FERRY_METRICS_PORT', 9464) };
 }

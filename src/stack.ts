@@ -8,7 +8,7 @@ import type { FerryEnv } from './settings.js';
 import { FerryError } from './core/errors.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { provisionTemporalCli } from './temporal/provision.js';
-import { envValue } from './settings.js';
+import { devPorts, envValue } from './settings.js';
 
 /** Where a running `ferry dev` says it can be reached, so other `ferry` processes find it. */
 const devStateSchema = z.object({
@@ -86,6 +86,8 @@ export interface StartStackOptions {
   /** Keep Temporal's SQLite and PGlite's data under FERRY_HOME (dev, demo); otherwise in memory. */
   persistent: boolean;
   headless?: boolean;
+  /** `ferry dev`: Temporal on FERRY_TEMPORAL_PORT / FERRY_TEMPORAL_UI_PORT (7233 / 8233), so links survive restarts. */
+  stablePorts?: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -116,6 +118,7 @@ export async function startStack(options: StartStackOptions): Promise<Stack> {
         headless: options.headless,
         namespace: env.TEMPORAL_NAMESPACE,
         dbFile: options.persistent ? join(home, 'temporal.db') : undefined,
+        ...(options.stablePorts ? { port: devPorts(env).temporal, uiPort: devPorts(env).ui, portVariables: { port: 'FERRY_TEMPORAL_PORT', uiPort: 'FERRY_TEMPORAL_UI_PORT' } } : {}),
       });
       stops.push(server.stop);
       temporalAddress = server.address;

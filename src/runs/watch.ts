@@ -21,6 +21,10 @@ export async function watchRun(handle: WorkflowHandle<typeof pipelineRun>, repor
       seen.set(stage.name, stage.state);
       const took = stage.finishedAt && stage.startedAt ? ` (${((stage.finishedAt - stage.startedAt) / 1000).toFixed(1)} s)` : '';
       report(`  ${stage.state.padEnd(9)} ${stage.name}${stage.detail ? ` — ${stage.detail}` : ''}${took}`);
+      if (stage.state === 'waiting' && stage.name.startsWith('approve:')) {
+        const env = stage.name.slice('approve:'.length);
+        report(`            to approve: FERRY_TOKEN=<an approver's token> npx ferry approve ${handle.workflowId} --env ${env}   (or: npx ferry reject ${handle.workflowId} --env ${env} --reason …; npx ferry approvals lists who may)`);
+      }
     }
     return last;
   };

@@ -14,6 +14,11 @@ export interface DevServerOptions {
   /** No Web UI (tests). Default false. */
   headless?: boolean;
   namespace?: string;
+  /** gRPC and Web UI ports (`ferry dev`'s stable 7233/8233); 0 or unset: free ones. */
+  port?: number;
+  uiPort?: number;
+  /** The variables that set those ports, named when one is taken. */
+  portVariables?: { port: string; uiPort: string };
   /** Seconds to wait for the server to answer health checks. Default 60. */
   startTimeoutSeconds?: number;
 }
@@ -66,12 +71,34 @@ async function waitForHealth(address: string, child: ChildProcess, timeoutMs: nu
 }
 
 /**
+ * Fails with one line naming the port, what wanted it and the variable that moves it, when something listens there.
+ * @example await assertPortFree(7233, 'Temporal', 'FERRY_TEMPORAL_PORT')
+ */
+export async function assertPortFree(port: number, what: string, variable?: string): Promise<void> {
+  const taken = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+  if (taken) {
+    throw new FerryError(`port ${port} on 127.0.0.1 (${what}) is taken: is another 'ferry dev' or server running? Stop it${variable ? `, or set ${variable}=<another port> (0 picks a free one)` : ''}`);
+  }
+}
+
+/**
  * Starts `temporal server start-dev` on free ports with Ferry's search attributes and waits until it is healthy.
  * The child gets SIGKILL if this process dies (Linux `setpriv --pdeathsig`), so a crashed parent leaves no server behind.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
-  const [port, uiPort, httpPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const wanted = async (fixed: number | undefined, what: string, variable: string | undefined) => {
+    if (!fixed) return freePort();
+    await assertPortFree(fixed, what, variable);
+    return fixed;
+  };
+  const port = await wanted(options.port, 'Temporal', options.portVariables?.port);
+  const uiPort = options.headless ? 0 : await wanted(options.uiPort, 'the Temporal UI', options.portVariables?.uiPort);
+  const [httpPort, metricsPort] = await Promise.all([freePort(), freePort()]);
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',

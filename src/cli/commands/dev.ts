@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { redactUrl } from '../../db/embedded.js';
 import { envValue, readEnv } from '../../settings.js';
 import { startDevStack } from '../../dev-stack.js';
@@ -7,11 +8,21 @@ import { slackAppFromEnv } from '../../slack/index.js';
 import { slackSigner, workflowApprovalPort } from './slack.js';
 import { say } from '../output.js';
 
+/** The start-up hint: a pipeline that exists here (pipelines/*.ts, hello first if present), or how to make one. */
+export function startHint(cwd: string): string {
+  const dir = join(cwd, 'pipelines');
+  const found = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ts|mts|js|mjs)$/.test(f)).sort() : [];
+  const pick = found.find((f) => f.startsWith('hello.')) ?? found[0];
+  return pick
+    ? `In another terminal: npx ferry run pipelines/${pick} --wait    then: npx ferry status`
+    : 'No pipeline here yet (pipelines/*.ts): npx ferry init scaffolds one, then: npx ferry run pipelines/<name>.ts --wait';
+}
+
 /** `ferry dev`: the whole stack in one process tree; Ctrl-C stops it all and leaves no process behind. */
 export async function dev(opts: { taskQueue?: string }): Promise<void> {
   const env = readEnv();
   say('Starting Ferry dev: Temporal dev server, Postgres and a worker…');
-  const dev = await startDevStack({ env, taskQueue: opts.taskQueue, onProgress: say });
+  const dev = await startDevStack({ env, taskQueue: opts.taskQueue, stablePorts: true, onProgress: say });
   const { stack, server, worker } = dev;
   try {
     // With SLACK_* set, approvals can also come from Slack: the app runs here, beside the worker.
@@ -33,7 +44,7 @@ export async function dev(opts: { taskQueue?: string }): Promise<void> {
     say(`  Metrics       ${dev.metricsUrl} (worker and Temporal SDK), ${server.url}/metrics (model server)`);
     if (slack) say(`  Slack app     ${slack.mode === 'socket' ? 'Socket Mode' : `${slackUrl} (point the app's Interactivity Request URL here)`}`);
     say('');
-    say('In another terminal: npx ferry run pipelines/hello.ts --wait    then: npx ferry status');
+    say(startHint(process.cwd()));
     say('Press Ctrl-C to stop.');
     try {
       await worker.run();
