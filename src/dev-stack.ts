@@ -6,7 +6,7 @@ import { exposeWorkerMetrics } from './observability/worker-metrics.js';
 import { createModelServer, type ModelServer } from './serve/index.js';
 import { startStack, writeDevState, type Stack } from './stack.js';
 import { assertPortFree } from './temporal/dev-server.js';
-import { hostWorker, startRunReconciler, watchWorkerServices } from './worker-host.js';
+import { hostWorker, startMlflowMirrorFor, startRunReconciler, watchWorkerServices } from './worker-host.js';
 
 export interface DevStack {
   stack: Stack;
@@ -52,6 +52,8 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     const unprobe = watchWorkerServices(env);
     stops.push(async () => unprobe());
     stops.push(await startRunReconciler({ address: stack.temporalAddress, namespace: stack.namespace, db: stack.database.db }));
+    const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.namespace}` : undefined;
+    stops.push(await startMlflowMirrorFor({ env, db: stack.database.db, databaseUrl: env.DATABASE_URL, temporalUiUrl: ui }));
     const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });
     stops.push(async () => withdraw());
     return { stack, server, metricsUrl: metrics.url, worker, stop };

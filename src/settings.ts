@@ -56,6 +56,8 @@ const settings = {
   FERRY_KSERVE_MODEL_FORMAT: [text().optional(), 'KServe model format of the kubernetes target'],
   FERRY_MLSERVER_URL: [text().optional(), 'an MLServer already running; unset: Ferry starts one'],
   FERRY_MLSERVER_REPOSITORY: [text().optional(), 'model repository directory of FERRY_MLSERVER_URL'],
+  MLFLOW_TRACKING_URI: [z.string().regex(/^https?:\/\//, 'expected an http(s):// URL of an MLflow tracking server').optional(), 'an MLflow tracking server (`http(s)://`) that workers and `ferry dev` mirror runs, versions and aliases into; unset: off'],
+  FERRY_MLFLOW_ALIAS_DRIFT: [z.enum(['report', 'restore']).default('report'), "an alias moved by hand in MLflow: `report` it (default), or `restore` Ferry's placement"],
   CHROMIUM: [text().optional(), 'path to a Chromium or Chrome binary for the report screenshots; default `chromium` on PATH, then `~/.cache/ferry/chromium/<version>`'],
 } as const satisfies Record<string, readonly [z.ZodType<unknown, string | undefined>, string]>;
 

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { log } from './log.js';
+import { startMlflowMirror } from './mlflow/loop.js';
 import { startReconciler } from './runs/reconcile.js';
 import { resolve } from 'node:path';
 import { createFileStore } from './artifacts/store.js';
@@ -87,4 +88,14 @@ export async function startRunReconciler(options: { address: string; namespace: 
     await reconciler.stop();
     await connection.close();
   };
+}
+
+/**
+ * With MLFLOW_TRACKING_URI set, mirrors Ferry's runs, versions and aliases into that MLflow server from this process
+ * (src/mlflow/loop.ts); otherwise does nothing. Returns its stop, which makes a last pass.
+ */
+export async function startMlflowMirrorFor(options: { env: FerryEnv; db: Db; databaseUrl?: string; temporalUiUrl?: string }): Promise<() => Promise<void>> {
+  const { env } = options;
+  if (!env.MLFLOW_TRACKING_URI) return async () => undefined;
+  return startMlflowMirror({ db: options.db, trackingUri: env.MLFLOW_TRACKING_URI, databaseUrl: options.databaseUrl, aliasDrift: env.FERRY_MLFLOW_ALIAS_DRIFT, temporalUiUrl: options.temporalUiUrl });
 }

@@ -43,6 +43,8 @@ export const EXAMPLES: Record<string, string[]> = {
   approvals: ['npx ferry approvals'],
   rollback: ['npx ferry rollback penguins --env production', 'npx ferry rollback penguins --to 1 --reason "drift after release"'],
   cancel: ['npx ferry cancel penguins-1a2b3c'],
+  mlflow: ['MLFLOW_TRACKING_URI=http://127.0.0.1:5000 npx ferry mlflow sync'],
+  'mlflow sync': ['MLFLOW_TRACKING_URI=http://127.0.0.1:5000 npx ferry mlflow sync --format json'],
   webhook: ['FERRY_WEBHOOK_SECRET=… npx ferry webhook --port 8090'],
   schedule: ['npx ferry schedule add pipelines/penguins.ts --every 1d', 'npx ferry schedule list'],
   'schedule add': ['npx ferry schedule add pipelines/penguins.ts --every 1d --param trees=80'],

@@ -332,6 +332,14 @@ program
   .addOption(format())
   .action(async (ref, opts) => (await import('./commands/reproduce.js')).reproduce(ref, opts));
 
+program
+  .command('mlflow')
+  .description('the MLflow mirror (MLFLOW_TRACKING_URI): runs, versions and aliases as MLflow shows them')
+  .command('sync')
+  .description('mirror into MLflow now (workers also do it every 10 s); reports aliases moved by hand in MLflow')
+  .addOption(format())
+  .action(async (opts) => (await import('./commands/mlflow.js')).mlflowSync(opts));
+
 addExamples(program);
 
 /** Parses `argv` and runs the command; resolves to the exit code (bin/ferry.mjs exits with it). */

@@ -5,7 +5,7 @@ import { watchProcessHealth } from '../../health/index.js';
 import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { resolveEndpoints } from '../../stack.js';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes.js';
-import { hostWorker, startRunReconciler, watchWorkerServices } from '../../worker-host.js';
+import { hostWorker, startMlflowMirrorFor, startRunReconciler, watchWorkerServices } from '../../worker-host.js';
 import { say } from '../output.js';
 
 /** `ferry worker`: one more worker for a shared stack (a Temporal cluster and a Postgres server, or a running ferry dev). */
@@ -25,9 +25,11 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
     say(`Ferry worker polling task queue "${w.options.taskQueue}" on ${endpoints.temporalAddress} (Ctrl-C to stop)`);
     say(`Metrics at ${metrics.url} (FERRY_METRICS_PORT sets the port)`);
     const stopReconciler = await startRunReconciler({ address: endpoints.temporalAddress, namespace: endpoints.namespace, db: database.db });
+    const stopMirror = await startMlflowMirrorFor({ env, db: database.db, databaseUrl: env.DATABASE_URL });
     try {
       await w.run();
     } finally {
+      await stopMirror();
       await stopReconciler();
       await connection.close();
       await metrics.close();

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FerryError } from '../core/errors.js';
+import { freePort } from '../observability/endpoint.js';
+import { ensureVenv, type EnsureVenvOptions } from '../python/venv.js';
+import { inheritedEnv } from '../settings.js';
+
+/** The MLflow release Ferry's tests and `ferry mlflow server` run: pinned, installed into a cached venv. */
+export const MLFLOW_REQUIREMENTS = ['mlflow==3.17.2'] as const;
+
+export interface MlflowServer {
+  /** http://127.0.0.1:<port> — what MLFLOW_TRACKING_URI is set to. */
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface StartMlflowServerOptions extends EnsureVenvOptions {
+  /** Where the SQLite backend store and the artifacts live. */
+  dir: string;
+  port?: number;
+  /** How long to wait for /health (default 120 s: the first start migrates the SQLite schema). */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts a real MLflow tracking server on loopback: `mlflow server` with a SQLite backend store and a local artifact
+ * destination served through the mlflow-artifacts proxy (`--serve-artifacts`), from the pinned release in a cached venv
+ * (built the first time, with pip's progress).
+ */
+export async function startMlflowServer(options: StartMlflowServerOptions): Promise<MlflowServer> {
+  const venv = await ensureVenv({ requirements: MLFLOW_REQUIREMENTS }, options);
+  const dir = resolve(options.dir);
+  mkdirSync(join(dir, 'artifacts'), { recursive: true });
+  const port = options.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  // `python -m mlflow`: a cached venv's console scripts name the directory it was built in.
+  const child = spawn(
+    venv.python,
+    ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...inheritedEnv(), MLFLOW_TRACKING_URI: '' } },
+  );
+  let output = '';
+  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  const stop = async () => {
+    if (exited !== undefined) return;
+    const done = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid!, 'SIGTERM'); // the server and its uvicorn/gunicorn workers
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 5000);
+    await done;
+    clearTimeout(timer);
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  for (;;) {
+    if (exited !== undefined) throw new FerryError(`mlflow server exited (${exited}) before it was ready: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+    const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new FerryError(`mlflow server did not answer ${url}/health within ${Math.round((options.readyTimeoutMs ?? 120_000) / 1000)} s: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { url, process: child, stop };
+}
