@@ -1,3 +1,4 @@
+import type { Signer } from '../auth/attest.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { FerryError } from '../core/errors.js';
@@ -13,6 +14,8 @@ export interface PushRunsDeps {
   taskQueue: string;
   /** Project directory holding `pipelines/` and `policies/`. */
   projectDir: string;
+  /** The webhook's service key: signs the runs it starts (src/runs/start-attestation.ts). */
+  signer?: Signer;
 }
 
 export interface Push {
@@ -65,7 +68,7 @@ export async function startPushRuns(deps: PushRunsDeps, push: Push): Promise<Pus
       continue;
     }
     try {
-      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: 'push', triggeredBy: push.pusher, ref: push.commit, workflowId });
+      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: 'push', triggeredBy: push.pusher, ref: push.commit, workflowId, signer: deps.signer });
       outcome.started.push(workflowId);
     } catch (err) {
       // Two deliveries racing past the describe: Temporal's id conflict decides.
