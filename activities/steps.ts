@@ -20,8 +20,6 @@ import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
 import { datasetVariable, declaredParams, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
 
-export { datasetVariable, declaredParams, stepEnvironment } from './step-support.js';
-
 export interface StepOutput {
   metrics: Record<string, number>;
   artifacts: Record<string, StoredArtifact>;
