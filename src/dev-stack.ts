@@ -3,6 +3,7 @@ import { loadConfig } from './config.js';
 import { devPorts, type FerryEnv } from './settings.js';
 import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';
+import { stopSharedMlservers } from './mlserver/server.js';
 import { createModelServer, type ModelServer } from './serve/index.js';
 import { startStack, writeDevState, type Stack } from './stack.js';
 import { assertPortFree } from './temporal/dev-server.js';
@@ -45,6 +46,8 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
   try {
     const metrics = await exposeWorkerMetrics({ db: stack.database.db, port: stable ? ports.metrics : undefined });
     stops.push(metrics.close);
+    // MLServer, if a deploy to the mlserver target started one: stopped after the gateway that routes to it.
+    stops.push(stopSharedMlservers);
     const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: stable ? ports.serve : 0, refreshMs: options.refreshMs });
     stops.push(server.close);
     const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: options.taskQueue, serveUrl: server.url });

@@ -14,6 +14,7 @@ import type { Activities } from '../activities/index.js';
 import type { LabelWindow, MonitorCheckResult } from '../activities/monitor.js';
 import { durationMs } from '../src/core/duration.js';
 import type { MonitorSpec, PipelineSpec } from '../src/core/spec.js';
+import { monitorIncidentKey } from '../src/core/ids.js';
 import { quick } from './presets.js';
 import { runPromotion } from './promotion.js';
 import type { PipelineRunWorkflow } from './lifecycle/types.js';
@@ -103,7 +104,7 @@ export async function monitor(input: MonitorInput): Promise<void> {
       return;
     }
     state.actions += 1;
-    const incident = await act.recordIncident({ model, env, kind: result.kinds.join('+'), summary, idempotencyKey: `${workflowInfo().workflowId}:incident:${check}` });
+    const incident = await act.recordIncident({ model, env, kind: result.kinds.join('+'), summary, idempotencyKey: monitorIncidentKey(workflowInfo(), 'incident', check) });
     await act.sendAlert({ model, env, severity: 'critical', title: `${model} in ${env}: ${result.kinds.join(', ')} breach`, text: `${summary}. Action: ${spec.onBreach}. Incident #${incident.id}.` });
     let outcome: Record<string, unknown> = {};
     try {
@@ -122,7 +123,7 @@ export async function monitor(input: MonitorInput): Promise<void> {
   }
 
   async function escalate(summary: string, version: number | undefined): Promise<void> {
-    const incident = await act.recordIncident({ model, env, kind: 'escalation', summary, idempotencyKey: `${workflowInfo().workflowId}:escalation:${state.checks}` });
+    const incident = await act.recordIncident({ model, env, kind: 'escalation', summary, idempotencyKey: monitorIncidentKey(workflowInfo(), 'escalation', state.checks) });
     await act.sendAlert({ model, env, severity: 'critical', title: `${model} in ${env}: a person must decide`, text: `${summary} Incident #${incident.id}.` });
     await act.recordMonitorAction({ model, env, version, check: state.checks, action: 'escalate', summary, incidentId: incident.id });
   }

@@ -28,3 +28,19 @@ export function runWorkflowId(pipeline: string, now: Date, suffix: string): stri
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${pipeline}-${stamp}-${suffix}`;
 }
+
+/** Which run of a monitor: its workflow id and the first run id of its life (kept across continue-as-new). */
+export interface MonitorLife {
+  workflowId: string;
+  firstExecutionRunId: string;
+}
+
+/**
+ * The idempotency key of an incident a monitor opens at one check: `<workflowId>:<firstRunId>:<kind>:<check>`. Stable
+ * across retries and replays, unique to the monitor's life, so a monitor started again (same workflow id, checks
+ * counted from 1 again) opens its own incidents. Keys stored before, `<workflowId>:<kind>:<check>`, are only looked
+ * up, never rebuilt, so they stay valid.
+ */
+export function monitorIncidentKey(monitor: MonitorLife, kind: 'incident' | 'escalation', check: number): string {
+  return `${monitor.workflowId}:${monitor.firstExecutionRunId}:${kind}:${check}`;
+}

@@ -3,9 +3,10 @@ export { canaryHealth, type CanaryHealth, type CanaryHealthQuery } from './canar
 export { createKubectl, type KubectlRunner } from './kubectl.js';
 export { inferenceServiceName, renderInferenceService, type KServeManifestOptions, type KServeRuntime } from './kserve-manifest.js';
 export { createKubernetesTarget, type KubernetesTargetOptions } from './kubernetes.js';
-export { createLocalTarget, type LocalTargetOptions } from './local.js';
+export { createLocalTarget, readGateway, writeServingRoutes, type LocalTargetOptions } from './local.js';
+export { createMlserverTarget, type MlserverTargetOptions } from './mlserver.js';
 export { describeRoutes, normalizeRoutes, routeSchema, routesSchema, sameRoutes, type Route } from '../core/routes.js';
 export { planRollout, rollbackRoutes, type HealthGate, type RolloutStep, type Strategy } from '../core/rollout.js';
 export { DeploymentMismatchError, deployRequestSchema, liveStateSchema, verifyDeployment, verifyLiveState, type DeployRequest, type DeploymentTarget, type LiveState, type VerifyOptions } from './target.js';
-export { createTarget, registeredArtifactUri, type TargetDeps, type TargetName } from './targets.js';
+export { createTarget, registeredArtifact, registeredArtifactUri, type TargetDeps, type TargetName } from './targets.js';
 export { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';

@@ -35,6 +35,16 @@ export async function registeredArtifactUri(db: Db, model: string, version: numb
   return row.uri;
 }
 
+/** A registered version's artifact URI and sha256, for targets that hand the artifact to another system. */
+export async function registeredArtifact(db: Db, model: string, version: number): Promise<{ uri: string; sha256: string }> {
+  const [row] = await db
+    .select({ uri: modelVersions.artifactUri, sha256: modelVersions.artifactSha256 })
+    .from(modelVersions)
+    .where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
+  if (!row) throw new FerryError(`model ${model} v${version}: not in the registry; deploy only registered versions`);
+  return row;
+}
+
 /** Whether a target's failure means it is down (no connection, or a retryable answer), not that the request was wrong. */
 const targetDown = (err: unknown) => isUnreachable(err) || (err instanceof FerryError && err.details.retryable === true);
 
@@ -60,7 +70,7 @@ function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget 
     case 'kubernetes':
       return createKubernetesTarget({ artifactUri: (model, version) => registeredArtifactUri(deps.db, model, version), ...deps.kubernetes });
     case 'webhook':
-      return createWebhookTarget(deps.webhook);
+      return createWebhookTarget({ artifact: (model, version) => registeredArtifact(deps.db, model, version), ...deps.webhook });
     case 'mlserver': {
       const { store, home } = deps;
       if (!store || !home) throw new FerryError('mlserver deployment target: needs the artifact store and FERRY_HOME (run it on a Ferry worker)');

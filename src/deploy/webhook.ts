@@ -11,14 +11,19 @@ export interface WebhookTargetOptions {
   url?: string;
   /** HMAC key; default `FERRY_DEPLOY_SECRET`, else `FERRY_WEBHOOK_SECRET`. */
   secret?: string;
+  /** A registered version's artifact, carried in the deploy body so the platform can fetch and check it (from the registry). */
+  artifact?: (model: string, version: number) => Promise<{ uri: string; sha256: string }>;
   fetch?: typeof fetch;
 }
 
 const deployAnswerSchema = z.object({ generation: z.number().int().min(0) });
 
 /**
- * Hands deploys to your platform: POSTs `{ kind: 'ferry.deploy', id, model, version, env, routes }` (`id` derived from the content) signed with
- * `X-Ferry-Signature: sha256=…`, expects `{ generation }` back, and reads the live state with a signed GET.
+ * Hands deploys to your platform: POSTs `{ kind: 'ferry.deploy', id, model, version, env, routes, artifact: { uri,
+ * sha256 }, artifacts: { "<version>": { uri, sha256 } } }` (`artifact` is the rolled-out version's, `artifacts` every
+ * routed version's; `id` derived from the content) signed with `X-Ferry-Signature: sha256=…`, expects `{ generation }`
+ * back, and reads the live state with a signed GET, signed with the deploy target's own secret (`FERRY_DEPLOY_SECRET`,
+ * else `FERRY_WEBHOOK_SECRET`).
  */
 export function createWebhookTarget(options: WebhookTargetOptions = {}): DeploymentTarget {
   const url = (options.url ?? envValue('FERRY_DEPLOY_WEBHOOK_URL'))?.replace(/\/+$/, '');
@@ -51,7 +56,11 @@ export function createWebhookTarget(options: WebhookTargetOptions = {}): Deploym
   return {
     name: 'webhook',
     async deploy(req: DeployRequest) {
-      const content = { model: req.model, version: req.version, env: req.env, routes: normalizeRoutes(req.routes) };
+      const routes = normalizeRoutes(req.routes);
+      const resolve = options.artifact;
+      const artifacts = resolve ? Object.fromEntries(await Promise.all(routes.map(async (r) => [String(r.version), await resolve(req.model, r.version)] as const))) : undefined;
+      const artifact = resolve ? (artifacts?.[String(req.version)] ?? (await resolve(req.model, req.version))) : undefined;
+      const content = { model: req.model, version: req.version, env: req.env, routes, ...(artifact ? { artifact, artifacts } : {}) };
       // The same deploy always carries the same id, so a receiver can drop a retried request.
       const id = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
       const body = JSON.stringify({ kind: 'ferry.deploy', id, ...content });

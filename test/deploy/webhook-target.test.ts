@@ -57,6 +57,20 @@ describe('the webhook deployment target', () => {
     expect(platform.platform.badSignatures).toBe(0);
   });
 
+  it('carries each routed version\u2019s artifact URI and sha256 in the signed body', async () => {
+    const artifact = async (model: string, version: number) => ({ uri: `s3://models/${model}/${version}`, sha256: String(version).repeat(64) });
+    const target = createWebhookTarget({ url, secret, artifact });
+    await target.deploy({ model: 'art', env: 'production', version: 2, routes: [{ version: 1, percent: 90 }, { version: 2, percent: 10 }] });
+    const { body } = platform.received.find((r) => r.body.model === 'art')!;
+    expect(body).toMatchObject({
+      model: 'art',
+      version: 2,
+      artifact: { uri: 's3://models/art/2', sha256: '2'.repeat(64) },
+      artifacts: { 1: { uri: 's3://models/art/1', sha256: '1'.repeat(64) }, 2: { uri: 's3://models/art/2', sha256: '2'.repeat(64) } },
+    });
+    expect(platform.platform.badSignatures).toBe(0);
+  });
+
   it('sends the same id for the same deploy, so the receiver can drop a retry', async () => {
     const target = createWebhookTarget({ url, secret });
     const req = { model: 'toy', env: 'staging', version: 3, routes: [{ version: 3, percent: 100 }] };

@@ -57,8 +57,11 @@ describe('the lagging-local-activity wedge (TMPRL1100 on waiting-status)', () =>
       webpackConfigHook: (config) => {
         config.plugins = [
           ...(config.plugins ?? []),
-          new webpack.NormalModuleReplacementPlugin(/^\.\/patches\.js$/, (resource: { context: string; request: string }) => {
-            if (resource.context.endsWith('/workflows')) resource.request = prefix;
+          // The lifecycle's stages (workflows/lifecycle/) import it as ../patches.js, the workflows themselves as ./patches.js.
+          new webpack.NormalModuleReplacementPlugin(/^\.\.?\/patches\.js$/, (resource: { context: string; request: string }) => {
+            const fromWorkflows = resource.context.endsWith('/workflows') && resource.request === './patches.js';
+            const fromStages = resource.context.endsWith('/workflows/lifecycle') && resource.request === '../patches.js';
+            if (fromWorkflows || fromStages) resource.request = prefix;
           }),
         ];
         return config;

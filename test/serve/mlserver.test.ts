@@ -36,12 +36,13 @@ describe.each(backends().slice(0, 1))('the mlserver target: a real MLServer behi
   let mlserver: MlserverInstance;
   let gateway: ModelServer;
   let target: DeploymentTarget;
+  let store: ArtifactStore;
   const model = `iris-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
     database = await backend.create();
     const home = mkdtempSync(join(tmpdir(), 'ferry-mlserver-'));
-    const store = createFileStore(join(home, 'artifacts'));
+    store = createFileStore(join(home, 'artifacts'));
     const { python } = await pythonExampleEnv();
     await trainAndRegister(database.db, store, python, model, 1, 20);
     await trainAndRegister(database.db, store, python, model, 2, 40);
@@ -90,5 +91,35 @@ describe.each(backends().slice(0, 1))('the mlserver target: a real MLServer behi
     expect(await isReady(mlserver.url, `${model}-v1`)).toBe(true);
     // The same routes again: no new generation, nothing reloaded.
     expect((await target.deploy({ model, version: 1, env: 'production', routes: [{ version: 1, percent: 100 }] })).generation).toBe(back.generation);
+  });
+
+  it('serves an XGBoost model and an MLflow model directory the same way', async () => {
+    // Trained with MLServer's own pinned libraries, saved the way each library saves models.
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-formats-'));
+    const script = `
+import sys, pandas as pd, xgboost as xgb, mlflow.sklearn
+from mlflow.models import infer_signature
+from sklearn.linear_model import LogisticRegression
+d = pd.read_csv('pipelines/iris-python/data/iris.csv'); X = d.drop(columns=['species']); y = d['species'].astype('category').cat.codes
+xgb.XGBClassifier(n_estimators=10, max_depth=3).fit(X, y).get_booster().save_model(sys.argv[1] + '/model.json')
+m = LogisticRegression(max_iter=500).fit(X, d['species'])
+mlflow.sklearn.save_model(m, sys.argv[1] + '/mlflow', signature=infer_signature(X, m.predict(X)))
+`;
+    const made = spawnSync(mlserver.python!, ['-c', script, dir], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    // A saved XGBoost booster answers class probabilities (a row per record); the MLflow pyfunc answers the label.
+    const answers = { xgb: (out: unknown) => Array.isArray(out) && out.length === 3 && out.indexOf(Math.max(...(out as number[]))) === 0, mlflow: (out: unknown) => out === 'setosa' };
+    for (const [name, file] of [['xgb', 'model.json'], ['mlflow', 'mlflow']] as const) {
+      const formatModel = `${model}-${name}`;
+      const stored = await store.put(join(dir, file));
+      await database.db.insert(models).values({ name: formatModel }).onConflictDoNothing();
+      await database.db.insert(modelVersions).values({ model: formatModel, version: 1, metrics: {}, sourceWorkflowId: `test-${formatModel}`, pipeline: 'iris-python', specHash: 'test', commit: '0'.repeat(40), params: {}, seed: 0, artifactSha256: stored.sha256, artifactUri: stored.uri });
+      await verifyDeployment(target, { model: formatModel, version: 1, env: 'production', routes: [{ version: 1, percent: 100 }] }, { attempts: 50, intervalMs: 200 });
+      const res = await post(`${gateway.url}/v1/models/${formatModel}/predict`, { inputs: [setosa] });
+      const body = (await res.json()) as { version: number; outputs: Record<string, unknown>[] };
+      expect({ name, status: res.status, version: body.version }).toEqual({ name, status: 200, version: 1 });
+      const out = Object.values(body.outputs[0]!)[0];
+      expect({ name, out, setosa: answers[name](out) }).toMatchObject({ name, setosa: true });
+    }
   });
 });

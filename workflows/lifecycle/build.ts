@@ -1,0 +1,11 @@
+import { stage, type RunContext } from './context.js';
+import { runStep } from './steps.js';
+
+/** Build & test: the build steps, in order. */
+export async function build(run: RunContext): Promise<void> {
+  const steps = run.spec.build;
+  if (steps.length === 0) return;
+  await stage(run, 'build', steps.map((s) => s.id).join(', '), async () => {
+    for (const step of steps) run.outputs[step.id] = await runStep(run, 'build', step);
+  });
+}

@@ -1,0 +1,48 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { checkGate } from '../../src/core/gates.js';
+import type { PipelineSpec } from '../../src/core/spec.js';
+import { act, books, stage, type RunContext } from './context.js';
+import { recordExperiment, runStep } from './steps.js';
+
+/** Evaluate: the evaluation step, the gates (against production's metrics where asked) and the risk checks. */
+export async function evaluate(run: RunContext): Promise<void> {
+  const evaluation = run.spec.evaluate;
+  if (evaluation) {
+    await stage(run, 'evaluate', `${evaluation.gates.length} gate(s)`, async () => {
+      if (evaluation.step) {
+        run.outputs[evaluation.step.id] = await runStep(run, 'evaluate', evaluation.step);
+        run.metrics = { ...run.metrics, ...run.outputs[evaluation.step.id]!.metrics };
+        await recordExperiment(run);
+      }
+      const { model, metrics, gates, workflowId } = run;
+      const production = evaluation.gates.some((g) => g.kind === 'no-regression') ? await act.getProductionMetrics({ model }) : undefined;
+      for (const gate of evaluation.gates) {
+        gates.push(gate.kind === 'custom' ? await act.checkCustomGate({ gate, metrics, production }) : checkGate(gate, metrics, production));
+      }
+      if (evaluation.checks.length > 0) await riskChecks(run, evaluation.checks);
+      await books(run).recordGateResults({ workflowId, model, gates });
+      const failed = gates.find((g) => !g.passed);
+      if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, 'GateFailed', failed);
+    });
+  }
+  run.status.metrics = run.metrics;
+}
+
+/** Robustness, fairness, calibration and importance checks on the trained model; their results count as gates. */
+async function riskChecks(run: RunContext, checks: NonNullable<PipelineSpec['evaluate']>['checks']): Promise<void> {
+  const { spec } = run;
+  const produced = Object.values(run.outputs).reverse();
+  const modelArtifact = produced.find((o) => o.artifacts.model)?.artifacts.model;
+  if (!modelArtifact) throw ApplicationFailure.nonRetryable('risk checks need a "model" artifact from the train step', 'StepOutputError');
+  const risk = await act.runRiskChecks({
+    model: run.model,
+    checks,
+    seed: spec.seed,
+    modelUri: modelArtifact.uri,
+    heldoutUri: produced.find((o) => o.artifacts.heldout)?.artifacts.heldout?.uri,
+    card: spec.card,
+    description: spec.description,
+  });
+  run.gates.push(...risk.results);
+  run.modelCard = risk.modelCard;
+}

@@ -1,0 +1,41 @@
+import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { searchAttributes } from '../../src/core/search-attributes.js';
+import { act, checkedOut, stage, type RunContext } from './context.js';
+
+/** Register: a run whose training produced a model registers it; one that only tracks an experiment (or reproduces) does not. */
+export async function register(run: RunContext): Promise<void> {
+  const { spec, input, model, workflowId } = run;
+  const trained = spec.train ? run.outputs[spec.train.id] : undefined;
+  const artifact = trained?.artifacts.model;
+  if (trained && !artifact && spec.deploy.length > 0) {
+    throw ApplicationFailure.nonRetryable(`train step "${spec.train!.id}" returned no "model" artifact to deploy; return { artifacts: { model: 'model.json' } } (or write <outputs>/model)`, 'StepOutputError');
+  }
+  if (!trained || !artifact || input.reproduce) return;
+  const integration = checkedOut(run);
+  const version = await stage(run, 'register', `registering ${model}`, async () => {
+    const registered = await act.registerModelVersion({
+      model,
+      description: spec.description,
+      owner: spec.owner,
+      sourceWorkflowId: workflowId,
+      temporalRunId: run.runId,
+      pipeline: spec.name,
+      specHash: input.specHash,
+      commit: integration.commit,
+      params: spec.params,
+      seed: spec.seed,
+      metrics: run.metrics,
+      gates: run.gates,
+      artifact: { sha256: artifact.sha256, uri: artifact.uri, size: artifact.size, kind: 'model' },
+      referenceSha256: trained.artifacts.reference?.sha256,
+      modelCard: run.modelCard,
+      datasets: integration.datasets.map((d) => ({ name: d.name, uri: `${integration.repo}#${integration.commit}:${d.path}`, sha256: d.sha256 })),
+      parentRuns: input.parentRuns ?? [],
+      actor: input.triggeredBy ?? 'ferry',
+    });
+    return registered.version;
+  });
+  run.version = version;
+  run.status.modelVersion = version;
+  upsertSearchAttributes([{ key: searchAttributes.modelVersion, value: version }]);
+}
