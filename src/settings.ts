@@ -31,6 +31,7 @@ const settings = {
   FERRY_CACHE: [text().optional(), 'cache of provisioned tools and Python venvs; default ~/.cache/ferry'],
   XDG_CACHE_HOME: [text().optional(), 'base of the default cache directory (~/.cache)'],
   FERRY_CONFIG_DIR: [text().optional(), "directory of the person's signing key; default $XDG_CONFIG_HOME/ferry or ~/.config/ferry"],
+  FERRY_STEP_USER: [text().optional(), "run command steps as this unprivileged OS user (the worker runs as root), isolated from the worker's files and memory; unset: the worker's own user"],
   XDG_CONFIG_HOME: [text().optional(), 'base of the default config directory (~/.config)'],
   USER: [text().optional(), 'login name, for the local identity of `ferry dev`'],
   SLACK_BOT_TOKEN: [z.string().optional(), 'Slack approvals and alerts: the app runs inside `ferry dev` (port `FERRY_SLACK_PORT`) or alone with `ferry slack`; map people with `ferry users add … --slack-id U…`'],

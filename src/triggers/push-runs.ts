@@ -1,3 +1,4 @@
+import type { Signer } from '../auth/attest.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { FerryError } from '../core/errors.js';
@@ -14,6 +15,8 @@ export interface PushRunsDeps {
   taskQueue: string;
   /** Project directory holding `pipelines/` and `policies/`. */
   projectDir: string;
+  /** The webhook's service key: signs the runs it starts (src/runs/start-attestation.ts). */
+  signer?: Signer;
 }
 
 export interface Push {
@@ -88,7 +91,7 @@ export async function startTriggeredRuns(deps: PushRunsDeps, matched: LoadedPipe
       continue;
     }
     try {
-      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: start.trigger, triggeredBy: start.triggeredBy, ref: start.ref, workflowId });
+      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: start.trigger, triggeredBy: start.triggeredBy, ref: start.ref, workflowId, signer: deps.signer });
       outcome.started.push(workflowId);
     } catch (err) {
       // Two deliveries racing past the describe: Temporal's id conflict decides.

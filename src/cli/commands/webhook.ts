@@ -1,3 +1,4 @@
+import { ensureKey } from '../../auth/signing-keys.js';
 import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { createWebhookServer } from '../../triggers/webhook.js';
@@ -21,6 +22,7 @@ export async function webhook(opts: { port: string; host: string }): Promise<voi
       projectDir: process.cwd(),
       secret,
       mlflowSecret: envValue('FERRY_MLFLOW_WEBHOOK_SECRET'),
+      signer: await ensureKey(session.database.db, 'webhook', 'service', { service: true, ferryHome: session.env.FERRY_HOME, by: 'webhook' }),
       log: say,
     });
     const url = await hook.listen(port, opts.host);
