@@ -37,7 +37,7 @@ const MLSERVER_REQUESTS = Number(process.env.BENCH_MLSERVER_REQUESTS ?? 3000);
 const loadGenerator = `
 const { parentPort, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const { port, requests, concurrency, path, kind } = workerData;
+const { port, requests, concurrency, path, kind, prefix } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 let next = 0, ok = 0, failed = 0;
 const latencies = [];
@@ -48,7 +48,7 @@ function one(i) {
       : { x: i % 1000, y: (i * 7) % 13 }] });
     const started = performance.now();
     const req = http.request({ host: '127.0.0.1', port, method: 'POST', path, agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': 'bench-' + i } }, (res) => {
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': prefix + i } }, (res) => {
       res.resume();
       res.on('end', () => { latencies.push(performance.now() - started); res.statusCode === 200 ? ok++ : failed++; resolve(); });
     });
@@ -99,7 +99,7 @@ async function measure(db: Db, backend: string, model: string, kind: 'linear' | 
   const port = Number(new URL(server.url).port);
   process.stderr.write(`bench:serve — ${backend}: ${requests} requests, concurrency ${CONCURRENCY}\n`);
   const result = await new Promise<{ ok: number; failed: number; seconds: number; p50: number; p99: number }>((resolve, reject) => {
-    const worker = new Worker(loadGenerator, { eval: true, workerData: { port, requests, concurrency: CONCURRENCY, path: `/v1/models/${model}/predict`, kind } });
+    const worker = new Worker(loadGenerator, { eval: true, workerData: { port, requests, concurrency: CONCURRENCY, path: `/v1/models/${model}/predict`, kind, prefix: `${model}-${Date.now()}-` } });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
@@ -110,6 +110,7 @@ async function measure(db: Db, backend: string, model: string, kind: 'linear' | 
   const stats = server.stats().predictionLog;
   const [row] = await db.select({ n: count() }).from(predictions).where(eq(predictions.model, model));
   const rows = row!.n;
+  // Every answered request is a row, or counted as dropped by the queue bound; anything else is lost.
   return { backend, ...result, queuedAtEnd, closeMs, rows, dropped: stats.dropped, lost: result.ok + result.failed - rows - stats.dropped };
 }
 
@@ -135,14 +136,14 @@ async function jsBackend(db: Db, dir: string): Promise<LoadedConfig> {
 }
 
 /** MLServer: the Python example's scikit-learn model, trained with MLServer's own libraries, deployed by the mlserver target. */
-async function mlserverBackend(db: Db, dir: string, mlserver: MlserverInstance): Promise<void> {
+async function mlserverBackend(db: Db, dir: string, mlserver: MlserverInstance, config: LoadedConfig): Promise<void> {
   const out = join(dir, 'iris');
   const trained = spawnSync(mlserver.python!, ['pipelines/iris-python/train.py'], { env: { ...process.env, FERRY_OUTPUT_DIR: out, FERRY_SEED: '7' }, encoding: 'utf8' });
   if (trained.status !== 0) throw new Error(`train.py failed: ${trained.stderr}`);
   const store = createFileStore(join(dir, 'artifacts'));
   await register(db, MLSERVER_MODEL, await store.put(join(out, 'model')));
   // The target verifies through a gateway: one serves while it deploys, then the measured one starts from the routes.
-  const gateway = await createModelServer({ db, config: configFrom({}), port: 0, refreshMs: 100 });
+  const gateway = await createModelServer({ db, config, port: 0, refreshMs: 100 });
   try {
     const target = createMlserverTarget({ db, store, serveUrl: gateway.url, mlserver: async () => mlserver });
     await verifyDeployment(target, { model: MLSERVER_MODEL, version: 1, env: 'production', routes: [{ version: 1, percent: 100 }] }, { attempts: 50 });
@@ -164,10 +165,12 @@ async function run(): Promise<void> {
     await migrateDatabase(database.db);
     const { db } = database;
     const figures: Figures[] = [];
-    figures.push(await measure(db, 'in-process JS predictor', MODEL, 'linear', await jsBackend(db, dir), REQUESTS));
+    // One config for both: the JS model's predictor; the MLServer model needs none (its backend is V2).
+    const config = await jsBackend(db, dir);
+    figures.push(await measure(db, 'in-process JS predictor', MODEL, 'linear', config, REQUESTS));
     mlserver = await startMlserver({ dir: join(dir, 'mlserver') });
-    await mlserverBackend(db, dir, mlserver);
-    figures.push(await measure(db, `MLServer ${MLSERVER_VERSION} (scikit-learn, V2 over HTTP)`, MLSERVER_MODEL, 'iris', configFrom({}), MLSERVER_REQUESTS));
+    await mlserverBackend(db, dir, mlserver, config);
+    figures.push(await measure(db, `MLServer ${MLSERVER_VERSION} (scikit-learn, V2 over HTTP)`, MLSERVER_MODEL, 'iris', config, MLSERVER_REQUESTS));
     const m = machine();
     const report = `# Model server benchmark (\`npm run bench:serve\`)
 

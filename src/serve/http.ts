@@ -46,3 +46,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
+
+/** A URL path segment decoded; a broken percent-escape (`%E0%A4%A`) is the caller's 400, not a server error. */
+export function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `path segment "${raw}" is not valid percent-encoding; encode the model name with encodeURIComponent`);
+  }
+}

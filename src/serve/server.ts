@@ -9,7 +9,7 @@ import { metricsContentType, registry } from '../observability/registry.js';
 import { serveMetrics, watchModelServer } from '../observability/serve-metrics.js';
 import { startTracing, withSpan } from '../observability/tracing.js';
 import { recordFeedback } from './feedback.js';
-import { HttpError, readJson, sendJson } from './http.js';
+import { HttpError, pathSegment, readJson, sendJson } from './http.js';
 import { createModelCache } from './model-cache.js';
 import { predict, type PredictCall, type PredictResult } from './predict.js';
 import { createPredictionLogger, type PredictionLoggerOptions, type PredictionLoggerStats } from './prediction-logger.js';
@@ -89,7 +89,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = PREDICT.exec(path))) {
-      const model = decodeURIComponent(m[1]!);
+      const model = pathSegment(m[1]!);
       // The body is read inside the span, so a caller's trace covers parsing too.
       return withSpan(`predict ${model}`, { 'ferry.model': model }, async (span) => {
         const result = await servePredict(model, await readJson(req, predictBodySchema), req, span);
@@ -98,14 +98,14 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     }
     if (path.startsWith('/v2') && (await handleV2({ routes, ready: () => routesRead, predict: (model, call, r) => withSpan(`infer ${model}`, { 'ferry.model': model }, (span) => servePredict(model, call, r, span), { carrier: r.headers, kind: SpanKind.SERVER }) }, req, res, url))) return;
     if (method === 'GET' && (m = VERSION.exec(path))) {
-      const model = decodeURIComponent(m[1]!);
+      const model = pathSegment(m[1]!);
       const env = url.searchParams.get('env') ?? 'production';
       const state = routes.get(model, env);
       if (!state) throw new HttpError(404, `model ${model} is not served in env ${env}`, { pending: routes.pending(model, env) ?? null });
       return sendJson(res, 200, { model, env, generation: state.generation, routes: state.routes });
     }
     if (method === 'GET' && (m = MODEL.exec(path))) {
-      const model = decodeURIComponent(m[1]!);
+      const model = pathSegment(m[1]!);
       const envs = routes.envsOf(model).map((env) => {
         const state = routes.get(model, env);
         const pending = routes.pending(model, env);

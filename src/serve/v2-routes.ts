@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FERRY_VERSION } from '../package-info.js';
-import { HttpError, readJson, sendJson } from './http.js';
+import { HttpError, pathSegment, readJson, sendJson } from './http.js';
 import type { PredictCall, PredictResult } from './predict.js';
 import type { RouteTable } from './route-table.js';
 import { inferenceRequestSchema, recordsFromTensors, tensorsFromOutputs, TensorShapeError } from './v2.js';
@@ -19,8 +19,8 @@ export interface V2Deps {
 
 function versionOf(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const v = Number(decodeURIComponent(raw));
-  if (!Number.isInteger(v) || v < 1) throw new HttpError(400, `version "${decodeURIComponent(raw)}" is not a version number; use /v2/models/{name}/versions/{N}/…`);
+  const v = Number(pathSegment(raw));
+  if (!Number.isInteger(v) || v < 1) throw new HttpError(400, `version "${pathSegment(raw)}" is not a version number; use /v2/models/{name}/versions/{N}/…`);
   return v;
 }
 
@@ -41,7 +41,7 @@ export async function handleV2(deps: V2Deps, req: IncomingMessage, res: ServerRe
   }
   if (method === 'GET' && path === '/v2') return void sendJson(res, 200, { name: 'ferry', version: FERRY_VERSION, extensions: [] }), true;
   if (method === 'POST' && (m = INFER.exec(path))) {
-    const model = decodeURIComponent(m[1]!);
+    const model = pathSegment(m[1]!);
     const version = versionOf(m[2]);
     const body = await readJson(req, inferenceRequestSchema);
     let inputs: Record<string, unknown>[];
@@ -64,7 +64,7 @@ export async function handleV2(deps: V2Deps, req: IncomingMessage, res: ServerRe
     return true;
   }
   if (method === 'GET' && (m = READY.exec(path))) {
-    const model = decodeURIComponent(m[1]!);
+    const model = pathSegment(m[1]!);
     const version = versionOf(m[2]);
     const state = deps.routes.get(model, env);
     const ready = !!state && (version === undefined || state.backends.has(version));
@@ -72,7 +72,7 @@ export async function handleV2(deps: V2Deps, req: IncomingMessage, res: ServerRe
     return true;
   }
   if (method === 'GET' && (m = METADATA.exec(path))) {
-    const model = decodeURIComponent(m[1]!);
+    const model = pathSegment(m[1]!);
     const version = versionOf(m[2]);
     const state = deps.routes.get(model, env);
     if (!state || (version !== undefined && !state.backends.has(version))) throw new HttpError(404, `model ${model}${version ? ` v${version}` : ''} is not served in env ${env}; deploy a version to it first`);
