@@ -25,6 +25,7 @@ const settings = {
   FERRY_PUSH_SECRET: [text().optional(), 'secret of the GitHub push webhook (`ferry webhook`, X-Hub-Signature-256); pipelines with `on.push` start on matching branches; default `FERRY_WEBHOOK_SECRET`'],
   FERRY_ALERT_SECRET: [text().optional(), 'signs outgoing alert webhooks (X-Ferry-Signature); default FERRY_WEBHOOK_SECRET'],
   FERRY_DEPLOY_SECRET: [text().optional(), 'signs outgoing calls of the webhook deployment target; default FERRY_WEBHOOK_SECRET'],
+  FERRY_MLFLOW_WEBHOOK_SECRET: [text().optional(), 'secret of MLflow registry webhooks (`ferry webhook`, POST /hooks/mlflow, X-MLflow-Signature); pipelines with `on.mlflow` start on matching events; unset: off'],
   FERRY_LOG_LEVEL: [text().optional(), 'log level: trace, debug, info, warn, error, fatal or silent (default warn; the CLI uses error)'],
   FERRY_LOG_FORMAT: [text().optional(), 'log format, pretty or json; default pretty on a terminal, json otherwise'],
   FERRY_CACHE: [text().optional(), 'cache of provisioned tools and Python venvs; default ~/.cache/ferry'],
