@@ -5,6 +5,7 @@ import { durationMs } from '../src/core/duration.js';
 import type { ApprovalSpec } from '../src/core/spec.js';
 import { approvalOutcome, describeProgress, evaluateApprovalAttempt, type ApprovalOutcome, type CountedDecision } from '../src/core/approval-rules.js';
 import { quick } from './presets.js';
+import { Failure } from '../src/core/failures.js';
 
 /** An approve/reject as an entry point (CLI, Slack) sends it: signed, with the approver's roles and groups. */
 export const decisionInputSchema = z.strictObject({
@@ -68,11 +69,11 @@ export function createApprovals(run: { workflowId: string; author?: string; trig
     async (raw) => {
       const input = decisionInputSchema.parse(raw);
       const approval = pending.get(input.env);
-      if (!approval) throw ApplicationFailure.nonRetryable(`no approval for ${input.env} is pending`, 'NotPending');
+      if (!approval) throw ApplicationFailure.nonRetryable(`no approval for ${input.env} is pending`, Failure.NotPending);
       const verified = await local.verifyDecisionAttestation(attestationOf(run.workflowId, input));
       if (!verified.ok) {
         await act.recordApprovalDecision({ workflowId: run.workflowId, env: input.env, approver: input.approver, decision: 'refused', reason: verified.reason, via: input.via, ...('forgery' in verified && verified.forgery ? { forgery: true } : {}) });
-        throw ApplicationFailure.nonRetryable(`refused: ${verified.reason}`, 'AttestationRefused');
+        throw ApplicationFailure.nonRetryable(`refused: ${verified.reason}`, Failure.AttestationRefused);
       }
       const { via } = input;
       // Who the approver is now, as Postgres says (histories recorded before per-person keys carry no lookup).
@@ -81,7 +82,7 @@ export function createApprovals(run: { workflowId: string; author?: string; trig
       const attempt = evaluateApprovalAttempt({ rule: approval.rule, approver: { name: input.approver, groups, roles }, runAuthor: run.author, runTrigger: run.trigger, decisions: approval.decisions, decision: input.decision, env: input.env });
       if (!attempt.accepted) {
         await act.recordApprovalDecision({ workflowId: run.workflowId, env: input.env, approver: input.approver, decision: 'refused', reason: attempt.reason, via });
-        throw ApplicationFailure.nonRetryable(`refused: ${attempt.reason}`, 'ApprovalRefused');
+        throw ApplicationFailure.nonRetryable(`refused: ${attempt.reason}`, Failure.ApprovalRefused);
       }
       approval.decisions.push({ approver: input.approver, decision: input.decision, at: input.at, comment: input.comment, via, groups });
       await act.recordApprovalDecision({ workflowId: run.workflowId, env: input.env, approver: input.approver, decision: input.decision, comment: input.comment, via });

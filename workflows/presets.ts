@@ -1,9 +1,10 @@
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { durationMs } from '../src/core/duration.js';
 import type { StepSpec } from '../src/core/spec.js';
+import { Failure } from '../src/core/failures.js';
 
 /** Timeout and retry presets, named once. Errors of these types are user mistakes: retrying cannot fix them. */
-export const NON_RETRYABLE = ['IntegrateError', 'StepNotFound', 'InvalidParams', 'StepOutputError', 'ZodError'];
+export const NON_RETRYABLE: string[] = [Failure.IntegrateError, Failure.StepNotFound, Failure.InvalidParams, Failure.StepOutputError, Failure.ZodError];
 
 /** Bookkeeping writes to Postgres: short, retried patiently (the database may be restarting). */
 export const quick: ActivityOptions = {

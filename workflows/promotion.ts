@@ -17,6 +17,7 @@ import type { Activities } from '../activities/index.js';
 import { planRollout, rollbackRoutes } from '../src/core/rollout.js';
 import type { DeploySpec } from '../src/core/spec.js';
 import { promotionWorkflowId } from '../src/core/ids.js';
+import { Failure } from '../src/core/failures.js';
 import { quick } from './presets.js';
 
 export interface PromotionInput {
@@ -86,14 +87,14 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
   const { workflowId, runId } = workflowInfo();
   const { model, env } = input;
   const current = await act.resolveVersion({ model, ref: env }).catch((err: unknown) => {
-    if (failureType(err) === 'VersionNotFound') return undefined;
+    if (failureType(err) === Failure.VersionNotFound) return undefined;
     throw err;
   });
   const stable = current?.version;
   let version = input.version;
   if (version === undefined) {
     const previous = await act.previousVersion({ model, alias: env });
-    if (!previous) throw ApplicationFailure.nonRetryable(`${model} in ${env} has no earlier version to roll back to`, 'NothingToRollBack');
+    if (!previous) throw ApplicationFailure.nonRetryable(`${model} in ${env} has no earlier version to roll back to`, Failure.NothingToRollBack);
     version = previous.version;
   }
   const target = version;
@@ -120,7 +121,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       }
       if (step.gate) {
         const health = await act.checkCanaryHealth({ model, env, version: target, since, ...step.gate });
-        if (!health.healthy) throw ApplicationFailure.nonRetryable(`canary of ${model} v${target} in ${env} unhealthy at ${step.percent}%: ${health.reason}`, 'CanaryUnhealthy', health);
+        if (!health.healthy) throw ApplicationFailure.nonRetryable(`canary of ${model} v${target} in ${env} unhealthy at ${step.percent}%: ${health.reason}`, Failure.CanaryUnhealthy, health);
       }
     }
     await act.moveAlias({ model, alias: env, toVersion: target, actor: input.actor, reason: input.reason, workflowId, action: input.kind === 'rollback' ? 'rollback' : 'alias.moved' });
@@ -139,7 +140,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       await CancellationScope.nonCancellable(() => apply(rollbackRoutes(stable), `returned all traffic to v${stable}: ${why}`));
       status.state = 'rolled-back';
       setCurrentDetails(`**rolled back** ${model} in ${env} to v${stable}: ${why}`);
-      if (failureType(err) === undefined && err instanceof ApplicationFailure && err.type === 'CanaryUnhealthy') {
+      if (failureType(err) === undefined && err instanceof ApplicationFailure && err.type === Failure.CanaryUnhealthy) {
         return { model, env, version: target, from: stable, state: 'rolled-back', reason: why };
       }
     }

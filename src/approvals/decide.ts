@@ -9,6 +9,7 @@ import { approvals } from '../db/schema/index.js';
 import { FerryError, rootMessage, UsageError } from '../core/errors.js';
 import { decideUpdate, type DecisionResult } from '../../workflows/approval.js';
 import { statusQuery } from '../../workflows/pipeline.js';
+import { Failure, isFailureKind } from '../core/failures.js';
 
 export interface DecideRequest {
   workflowId: string;
@@ -74,7 +75,7 @@ export async function decide(deps: DecideDeps, request: DecideRequest): Promise<
     if (!(err instanceof WorkflowUpdateFailedError)) throw new FerryError(`run ${request.workflowId}: ${rootMessage(err)}`, { cause: err });
     const refusal = rootMessage(err).replace(/^refused: /, '');
     // Refusals after the validator (a bad attestation) are audited by the workflow itself.
-    if (err.cause instanceof ApplicationFailure && ['AttestationRefused', 'ApprovalRefused'].includes(err.cause.type ?? '')) return { ok: false, refusal };
+    if (err.cause instanceof ApplicationFailure && isFailureKind(err.cause.type, Failure.AttestationRefused, Failure.ApprovalRefused)) return { ok: false, refusal };
     // The validator's refusals leave no trace in the run's history, so the entry point audits them.
     const key = `refused:${request.workflowId}:${randomUUID()}`;
     await deps.db.transaction(async (tx) => {

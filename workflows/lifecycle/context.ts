@@ -22,6 +22,7 @@ import { decidePatches, type Patches } from '../patches.js';
 import { bookkeeping, checkout, quick } from '../presets.js';
 import type { PromotionResult } from '../promotion.js';
 import type { PipelineRunInput, PipelineRunResult } from './types.js';
+import { Failure } from '../../src/core/failures.js';
 
 /** The `status` query: where the run is, stage by stage. */
 export const statusQuery = defineQuery<RunStatus>('status');
@@ -64,7 +65,7 @@ export async function openRun(input: PipelineRunInput): Promise<RunContext> {
   const parsed = pipelineSpecSchema.safeParse(input.spec);
   if (!parsed.success) {
     // A bad spec can never succeed: fail the run, do not retry the workflow task forever.
-    throw ApplicationFailure.nonRetryable(`invalid pipeline spec: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, 'ZodError');
+    throw ApplicationFailure.nonRetryable(`invalid pipeline spec: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, Failure.ZodError);
   }
   const spec = parsed.data;
   const { workflowId, runId } = workflowInfo();

@@ -3,6 +3,7 @@ import { checkGate } from '../../src/core/gates.js';
 import type { PipelineSpec } from '../../src/core/spec.js';
 import { act, books, stage, type RunContext } from './context.js';
 import { recordExperiment, runStep } from './steps.js';
+import { Failure } from '../../src/core/failures.js';
 
 /** Evaluate: the evaluation step, the gates (against production's metrics where asked) and the risk checks. */
 export async function evaluate(run: RunContext): Promise<void> {
@@ -22,7 +23,7 @@ export async function evaluate(run: RunContext): Promise<void> {
       if (evaluation.checks.length > 0) await riskChecks(run, evaluation.checks);
       await books(run).recordGateResults({ workflowId, model, gates });
       const failed = gates.find((g) => !g.passed);
-      if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, 'GateFailed', failed);
+      if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, Failure.GateFailed, failed);
     });
   }
   run.status.metrics = run.metrics;
@@ -33,7 +34,7 @@ async function riskChecks(run: RunContext, checks: NonNullable<PipelineSpec['eva
   const { spec } = run;
   const produced = Object.values(run.outputs).reverse();
   const modelArtifact = produced.find((o) => o.artifacts.model)?.artifacts.model;
-  if (!modelArtifact) throw ApplicationFailure.nonRetryable('risk checks need a "model" artifact from the train step', 'StepOutputError');
+  if (!modelArtifact) throw ApplicationFailure.nonRetryable('risk checks need a "model" artifact from the train step', Failure.StepOutputError);
   const risk = await act.runRiskChecks({
     model: run.model,
     checks,

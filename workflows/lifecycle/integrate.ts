@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { checkout, INTEGRATE_HEARTBEAT } from '../presets.js';
 import { git, stage, type RunContext } from './context.js';
+import { Failure } from '../../src/core/failures.js';
 
 /** Integrate: check out the commit and hash the datasets; a reproduction refuses data that changed since. */
 export async function integrate(run: RunContext): Promise<void> {
@@ -17,7 +18,7 @@ export async function integrate(run: RunContext): Promise<void> {
     if (!now || now.sha256 !== recorded.sha256) {
       throw ApplicationFailure.nonRetryable(
         `dataset "${recorded.name}" changed since ${of}@${v} was trained: recorded sha256 ${recorded.sha256.slice(0, 12)}, now ${now ? now.sha256.slice(0, 12) : 'missing'}; a reproduction needs the same data`,
-        'DatasetChanged',
+        Failure.DatasetChanged,
       );
     }
   }

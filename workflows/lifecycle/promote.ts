@@ -4,6 +4,7 @@ import type { ApprovalSpec, DeploySpec } from '../../src/core/spec.js';
 import { waitingStatusAtApproval } from '../patches.js';
 import { runPromotion, type PromotionResult } from '../promotion.js';
 import { act, books, finish, setState, stage, type RunContext } from './context.js';
+import { Failure } from '../../src/core/failures.js';
 
 /**
  * Promote to one environment: its approval (if any), the promotion policies, then the rollout as a child workflow.
@@ -29,7 +30,7 @@ export async function promoteTo(run: RunContext, target: DeploySpec, version: nu
   });
   const result = await stage(run, `deploy:${target.env}`, `${target.strategy.kind} via ${target.target}`, () => deploy(model, version, target, input.triggeredBy ?? 'ferry', workflowId));
   run.deployments.push(result);
-  if (result.state !== 'live') throw ApplicationFailure.nonRetryable(`deploy to ${target.env} rolled back: ${result.reason}`, 'RolledBack', result);
+  if (result.state !== 'live') throw ApplicationFailure.nonRetryable(`deploy to ${target.env} rolled back: ${result.reason}`, Failure.RolledBack, result);
   return 'live';
 }
 

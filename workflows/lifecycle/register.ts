@@ -1,6 +1,7 @@
 import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
 import { searchAttributes } from '../../src/core/search-attributes.js';
 import { act, checkedOut, stage, type RunContext } from './context.js';
+import { Failure } from '../../src/core/failures.js';
 
 /** Register: a run whose training produced a model registers it; one that only tracks an experiment (or reproduces) does not. */
 export async function register(run: RunContext): Promise<void> {
@@ -8,7 +9,7 @@ export async function register(run: RunContext): Promise<void> {
   const trained = spec.train ? run.outputs[spec.train.id] : undefined;
   const artifact = trained?.artifacts.model;
   if (trained && !artifact && spec.deploy.length > 0) {
-    throw ApplicationFailure.nonRetryable(`train step "${spec.train!.id}" returned no "model" artifact to deploy; return { artifacts: { model: 'model.json' } } (or write <outputs>/model)`, 'StepOutputError');
+    throw ApplicationFailure.nonRetryable(`train step "${spec.train!.id}" returned no "model" artifact to deploy; return { artifacts: { model: 'model.json' } } (or write <outputs>/model)`, Failure.StepOutputError);
   }
   if (!trained || !artifact || input.reproduce) return;
   const integration = checkedOut(run);

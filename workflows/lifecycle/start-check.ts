@@ -1,6 +1,7 @@
 import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { PipelineRunInput } from './types.js';
+import { Failure } from '../../src/core/failures.js';
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
 
@@ -23,5 +24,5 @@ export async function checkRunStart(input: PipelineRunInput): Promise<void> {
     taskQueue: input.taskQueue,
     attestation: input.attestation,
   });
-  if (!verdict.ok) throw ApplicationFailure.nonRetryable(verdict.reason, 'RunStartRefused');
+  if (!verdict.ok) throw ApplicationFailure.nonRetryable(verdict.reason, Failure.RunStartRefused);
 }

@@ -4,6 +4,7 @@ import type { StepOutput } from '../../activities/steps.js';
 import type { StepSpec } from '../../src/core/spec.js';
 import { DEFAULT_QUEUE_TIMEOUT, stepOptions } from '../presets.js';
 import { books, checkedOut, type RunContext } from './context.js';
+import { Failure } from '../../src/core/failures.js';
 
 /** Runs one step of a stage on its task queue; nobody polling that queue within `queueTimeout` fails the run with the fix. */
 export async function runStep(run: RunContext, stageName: string, step: StepSpec): Promise<StepOutput> {
@@ -19,7 +20,7 @@ export async function runStep(run: RunContext, stageName: string, step: StepSpec
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START') {
       throw ApplicationFailure.nonRetryable(
         `step "${step.id}": no worker picked it up from task queue "${step.taskQueue}" within ${step.queueTimeout ?? DEFAULT_QUEUE_TIMEOUT}; start one with 'npx ferry worker --task-queue ${step.taskQueue}' (or fix the step's taskQueue)`,
-        'NoWorkerForQueue',
+        Failure.NoWorkerForQueue,
       );
     }
     throw err;
