@@ -1,5 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { appendAudit, type AuditEntry } from '../src/audit/index.js';
+import { desc } from 'drizzle-orm';
+import { auditLog } from '../src/db/schema/index.js';
 import type { ActivityDeps } from './deps.js';
 
 /**
@@ -17,6 +19,12 @@ export function activityKey(): string {
 export function createAuditActivities({ db }: ActivityDeps) {
   return {
     /** Appends one record (keyed by `idempotencyKey`, else workflow id + activity id) and returns its seq and hash. */
+    /** The chain's head (last seq and hash), or null while the log is empty: what the audit anchor records. */
+    async readAuditHead(): Promise<{ seq: number; hash: string } | null> {
+      const [row] = await db.select({ seq: auditLog.seq, hash: auditLog.hash }).from(auditLog).orderBy(desc(auditLog.seq)).limit(1);
+      return row ?? null;
+    },
+
     async appendAuditRecord(input: AuditEntry): Promise<{ seq: number; hash: string }> {
       const record = await appendAudit(db, { ...input, idempotencyKey: input.idempotencyKey ?? activityKey() });
       return { seq: record.seq, hash: record.hash };

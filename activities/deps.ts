@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { LoadedConfig } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
+import type { StepUser } from './step-isolation.js';
 
 /** What activities are built from (`createActivities(deps)`): injected so tests can pass their own. */
 export interface ActivityDeps {
@@ -11,6 +12,13 @@ export interface ActivityDeps {
   home: string;
   /** Directory pipeline repo paths are relative to. */
   cwd: string;
+  /**
+   * A run whose start is not properly signed: `refuse` (the default: it runs no step) or `allow` (audited, then run;
+   * only for test workers that start runs without a key).
+   */
+  unsignedStarts?: 'refuse' | 'allow';
+  /** Command steps run as this unprivileged OS user (`FERRY_STEP_USER`; the worker runs as root): see step-isolation.ts. */
+  stepUser?: StepUser;
   /** Base URL of the model server the `local` target deploys to. */
   serveUrl?: string;
   /** Where approval notices go (the Slack app when configured). */

@@ -10,6 +10,7 @@ import { createPolicyActivities } from './policies.js';
 import { createRegistryActivities } from './registry.js';
 import { createRiskActivities } from './risk.js';
 import { createRunActivities } from './runs.js';
+import { createStartCheckActivities } from './start-check.js';
 import { createStepActivities } from './steps.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMonitorActivities(deps),
     ...createPolicyActivities(deps),
     ...createRiskActivities(deps),
+    ...createStartCheckActivities(deps),
   };
 }
 

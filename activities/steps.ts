@@ -16,6 +16,7 @@ import { ensureWorktree } from '../src/git.js';
 import { ensureVenv } from '../src/python/venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
+import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
 
@@ -102,6 +103,8 @@ async function pythonEnvironment(env: Record<string, string>, venv?: { hash: str
 
 export function createStepActivities(deps: ActivityDeps) {
   const { db, store, config, home } = deps;
+  // Read once: a step's log and error never show the values of the worker's secret variables.
+  const secrets = secretValues(inheritedEnv());
 
   async function record(input: RunStepInput, values: { status: string; output?: unknown; error?: string; durationMs?: number }) {
     const attempt = Context.current().info.attempt;
@@ -196,28 +199,33 @@ export function createStepActivities(deps: ActivityDeps) {
       contract.PATH = `${join(built.dir, 'bin')}:${inheritedEnv().PATH ?? '/usr/bin:/bin'}`;
       venv = { hash: built.hash, requirements: input.step.requirements, requirementsSha256: createHash('sha256').update(readFileSync(inside.path)).digest('hex') };
     }
-    const env = { ...stepEnvironment(inheritedEnv()), ...input.step.env, ...contract };
-    const log = createWriteStream(logPath);
+    const isolated = deps.stepUser;
+    const env = { ...stepEnvironment(inheritedEnv()), ...(isolated ? { HOME: workspace, USER: isolated.name, LOGNAME: isolated.name } : {}), ...input.step.env, ...contract };
+    if (isolated) prepareStepPaths(isolated, home, [workspace, outputDir, ...(outputs ? [outputs] : [])]);
+    // 0600: a step's output may hold what it printed about its data; only the worker's user reads it.
+    const log = createWriteStream(logPath, { mode: 0o600 });
     let captured = '';
     let stderr = '';
     const code = await new Promise<number | null>((resolvePromise, reject) => {
       // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
       // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
       const script = `trap 'trap - TERM; kill 0' TERM; ${input.step.run} & wait $!`;
-      const child = spawn(hasSetpriv ? '/usr/bin/setpriv' : 'sh', hasSetpriv ? ['--pdeathsig', 'TERM', '--', 'sh', '-c', script] : ['-c', script], {
+      const how = stepSpawn(script, isolated, hasSetpriv);
+      const child = spawn(how.file, how.args, {
         detached: true,
         cwd: workspace,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const onData = (chunk: Buffer) => {
-        log.write(chunk);
-        captured = (captured + chunk.toString('utf8')).slice(-20_000);
+        const text = redactSecrets(chunk.toString('utf8'), secrets);
+        log.write(text);
+        captured = (captured + text).slice(-20_000);
+        return text;
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', (chunk: Buffer) => {
-        onData(chunk);
-        stderr = (stderr + chunk.toString('utf8')).slice(-20_000);
+        stderr = (stderr + onData(chunk)).slice(-20_000);
       });
       // Beat well inside the heartbeat timeout, so a dead worker is noticed quickly and a live one never is.
       const beat = setInterval(() => ctx.heartbeat(), Math.min(5_000, (ctx.info.heartbeatTimeoutMs ?? 10_000) / 3));
@@ -237,6 +245,7 @@ export function createStepActivities(deps: ActivityDeps) {
       });
     });
     await new Promise((r) => log.end(r));
+    if (isolated) reclaimStepPaths([workspace, outputDir, ...(outputs ? [outputs] : [])]);
     const logArtifact = await store.put(logPath);
     if (code !== 0) {
       // A non-zero exit is the command's own verdict: retried only while `retries` allows (infrastructure failures

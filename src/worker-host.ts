@@ -1,3 +1,5 @@
+import { ensureAuditAnchor } from './audit/anchor.js';
+import { stepUserFrom } from '../activities/step-isolation.js';
 import { Client, Connection } from '@temporalio/client';
 import { log } from './log.js';
 import { startMlflowMirror } from './mlflow/loop.js';
@@ -45,6 +47,7 @@ export async function hostWorker(options: HostWorkerOptions) {
       home,
       cwd: process.cwd(),
       serveUrl: options.serveUrl ?? options.env.FERRY_SERVE_URL,
+      stepUser: stepUserFrom(options.env.FERRY_STEP_USER),
       // Approval requests go to Slack when a bot token and a channel are configured.
       notify:
         options.env.SLACK_BOT_TOKEN && options.env.FERRY_SLACK_CHANNEL
@@ -77,8 +80,10 @@ export function watchWorkerServices(env: FerryEnv): () => void {
  * Keeps Postgres run rows in step with Temporal from this process: once at start-up, then every minute (runs closed
  * outside Ferry, runs wedged by a failing workflow task). Each change is logged and audited; failures only logged.
  */
-export async function startRunReconciler(options: { address: string; namespace: string; db: Db; everyMs?: number }): Promise<() => Promise<void>> {
+export async function startRunReconciler(options: { address: string; namespace: string; db: Db; everyMs?: number; anchorTaskQueue?: string }): Promise<() => Promise<void>> {
   const connection = await Connection.connect({ address: options.address });
+  // The audit chain's head is anchored in Temporal by one workflow per namespace (src/audit/anchor.ts).
+  if (options.anchorTaskQueue) await ensureAuditAnchor(new Client({ connection, namespace: options.namespace }), options.anchorTaskQueue).catch((err: unknown) => log.warn({ err }, `audit anchor not started: ${(err as Error).message}`));
   const reconciler = startReconciler(options.db, new Client({ connection, namespace: options.namespace }), {
     everyMs: options.everyMs,
     onChange: (run) => log.warn({ workflowId: run.workflowId, was: run.was, now: run.now }, `run ${run.workflowId}: ${run.was} → ${run.now} (${run.reason})`),

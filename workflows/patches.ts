@@ -25,6 +25,8 @@ export function decidePatches() {
      * count against `retries`, and a step on a resource queue nobody polls fails after its `queueTimeout`.
      */
     stepLiveness: patched('step-liveness'),
+    /** The run's signed start is verified (and submission policies re-checked) before any step runs. */
+    signedStart: patched('signed-start'),
   };
 }
 

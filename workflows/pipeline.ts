@@ -2,6 +2,7 @@ import { build } from './lifecycle/build.js';
 import { finish, finishAfter, openRun, runResult } from './lifecycle/context.js';
 import { evaluate } from './lifecycle/evaluate.js';
 import { integrate } from './lifecycle/integrate.js';
+import { checkRunStart } from './lifecycle/start-check.js';
 import { promoteTo } from './lifecycle/promote.js';
 import { register } from './lifecycle/register.js';
 import { startMonitor } from './lifecycle/start-monitor.js';
@@ -20,6 +21,7 @@ export type { PipelineRunInput, PipelineRunResult } from './lifecycle/types.js';
 export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunResult> {
   const run = await openRun(input);
   try {
+    if (run.patches.signedStart) await checkRunStart(input);
     await integrate(run);
     await build(run);
     await train(run);

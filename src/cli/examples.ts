@@ -35,7 +35,7 @@ export const EXAMPLES: Record<string, string[]> = {
   lineage: ['npx ferry lineage penguins@2', 'npx ferry lineage penguins@production --format mermaid'],
   experiments: ['npx ferry experiments penguins', 'npx ferry experiments penguins --limit 5 --format json'],
   audit: ['npx ferry audit --model penguins --since 7d', 'npx ferry audit --action deployment.*'],
-  'audit verify': ['npx ferry audit verify'],
+  'audit verify': ['npx ferry audit verify', 'npx ferry audit verify --no-anchor'],
   serve: ['npx ferry serve --port 8080', 'npx ferry serve --config ferry.config.ts --host 0.0.0.0'],
   incidents: ['npx ferry incidents --status open', 'npx ferry incidents ack 3 --reason "looking into it"'],
   approve: ['FERRY_TOKEN=… npx ferry approve penguins-1a2b3c --env production --comment "metrics reviewed"'],

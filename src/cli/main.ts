@@ -226,7 +226,8 @@ const auditCmd = program
 
 auditCmd
   .command('verify')
-  .description('recompute the hash chain: exit 0 when intact, 1 naming the first broken record (--format json applies)')
+  .description('recompute the hash chain and compare it with the checkpoints anchored in Temporal: exit 0 when intact, 1 naming the first broken record or missing range')
+  .option('--no-anchor', 'check the chain in Postgres only (no Temporal needed)')
   // `audit` owns --format (commander hands it options given after the subcommand too): read it from there.
   .action(async (_opts, cmd: Command) => (await import('./commands/audit.js')).auditVerify(cmd.optsWithGlobals()));
 

@@ -18,6 +18,11 @@ export function pushWorkflowId(pipeline: string, delivery: string): string {
   return `${pipeline}-push-${delivery}`;
 }
 
+/** The workflow id of a run an MLflow registry webhook started: deterministic per delivery, like a push run's. */
+export function mlflowWorkflowId(pipeline: string, delivery: string): string {
+  return `${pipeline}-mlflow-${delivery}`;
+}
+
 /** A readable, unique run id: `<pipeline>-<UTC timestamp to the second>-<random suffix>`. */
 export function runWorkflowId(pipeline: string, now: Date, suffix: string): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

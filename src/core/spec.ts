@@ -196,7 +196,20 @@ export const pipelineSpecSchema = z
     datasets: z.array(z.strictObject({ name: slug, path: workspacePath('expected a file path') })).default([]),
     params: z.record(z.string(), scalar).default({}),
     seed: z.number().int().min(0).default(0),
-    on: z.strictObject({ push: z.strictObject({ branches: z.array(z.string().min(1)).min(1) }).optional() }).default({}),
+    on: z
+      .strictObject({
+        push: z.strictObject({ branches: z.array(z.string().min(1)).min(1) }).optional(),
+        /** MLflow registry webhooks (`ferry webhook`, POST /hooks/mlflow): a version registered or an alias set in MLflow. */
+        mlflow: z
+          .strictObject({
+            model: z.string().min(1),
+            events: z.array(z.enum(['model_version.created', 'model_version_alias.created'])).min(1).default(['model_version.created']),
+            /** With `model_version_alias.created`: only this alias. */
+            alias: z.string().min(1).optional(),
+          })
+          .optional(),
+      })
+      .default({}),
     build: z.array(stepSchema).default([]),
     train: stepSchema.optional(),
     evaluate: z

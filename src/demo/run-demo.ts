@@ -15,6 +15,7 @@ import { formatLineage, lineageOf } from '../lineage/index.js';
 import { modelCardFor } from '../modelcard/from-registry.js';
 import { renderModelCard } from '../modelcard/index.js';
 import { applyParams, startRun } from '../runs/start.js';
+import { startSigner } from '../runs/start-attestation.js';
 import { checkSubmission } from '../runs/submit.js';
 import { watchRun } from '../runs/watch.js';
 import { startDevStack } from '../dev-stack.js';
@@ -177,7 +178,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const release = async (label: string, loaded: LoadedPipeline, duringProductionDeploy?: () => Promise<() => Promise<void>>) => {
       await checkSubmission(db, loaded, people.alex.name);
-      const handle = await startRun(client, loaded, { taskQueue: env.FERRY_TASK_QUEUE, trigger: 'demo', triggeredBy: people.alex.name });
+      const handle = await startRun(client, loaded, { taskQueue: env.FERRY_TASK_QUEUE, trigger: 'demo', triggeredBy: people.alex.name, signer: await startSigner(db, people.alex, env.FERRY_HOME) });
       say('');
       say(`${label}: run ${handle.workflowId} (trees=${loaded.spec.params.trees})`);
       if (url(handle.workflowId)) say(`  Temporal UI: ${url(handle.workflowId)}`);

@@ -20,6 +20,8 @@ export interface StartMlflowServerOptions extends EnsureVenvOptions {
   /** Where the SQLite backend store and the artifacts live. */
   dir: string;
   port?: number;
+  /** Extra environment of the server, e.g. `MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS: 'true'` to deliver webhooks to loopback. */
+  env?: Record<string, string>;
   /** How long to wait for /health (default 120 s: the first start migrates the SQLite schema). */
   readyTimeoutMs?: number;
 }
@@ -39,7 +41,7 @@ export async function startMlflowServer(options: StartMlflowServerOptions): Prom
   const child = spawn(
     venv.python,
     ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...inheritedEnv(), MLFLOW_TRACKING_URI: '' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...inheritedEnv(), MLFLOW_TRACKING_URI: '', ...options.env } },
   );
   let output = '';
   const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));

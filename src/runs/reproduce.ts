@@ -1,3 +1,5 @@
+import type { Signer } from '../auth/attest.js';
+import { signRunStart } from './start-attestation.js';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
@@ -28,7 +30,7 @@ export interface Reproduction {
  * that its datasets still hash the same. Nothing is registered or deployed; the result says whether the new model
  * artifact is byte-identical, and how the metrics differ otherwise.
  */
-export async function reproduce(deps: { client: Client; db: Db; taskQueue: string; actor: string }, model: string, ref: number | string): Promise<Reproduction> {
+export async function reproduce(deps: { client: Client; db: Db; taskQueue: string; actor: string; signer?: Signer }, model: string, ref: number | string): Promise<Reproduction> {
   const row = await requireVersion(deps.db, model, ref);
   const [run] = await deps.db.select().from(runs).where(eq(runs.workflowId, row.sourceWorkflowId));
   if (!run) throw new FerryError(`${row.model}@${row.version}: its run ${row.sourceWorkflowId} is not recorded; it cannot be reproduced`);
@@ -37,19 +39,22 @@ export async function reproduce(deps: { client: Client; db: Db; taskQueue: strin
   const spec = { ...parsed.data, deploy: [], monitor: undefined };
   const lineage = await lineageOf(deps.db, row.model, row.version);
   const workflowId = newRunId(`reproduce-${row.model}-v${row.version}`);
+  const specHash = canonicalHash(spec);
+  const attestation = deps.signer ? signRunStart(deps.signer, { workflowId, specHash, trigger: 'reproduce', triggeredBy: deps.actor, ref: row.commit, taskQueue: deps.taskQueue }) : undefined;
   const handle = await deps.client.workflow.start<typeof pipelineRun>('pipelineRun', {
     workflowId,
     taskQueue: deps.taskQueue,
     args: [
       {
         spec,
-        specHash: canonicalHash(spec),
+        specHash,
         trigger: 'reproduce',
         triggeredBy: deps.actor,
         ref: row.commit,
         taskQueue: deps.taskQueue,
         parentRuns: [row.sourceWorkflowId],
         reproduce: { model: row.model, version: row.version, datasets: (lineage?.upstream.datasets ?? []).map((d) => ({ name: d.name, sha256: d.sha256 })) },
+        ...(attestation ? { attestation } : {}),
       },
     ],
     staticSummary: `reproduce ${row.model}@${row.version}`,

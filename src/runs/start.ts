@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Signer } from '../auth/attest.js';
 import { UsageError } from '../core/errors.js';
+import { signRunStart } from './start-attestation.js';
 import { canonicalHash } from '../dsl/hash.js';
 import type { LoadedPipeline } from '../dsl/load.js';
 import type { PipelineSpec } from '../core/spec.js';
@@ -46,6 +48,8 @@ export interface StartRunOptions {
   triggeredBy?: string;
   ref?: string;
   workflowId?: string;
+  /** Signs the start (who, spec hash, policy verdict, time) so the workflow accepts it; see start-attestation.ts. */
+  signer?: Signer;
 }
 
 /** Starts the lifecycle workflow for a validated pipeline; the spec is the input, so it is frozen in the run's history. */
@@ -53,12 +57,14 @@ export async function startRun(client: Client, loaded: LoadedPipeline, options: 
   const { spec } = loaded;
   const model = spec.model ?? spec.name;
   const workflowId = options.workflowId ?? newRunId(spec.name);
+  const claim = { workflowId, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue };
+  const attestation = options.signer ? signRunStart(options.signer, claim) : undefined;
   // The trace's root: the client interceptor carries it into the workflow, its activities and child workflows.
   return withSpan(`ferry run ${spec.name}`, { 'ferry.pipeline': spec.name, 'ferry.model': model, 'ferry.run_id': workflowId, 'ferry.trigger': options.trigger }, () =>
     client.workflow.start<typeof pipelineRun>('pipelineRun', {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [{ spec, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue }],
+      args: [{ spec, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue, ...(attestation ? { attestation } : {}) }],
       typedSearchAttributes: [
         { key: searchAttributes.pipeline, value: spec.name },
         { key: searchAttributes.model, value: model },

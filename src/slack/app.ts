@@ -151,10 +151,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         connectSocket(1000);
         return {};
       }
-      const server = (await receiver.start({ port: options.port ?? 3000, host: options.host })) as unknown as Server;
+      // Loopback unless told otherwise: Slack reaches it through the operator's tunnel or reverse proxy.
+      const server = (await receiver.start({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' })) as unknown as Server;
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : options.port;
-      const host = options.host && options.host !== '0.0.0.0' ? options.host : 'localhost';
+      const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
       return { url: `http://${host}:${port}/slack/events` };
     },
     async stop() {

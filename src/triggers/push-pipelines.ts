@@ -25,12 +25,19 @@ export function pipelineFiles(projectDir: string): string[] {
  * (ES module cache): restart `ferry webhook` after editing a pipeline.
  */
 export async function findPushPipelines(projectDir: string, branch: string): Promise<PushPipelines> {
+  return findPipelines(projectDir, (loaded) => {
+    const branches = loaded.spec.on.push?.branches;
+    return !!branches && matchesAnyBranch(branches, branch);
+  });
+}
+
+/** Loads the project's pipelines and keeps those `listens` accepts (a trigger's match). */
+export async function findPipelines(projectDir: string, listens: (loaded: LoadedPipeline) => boolean): Promise<PushPipelines> {
   const result: PushPipelines = { matched: [], errors: [] };
   for (const file of pipelineFiles(projectDir)) {
     try {
       const loaded = await loadPipelineFile(file, projectDir);
-      const branches = loaded.spec.on.push?.branches;
-      if (branches && matchesAnyBranch(branches, branch)) result.matched.push(loaded);
+      if (listens(loaded)) result.matched.push(loaded);
     } catch (err) {
       result.errors.push({ file, message: (err as Error).message });
     }

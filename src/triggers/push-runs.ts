@@ -1,8 +1,10 @@
+import type { Signer } from '../auth/attest.js';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/client.js';
 import { FerryError } from '../core/errors.js';
 import { pushWorkflowId } from '../core/ids.js';
-import { startRun } from '../runs/start.js';
+import type { LoadedPipeline } from '../dsl/load.js';
+import { applyParams, startRun } from '../runs/start.js';
 import { checkSubmission } from '../runs/submit.js';
 import { findPushPipelines } from './push-pipelines.js';
 
@@ -13,6 +15,8 @@ export interface PushRunsDeps {
   taskQueue: string;
   /** Project directory holding `pipelines/` and `policies/`. */
   projectDir: string;
+  /** The webhook's service key: signs the runs it starts (src/runs/start-attestation.ts). */
+  signer?: Signer;
 }
 
 export interface Push {
@@ -49,23 +53,45 @@ async function exists(client: Client, workflowId: string): Promise<boolean> {
  */
 export async function startPushRuns(deps: PushRunsDeps, push: Push): Promise<PushRunsOutcome> {
   const { matched, errors } = await findPushPipelines(deps.projectDir, push.branch);
+  return startTriggeredRuns(deps, matched, errors, {
+    trigger: 'push',
+    triggeredBy: push.pusher,
+    ref: push.commit,
+    workflowIdOf: (pipeline) => pushWorkflowId(pipeline, push.delivery),
+  });
+}
+
+/** How a trigger (a push, an MLflow registry event) starts the pipelines it matched. */
+export interface TriggeredStart {
+  trigger: string;
+  triggeredBy: string;
+  ref?: string;
+  /** Deterministic per delivery, so a redelivery starts nothing twice. */
+  workflowIdOf(pipeline: string): string;
+  /** `key=value` param overrides, applied to the pipelines that declare the key. */
+  params?: Record<string, string>;
+}
+
+/** Starts `matched` after the policy check, idempotently per workflow id (see {@link startPushRuns}). */
+export async function startTriggeredRuns(deps: PushRunsDeps, matched: LoadedPipeline[], errors: PushRunsOutcome['errors'], start: TriggeredStart): Promise<PushRunsOutcome> {
   const outcome: PushRunsOutcome = { started: [], alreadyStarted: [], refused: [], errors };
-  for (const loaded of matched) {
-    const workflowId = pushWorkflowId(loaded.spec.name, push.delivery);
+  for (const found of matched) {
+    const loaded = applyParams(found, Object.entries(start.params ?? {}).filter(([k]) => k in found.spec.params).map(([k, v]) => `${k}=${v}`));
+    const workflowId = start.workflowIdOf(loaded.spec.name);
     // The start below would accept a closed workflow's id again (the default reuse policy); the describe catches that.
     if (await exists(deps.client, workflowId)) {
       outcome.alreadyStarted.push(workflowId);
       continue;
     }
     try {
-      await checkSubmission(deps.db, loaded, push.pusher, deps.projectDir);
+      await checkSubmission(deps.db, loaded, start.triggeredBy, deps.projectDir);
     } catch (err) {
       if (!(err instanceof FerryError)) throw err;
       outcome.refused.push({ pipeline: loaded.spec.name, reason: err.message });
       continue;
     }
     try {
-      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: 'push', triggeredBy: push.pusher, ref: push.commit, workflowId });
+      await startRun(deps.client, loaded, { taskQueue: deps.taskQueue, trigger: start.trigger, triggeredBy: start.triggeredBy, ref: start.ref, workflowId, signer: deps.signer });
       outcome.started.push(workflowId);
     } catch (err) {
       // Two deliveries racing past the describe: Temporal's id conflict decides.

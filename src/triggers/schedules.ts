@@ -1,3 +1,5 @@
+import type { Signer } from '../auth/attest.js';
+import { signRunStart } from '../runs/start-attestation.js';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { LoadedPipeline } from '../dsl/load.js';
@@ -27,6 +29,8 @@ export interface AddScheduleOptions {
   /** Task queue of the workers that run Ferry's workflows. */
   taskQueue: string;
   createdBy?: string;
+  /** The creator's key: signs the schedule's runs once, for this schedule id (src/runs/start-attestation.ts). */
+  signer?: Signer;
   /** Git ref every run integrates (default: the spec's `repo.ref`, resolved anew at each run). */
   ref?: string;
 }
@@ -63,7 +67,9 @@ export async function addSchedule(client: Client, loaded: LoadedPipeline, option
   const validId = scheduleIdSchema.safeParse(id);
   if (!validId.success) throw new UsageError(`--id ${id}: ${validId.error.issues[0]!.message}`);
   const model = spec.model ?? spec.name;
-  const input: PipelineRunInput = { spec, specHash: loaded.specHash, trigger: 'schedule', triggeredBy: options.createdBy, ref: options.ref, taskQueue: options.taskQueue };
+  const claim = { scheduleId: id, specHash: loaded.specHash, trigger: 'schedule', triggeredBy: options.createdBy, ref: options.ref, taskQueue: options.taskQueue };
+  const attestation = options.signer ? signRunStart(options.signer, claim) : undefined;
+  const input: PipelineRunInput = { spec, specHash: loaded.specHash, trigger: 'schedule', triggeredBy: options.createdBy, ref: options.ref, taskQueue: options.taskQueue, ...(attestation ? { attestation } : {}) };
   const memo: ScheduleMemo = { pipeline: spec.name, file: loaded.file, specHash: loaded.specHash, every: options.every, createdBy: options.createdBy, ref: options.ref };
   try {
     const handle = await client.schedule.create({

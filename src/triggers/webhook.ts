@@ -4,6 +4,8 @@ import { formatPath } from '../dsl/issues.js';
 import { GITHUB_SIGNATURE_HEADER, verifyGithubSignature } from './github-signature.js';
 import { branchOf, deliveryIdSchema, pushEventSchema, pusherOf } from './push-event.js';
 import { startPushRuns, type PushRunsDeps } from './push-runs.js';
+import { HttpError } from './http-error.js';
+import { handleMlflowDelivery, MLFLOW_WEBHOOK_PATH } from './mlflow-hook.js';
 
 /** The path GitHub (or any forge sending GitHub-style push events) posts to. */
 export const WEBHOOK_PATH = '/hooks/git';
@@ -13,6 +15,8 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export interface WebhookOptions extends PushRunsDeps {
   /** Shared secret of the webhook (`FERRY_PUSH_SECRET`, else `FERRY_WEBHOOK_SECRET`). */
   secret: string;
+  /** Secret of MLflow registry webhooks (`FERRY_MLFLOW_WEBHOOK_SECRET`); unset: POST /hooks/mlflow answers 404. */
+  mlflowSecret?: string;
   /** One line per delivery and per error (default: nothing). */
   log?: (line: string) => void;
 }
@@ -24,11 +28,6 @@ export interface WebhookServer {
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -71,6 +70,10 @@ export function createWebhookServer(options: WebhookOptions): WebhookServer {
 
   async function handle(req: IncomingMessage): Promise<{ status: number; body: Record<string, unknown> }> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === MLFLOW_WEBHOOK_PATH && req.method === 'POST') {
+      if (!options.mlflowSecret) throw new HttpError(404, 'MLflow webhooks are not enabled here: set FERRY_MLFLOW_WEBHOOK_SECRET and restart ferry webhook');
+      return handleMlflowDelivery(options, options.mlflowSecret, req.headers, await readBody(req), log);
+    }
     if (path !== WEBHOOK_PATH) throw new HttpError(404, `no such endpoint; GitHub hooks go to POST ${WEBHOOK_PATH}`);
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed; use POST`);
     const raw = await readBody(req);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDecision, verifyDecision, type AttestedDecision } from '../../src/auth/attest.js';
 import { generateKeyPair, loadOrCreateKey, readOwnKey, rotateOwnKey, verifyPayload } from '../../src/auth/keys.js';
 import { ensureKey, registerKey, revokeKeys, rotateKey } from '../../src/auth/signing-keys.js';
-import { addToGroup, createUser, grantRole } from '../../src/auth/users.js';
+import { addToGroup, createUser, grantRole, removeFromGroup, setDisabled } from '../../src/auth/users.js';
 import { FerryError, UsageError } from '../../src/core/errors.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 
@@ -97,6 +97,23 @@ describe.each(backends())('verifying decisions against Postgres ($name)', (backe
     const old = { workflowId: 'w', env: 'production', decision: 'approve', approver: 'bob', groups: [], roles: [], at };
     const hmac = createHmac('sha256', randomBytes(32)).update(canonicalize(old)!).digest('hex');
     expect(await verifyDecision(database.db, old, hmac, { now })).toMatchObject({ ok: false, forgery: true, reason: expect.stringContaining('shared-key (HMAC)') });
+  });
+
+  it("refuses a disabled approver's signed decision, and counts it again once enabled", async () => {
+    const bob = await ensureKey(database.db, 'bob', 'user', { dir });
+    const { decision: signed, signature } = signDecision(bob, decision());
+    await setDisabled(database.db, { user: 'bob', disabled: true, by: 'test' });
+    expect(await verifyDecision(database.db, signed, signature, { now })).toMatchObject({ ok: false, reason: expect.stringContaining('approver bob is disabled') });
+    await setDisabled(database.db, { user: 'bob', disabled: false, by: 'test' });
+    expect(await verifyDecision(database.db, signed, signature, { now })).toMatchObject({ ok: true });
+  });
+
+  it('uses the roles and groups Postgres has now, not those of the moment of signing', async () => {
+    const bob = await ensureKey(database.db, 'bob', 'user', { dir });
+    const { decision: signed, signature } = signDecision(bob, decision());
+    await removeFromGroup(database.db, { user: 'bob', group: 'ml-leads', by: 'test' });
+    expect(await verifyDecision(database.db, signed, signature, { now })).toMatchObject({ ok: true, approver: { groups: [] } });
+    await addToGroup(database.db, { user: 'bob', group: 'ml-leads', by: 'test' });
   });
 
   it('refuses stale and future-dated decisions', async () => {

@@ -62,7 +62,7 @@ describe('a new pipeline through the command line', () => {
         const started = await ferryAs(alice, 'run', 'pipelines/line.ts', '--param', `slope=${slope}`, '--format', 'json');
         expect(started.code, started.stderr).toBe(0);
         const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
-        await waitFor(async () => ((await ferryAs(alice, 'approvals')).stdout.includes(workflowId) ? true : undefined), 60_000, 'the run to wait for approval').catch(async (err: Error) => {
+        await waitFor(async () => ((await ferryAs(alice, 'approvals')).stdout.includes(workflowId) ? true : undefined), 180_000, 'the run to wait for approval').catch(async (err: Error) => {
           throw new Error(`${err.message}: ${(await ferryAs(alice, 'status', workflowId)).stdout}`);
         });
         const self = await ferryAs(alice, 'approve', workflowId);

@@ -1,5 +1,6 @@
 import type { GateResult } from '../../src/core/gates.js';
 import type { PipelineSpec } from '../../src/core/spec.js';
+import type { RunStartAttestation } from '../../src/core/run-start.js';
 import type { RunStatus } from '../../src/core/status.js';
 import type { PromotionResult } from '../promotion.js';
 
@@ -18,6 +19,8 @@ export interface PipelineRunInput {
   parentRuns?: string[];
   /** A reproduction of a registered version: the recorded dataset hashes must match; nothing is registered or deployed. */
   reproduce?: { model: string; version: number; datasets: { name: string; sha256: string }[] };
+  /** Who started it, signed (src/runs/start-attestation.ts); checked before any step runs. */
+  attestation?: RunStartAttestation;
 }
 
 export interface PipelineRunResult {

@@ -1,3 +1,4 @@
+import { startSigner } from '../../runs/start-attestation.js';
 import { identify } from '../../auth/identify.js';
 import { requireRole } from '../../auth/roles.js';
 import { parseModelRef } from '../../registry/index.js';
@@ -13,7 +14,7 @@ export async function reproduce(refText: string, opts: { format: string }): Prom
     const user = await identify(session.database.db, session.env.FERRY_TOKEN);
     requireRole(user, 'engineer', 'reproduce models');
     say(`Reproducing ${refText}: the recorded spec at its commit, params and seed…`);
-    const result = await reproduceVersion({ client: session.client, db: session.database.db, taskQueue: session.env.FERRY_TASK_QUEUE, actor: user.name }, ref.model, ref.ref);
+    const result = await reproduceVersion({ client: session.client, db: session.database.db, taskQueue: session.env.FERRY_TASK_QUEUE, actor: user.name, signer: await startSigner(session.database.db, user, session.env.FERRY_HOME) }, ref.model, ref.ref);
     if (opts.format === 'json') return printJson(result);
     process.stdout.write(
       result.identical

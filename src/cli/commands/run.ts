@@ -3,6 +3,7 @@ import { FerryError } from '../../core/errors.js';
 import { identify } from '../../auth/identify.js';
 import { requireRole } from '../../auth/roles.js';
 import { applyParams, startRun } from '../../runs/start.js';
+import { startSigner } from '../../runs/start-attestation.js';
 import { assertServable, checkSubmission } from '../../runs/submit.js';
 import { loadConfig } from '../../config.js';
 import { watchRun } from '../../runs/watch.js';
@@ -24,6 +25,7 @@ export async function run(file: string, opts: { ref?: string; param: string[]; w
       trigger: 'cli',
       triggeredBy: user.name,
       ref: opts.ref,
+      signer: await startSigner(session.database.db, user, session.env.FERRY_HOME),
     });
     const url = workflowUrl(session.endpoints.uiUrl, session.endpoints.namespace, handle.workflowId);
     if (opts.format === 'json' && !opts.wait) printJson({ workflowId: handle.workflowId, url });

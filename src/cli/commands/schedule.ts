@@ -1,3 +1,4 @@
+import { startSigner } from '../../runs/start-attestation.js';
 import { identify } from '../../auth/identify.js';
 import { requireRole } from '../../auth/roles.js';
 import { appendAudit } from '../../audit/index.js';
@@ -28,7 +29,7 @@ export async function scheduleAdd(file: string, opts: { every: string; id?: stri
     const user = await identify(session.database.db, session.env.FERRY_TOKEN);
     requireRole(user, 'engineer', 'schedule runs');
     await checkSubmission(session.database.db, loaded, user.name);
-    const added = await addSchedule(session.client, loaded, { every: opts.every, id: opts.id, ref: opts.ref, taskQueue: session.env.FERRY_TASK_QUEUE, createdBy: user.name });
+    const added = await addSchedule(session.client, loaded, { every: opts.every, id: opts.id, ref: opts.ref, taskQueue: session.env.FERRY_TASK_QUEUE, createdBy: user.name, signer: await startSigner(session.database.db, user, session.env.FERRY_HOME) });
     await appendAudit(session.database.db, {
       actor: user.name,
       action: 'schedule.added',

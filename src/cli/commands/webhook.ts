@@ -1,9 +1,10 @@
+import { ensureKey } from '../../auth/signing-keys.js';
 import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { createWebhookServer } from '../../triggers/webhook.js';
 import { say } from '../output.js';
 import { openSession } from '../session.js';
-import { secretFor } from '../../settings.js';
+import { envValue, secretFor } from '../../settings.js';
 
 /** `ferry webhook`: serves `POST /hooks/git` for GitHub push events until interrupted. */
 export async function webhook(opts: { port: string; host: string }): Promise<void> {
@@ -20,10 +21,13 @@ export async function webhook(opts: { port: string; host: string }): Promise<voi
       taskQueue: session.env.FERRY_TASK_QUEUE,
       projectDir: process.cwd(),
       secret,
+      mlflowSecret: envValue('FERRY_MLFLOW_WEBHOOK_SECRET'),
+      signer: await ensureKey(session.database.db, 'webhook', 'service', { service: true, ferryHome: session.env.FERRY_HOME, by: 'webhook' }),
       log: say,
     });
     const url = await hook.listen(port, opts.host);
     say(`Push webhook listening at ${url}: point the repository's webhook (content type application/json, push events) at it`);
+    if (envValue('FERRY_MLFLOW_WEBHOOK_SECRET')) say(`MLflow registry webhook at ${url.replace(/\/hooks\/git$/, '/hooks/mlflow')} (create it in MLflow with the secret FERRY_MLFLOW_WEBHOOK_SECRET)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,0 +1,114 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import canonicalize from 'canonicalize';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stepUserFrom } from '../../activities/step-isolation.js';
+import { verifyDecision } from '../../src/auth/attest.js';
+import { addUser } from '../../src/auth/bootstrap.js';
+import { loadOrCreateKey } from '../../src/auth/keys.js';
+import { command, definePipeline } from '../../src/dsl/define.js';
+import { parsePipeline } from '../../src/dsl/load.js';
+import { startRun } from '../../src/runs/start.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+import { makeRepo } from '../helpers/git.js';
+import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+
+// Attack #1 of the red-team pass: command steps inherited the worker's whole environment, ran as the worker's OS user
+// and could `cat FERRY_HOME/signing.key`; with the key they forged approvals. Now: steps get an allow-listed
+// environment and run as FERRY_STEP_USER (here: nobody), the worker holds no private key, and the secrets it does
+// hold (the database password) are files and memory another user cannot read. This test is the red team's step.
+
+const [backend] = backends();
+
+/** Everything a hostile step tries, written to its outputs for the test to search. */
+const LOOT = [
+  'env',
+  'echo "--- proc environ"',
+  'cat /proc/$PPID/environ',
+  'for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; cat $p/cmdline 2>/dev/null; done',
+  'echo "--- ferry home"',
+  'HOME_DIR=$(cd "$FERRY_WORKSPACE/../.." && pwd); ls -la "$HOME_DIR"',
+  'for f in $(find "$HOME_DIR" /tmp /root -xdev -maxdepth 6 \\( -name "*.key" -o -name "*.pem" -o -name "pg-password" -o -name "*.env" -o -name "*secret*" \\) 2>/dev/null); do echo "== $f"; cat "$f"; done',
+  'echo "--- done"',
+].join('; ');
+
+describe('a hostile command step learns no secret of the worker', () => {
+  let database: TestDatabase;
+  let temporal: Awaited<ReturnType<typeof testClient>>;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  const home = mkdtempSync(join(tmpdir(), 'ferry-loot-home-'));
+  const taskQueue = uniqueQueue('loot');
+  const secrets = {
+    FERRY_SIGNING_KEY: randomBytes(32).toString('hex'),
+    SLACK_SIGNING_SECRET: `slack-${randomBytes(12).toString('hex')}`,
+    SLACK_BOT_TOKEN: `xoxb-${randomBytes(12).toString('hex')}`,
+    FERRY_WEBHOOK_SECRET: `hook-${randomBytes(12).toString('hex')}`,
+  };
+  const saved: Record<string, string | undefined> = {};
+  let loot = '';
+  let privateKeyPem = '';
+  const pgPassword = `pg-${randomBytes(16).toString('hex')}`;
+
+  beforeAll(async () => {
+    database = await backend!.create();
+    await addUser(database.db, undefined, { name: 'root' });
+    // What a worker holds: the database URL and Slack/webhook secrets in its environment, the password file in
+    // FERRY_HOME (0600), a leftover signing.key from an older version — and people's keys in their config directory.
+    for (const [k, v] of Object.entries({ ...secrets, DATABASE_URL: database.url })) {
+      saved[k] = process.env[k];
+      process.env[k] = v;
+    }
+    writeFileSync(join(home, 'pg-password'), `${pgPassword}\n`, { mode: 0o600 });
+    writeFileSync(join(home, 'signing.key'), `${secrets.FERRY_SIGNING_KEY}\n`, { mode: 0o600 });
+    const person = loadOrCreateKey('lee');
+    privateKeyPem = readFileSync(person.file, 'utf8');
+    temporal = await testClient();
+    worker = await startTestWorker({ db: database.db, taskQueue, home, cwd: makeRepo({ 'README.md': 'loot\n' }), extra: { stepUser: stepUserFrom('nobody') } });
+    const loaded = parsePipeline(definePipeline({ name: 'loot', build: [command('loot', `(${LOOT}) > out/loot.txt 2>&1; true`, { outputs: 'out' })] }), 'loot.ts');
+    const handle = await startRun(temporal.client, loaded, { taskQueue, trigger: 'test' });
+    await handle.result();
+    loot = readFileSync(join(home, 'workspaces', handle.workflowId, 'out', 'loot.txt'), 'utf8');
+  });
+  afterAll(async () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await worker?.stop();
+    await temporal?.close();
+    await database?.close();
+  });
+
+  it('the step really ran as another user and tried everything', () => {
+    expect(loot).toContain('--- proc environ');
+    expect(loot).toContain('--- done');
+    expect(loot).toMatch(/USER=nobody/);
+  });
+
+  it('env, /proc/<pid>/environ and every file it could find hold no signing key, database URL or Slack/webhook secret', () => {
+    for (const [name, value] of Object.entries(secrets)) expect(loot, name).not.toContain(value);
+    expect(loot).not.toContain(database.url);
+    expect(loot).not.toContain(new URL(database.url).password);
+    expect(loot).not.toContain(pgPassword);
+    expect(loot).not.toContain('PRIVATE KEY');
+    expect(loot).not.toContain(privateKeyPem.split('\n')[1]);
+  });
+
+  it('FERRY_HOME is search-only for the step; its secret files stay 0600', () => {
+    expect(statSync(home).mode & 0o777).toBe(0o711);
+    expect(statSync(join(home, 'pg-password')).mode & 0o777).toBe(0o600);
+  });
+
+  it('a decision forged with the old shared key or anything the step found is refused as a forgery', async () => {
+    const decision = { workflowId: 'w', env: 'production', decision: 'approve', approver: 'lee', groups: ['ml-leads'], roles: ['approver'], at: new Date().toISOString() };
+    const hmac = createHmac('sha256', Buffer.from(secrets.FERRY_SIGNING_KEY, 'hex')).update(canonicalize(decision)!).digest('hex');
+    expect(await verifyDecision(database.db, decision, hmac)).toMatchObject({ ok: false, forgery: true });
+    // Every 64-hex or base64 token in the loot, tried as a signature with the key id a decision would name.
+    const candidates = [...new Set(loot.match(/[A-Za-z0-9+/=]{40,}/g) ?? [])].slice(0, 200);
+    for (const signature of candidates) {
+      expect(await verifyDecision(database.db, { ...decision, keyId: 'ed25519:00', via: 'cli' }, signature)).toMatchObject({ ok: false, forgery: true });
+    }
+  });
+});

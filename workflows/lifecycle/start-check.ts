@@ -1,0 +1,27 @@
+import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { PipelineRunInput } from './types.js';
+
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
+
+/**
+ * Refuses (non-retryable `RunStartRefused`) a run whose start is not signed by a key entitled to it, or whose inputs
+ * differ from what was signed, or that the submission policies refuse now — before any step runs. The check is a
+ * local activity (Postgres holds the public keys; the clock is real); the refusal is audited there.
+ */
+export async function checkRunStart(input: PipelineRunInput): Promise<void> {
+  const info = workflowInfo();
+  const verdict = await local.verifyRunStart({
+    workflowId: info.workflowId,
+    startedAt: info.runStartTime.getTime(),
+    ...(info.parent ? { parentWorkflowId: info.parent.workflowId } : {}),
+    spec: input.spec,
+    specHash: input.specHash,
+    trigger: input.trigger,
+    triggeredBy: input.triggeredBy,
+    ref: input.ref,
+    taskQueue: input.taskQueue,
+    attestation: input.attestation,
+  });
+  if (!verdict.ok) throw ApplicationFailure.nonRetryable(verdict.reason, 'RunStartRefused');
+}
