@@ -2,6 +2,9 @@ import { Command, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
+import { collect, format } from './options.js';
+import { declareTriggers } from './program/triggers.js';
+import { declareUsers } from './program/users.js';
 import { defaultEnv } from '../settings.js';
 
 /**
@@ -15,8 +18,6 @@ export const program = new Command('ferry')
   .showHelpAfterError('(run "ferry --help" for usage)')
   .exitOverride();
 
-const format = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 program
   .command('init')
@@ -98,67 +99,7 @@ policyCmd
   .addOption(format())
   .action(async (file, opts) => (await import('./commands/policy.js')).policyCheck(file, opts));
 
-const usersCmd = program.command('users').description('Ferry users, roles (viewer < engineer < approver < admin) and groups');
-usersCmd
-  .command('add')
-  .description('add a user and print their token once (the first user is the bootstrap admin; afterwards FERRY_TOKEN of an admin)')
-  .argument('<name>', 'user name, e.g. alice')
-  .addOption(new Option('--role <role>', 'role to grant').choices(['viewer', 'engineer', 'approver', 'admin']))
-  .option('--group <group>', 'add to a group (repeatable)', collect, [])
-  .option('--slack-id <id>', 'Slack user id (e.g. U0123ABCD) so Slack clicks map to this user')
-  .option('--display-name <name>', 'full name shown in messages')
-  .addOption(format())
-  .action(async (name, opts) => (await import('./commands/users.js')).usersAdd(name, opts));
-usersCmd
-  .command('grant')
-  .description('grant a role (admin only)')
-  .argument('<name>', 'user name')
-  .argument('<role>', 'viewer | engineer | approver | admin')
-  .action(async (name, role) => (await import('./commands/users.js')).usersGrant(name, role));
-usersCmd
-  .command('revoke')
-  .description('revoke a role (admin only)')
-  .argument('<name>', 'user name')
-  .argument('<role>', 'viewer | engineer | approver | admin')
-  .action(async (name, role) => (await import('./commands/users.js')).usersRevoke(name, role));
-usersCmd
-  .command('join')
-  .description('add a user to a group (admin only)')
-  .argument('<name>', 'user name')
-  .argument('<group>', 'group, e.g. ml-leads')
-  .action(async (name, group) => (await import('./commands/users.js')).usersJoin(name, group));
-usersCmd
-  .command('leave')
-  .description('remove a user from a group (admin only)')
-  .argument('<name>', 'user name')
-  .argument('<group>', 'group, e.g. ml-leads')
-  .action(async (name, group) => (await import('./commands/users.js')).usersLeave(name, group));
-usersCmd
-  .command('list')
-  .description('list users with their roles and groups (viewer or above)')
-  .addOption(format())
-  .action(async (opts) => (await import('./commands/users.js')).usersList(opts));
-usersCmd
-  .command('disable')
-  .description("disable a user: their token, signing keys' pending decisions and Slack clicks stop counting (admin only)")
-  .argument('<name>', 'user name')
-  .action(async (name) => (await import('./commands/users.js')).usersSetDisabled(name, true));
-usersCmd
-  .command('enable')
-  .description('enable a disabled user again (admin only)')
-  .argument('<name>', 'user name')
-  .action(async (name) => (await import('./commands/users.js')).usersSetDisabled(name, false));
-usersCmd
-  .command('token')
-  .description('issue a new token (printed once); the old one stops working (admin, or a user for themselves)')
-  .argument('<name>', 'user name')
-  .addOption(format())
-  .action(async (name, opts) => (await import('./commands/users.js')).usersToken(name, opts));
-usersCmd
-  .command('key')
-  .description('rotate your Ed25519 signing key (kept in your config directory); your earlier keys are revoked')
-  .addOption(format())
-  .action(async (opts) => (await import('./commands/users.js')).usersKey(opts));
+declareUsers(program);
 
 program
   .command('login')
@@ -295,36 +236,7 @@ program
   .option('--terminate', 'if it has not stopped by then, terminate it (ends it for certain; no compensation runs)')
   .action(async (run, opts) => (await import('./commands/cancel.js')).cancel(run, opts));
 
-// Triggers: the push webhook and Temporal Schedules.
-program
-  .command('webhook')
-  .description('serve POST /hooks/git for GitHub push events (X-Hub-Signature-256 checked with FERRY_WEBHOOK_SECRET); starts pipelines/*.ts whose on.push.branches match')
-  .option('--port <port>', 'port to listen on (0 picks a free one)', '8090')
-  .option('--host <host>', 'interface to listen on', '127.0.0.1')
-  .action(async (opts) => (await import('./commands/webhook.js')).webhook(opts));
-
-const scheduleCmd = program.command('schedule').description('run pipelines on an interval through Temporal Schedules');
-scheduleCmd
-  .command('add')
-  .description('schedule a pipeline; the validated spec is frozen now (edit the file, then remove and add again)')
-  .argument('<pipeline-file>', 'a pipeline definition, e.g. pipelines/hello.ts')
-  .requiredOption('--every <duration>', 'interval between runs, e.g. 1d, 12h, 30m')
-  .option('--id <name>', 'schedule id (default <pipeline>-every-<duration>)')
-  .option('--ref <git-ref>', "git ref each run integrates (default the pipeline's repo.ref, resolved at each run)")
-  .option('--param <key=value>', 'override a pipeline param (repeatable)', collect, [])
-  .addOption(format())
-  .action(async (file, opts) => (await import('./commands/schedule.js')).scheduleAdd(file, opts));
-scheduleCmd
-  .command('list')
-  .description("Ferry's schedules with their next run times")
-  .addOption(format())
-  .action(async (opts) => (await import('./commands/schedule.js')).scheduleList(opts));
-scheduleCmd
-  .command('remove')
-  .description('delete a schedule (runs it already started go on)')
-  .argument('<id>', 'the schedule id (see ferry schedule list)')
-  .addOption(format())
-  .action(async (id, opts) => (await import('./commands/schedule.js')).scheduleRemove(id, opts));
+declareTriggers(program);
 
 program
   .command('reproduce')

@@ -9,8 +9,7 @@
  * is numeric, and re-read as text when DuckDB meets a cell it cannot convert or a non-finite number; text whose
  * distinct values all parse as numbers is numeric after all (`settle`).
  */
-import { createReadStream, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -22,10 +21,10 @@ import {
   type DuckDBResult,
 } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
-import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.js';
-import { type WindowValues, countLabels, parseNumber, settle } from './columns.js';
-import { sharedFloat64 } from './sort.js';
+import { type WindowValues, countLabels, settle } from './columns.js';
+import { Collector } from './collector.js';
+import { type ColumnRead, csvSource, detectFormat, guessRead, ident, inputError, literal, readCsvHead, unconvertibleColumn } from './window-input.js';
 
 /** A window read from one file: its header and every column's values. */
 export interface WindowFile {
@@ -37,11 +36,6 @@ export interface WindowFile {
   columns: Map<string, WindowValues>;
 }
 
-type ColumnRead = 'numbers' | 'labels';
-
-/** Rows of a CSV file read (by csv-parse) to guess each column's type before DuckDB reads the whole file. */
-const SAMPLE_ROWS = 1000;
-const PARQUET_MAGIC = 'PAR1';
 const NUMERIC_TYPE = /^(?:U?(?:TINY|SMALL|BIG|HUGE)?INT(?:EGER)?|FLOAT|DOUBLE|DECIMAL\(\d+,\s*\d+\))$/;
 const TEXT_TYPE = /^(?:VARCHAR|BOOLEAN|DATE|TIME|TIME WITH TIME ZONE|TIMESTAMP(?:_S|_MS|_NS| WITH TIME ZONE)?|UUID|ENUM\(.*\))$/s;
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -255,145 +249,10 @@ export async function readWindows(
   return { reference, current };
 }
 
-async function detectFormat(path: string): Promise<'csv' | 'parquet'> {
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    const fd = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(4);
-      const { bytesRead } = await fd.read(buf, 0, 4, 0);
-      return bytesRead === 4 && buf.toString('latin1') === PARQUET_MAGIC ? 'parquet' : 'csv';
-    } finally {
-      await fd.close();
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-    throw new UsageError(`${path}: file ${why}; pass the path of a CSV file with a header row, or a Parquet file`, {
-      cause: err,
-      details: { file: path },
-    });
-  }
-}
-
-/** The header and the first data rows of a CSV file, by csv-parse (which stops after them). */
-async function readCsvHead(path: string): Promise<{ header: string[]; sample: string[][] }> {
-  const records: string[][] = [];
-  try {
-    const input = createReadStream(path);
-    const parser = input.pipe(parse({ bom: true, skip_empty_lines: true, relax_column_count: true, to: SAMPLE_ROWS + 1 }));
-    try {
-      for await (const record of parser) records.push(record as string[]);
-    } finally {
-      input.destroy();
-    }
-  } catch (err) {
-    const e = err as { message?: string };
-    throw new UsageError(
-      `${path}: not valid CSV (${e.message ?? 'parse error'}); every row needs as many fields as the header`,
-      { cause: err, details: { file: path } },
-    );
-  }
-  const header = records[0];
-  if (!header || header.length === 0) {
-    throw new UsageError(`${path}: file is empty; give it a header row and at least one data row`, {
-      details: { file: path },
-    });
-  }
-  const seen = new Set<string>();
-  for (const name of header) {
-    if (name.trim() === '') {
-      throw new UsageError(`${path}: the header has an empty column name; name every column`, {
-        details: { file: path, field: name },
-      });
-    }
-    if (seen.has(name)) {
-      throw new UsageError(`${path}: column "${name}" appears twice in the header; give columns unique names`, {
-        details: { file: path, field: name },
-      });
-    }
-    seen.add(name);
-  }
-  if (records.length < 2) {
-    throw new UsageError(`${path}: file has a header but no data rows; add at least one row`, {
-      details: { file: path },
-    });
-  }
-  return { header, sample: records.slice(1) };
-}
-
-/** Numbers when every non-empty sampled cell of the column parses (DuckDB then tells if a later one does not). */
-function guessRead(sample: string[][], column: number): ColumnRead {
-  for (const row of sample) {
-    const cell = row[column] ?? '';
-    if (cell.trim() !== '' && Number.isNaN(parseNumber(cell))) return 'labels';
-  }
-  return 'numbers';
-}
-
-/** `read_csv(...)` with the dialect and the column types fixed (no sniffing: the header and the types are ours). */
-function csvSource(source: string, header: string[], reads: Map<string, ColumnRead>): string {
-  const columns = header.map((name) => `${literal(name)}: '${reads.get(name) === 'numbers' ? 'DOUBLE' : 'VARCHAR'}'`);
-  return (
-    `read_csv(${literal(source)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `columns = {${columns.join(', ')}})`
-  );
-}
-
 interface ScannedWindow {
   file: WindowFile;
   /** Numeric columns holding an infinity or NaN: text by the contract, so read again as text. */
   nonFinite: Set<string>;
-}
-
-const PART_VALUES = 1 << 16;
-
-/** A growing column of doubles in fixed-size parts, concatenated once into shared memory (for parallel sorting). */
-class Collector {
-  private readonly parts: Float64Array[] = [];
-  private part = new Float64Array(PART_VALUES);
-  private used = 0;
-  private total = 0;
-
-  /** Appends the valid values of one vector (validity: DuckDB's bit mask, null when every value is valid). */
-  add(values: Float64Array, validity: Uint8Array | null): void {
-    if (validity === null) {
-      let from = 0;
-      while (from < values.length) {
-        const take = Math.min(values.length - from, PART_VALUES - this.used);
-        this.part.set(values.subarray(from, from + take), this.used);
-        this.used += take;
-        from += take;
-        if (this.used === PART_VALUES) this.flush();
-      }
-      return;
-    }
-    for (let i = 0; i < values.length; i++) {
-      if ((validity[i >>> 3]! >>> (i & 7)) & 1) {
-        this.part[this.used++] = values[i]!;
-        if (this.used === PART_VALUES) this.flush();
-      }
-    }
-  }
-
-  finish(): Float64Array {
-    const out = sharedFloat64(this.total + this.used);
-    let at = 0;
-    for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    out.set(this.part.subarray(0, this.used), at);
-    return out;
-  }
-
-  private flush(): void {
-    this.parts.push(this.part);
-    this.total += this.used;
-    this.part = new Float64Array(PART_VALUES);
-    this.used = 0;
-  }
 }
 
 function allFinite(values: Float64Array): boolean {
@@ -414,39 +273,4 @@ function rowsOf(result: DuckDBMaterializedResult): unknown[][] {
   const out: unknown[][] = [];
   for (let c = 0; c < result.chunkCount; c++) out.push(...result.getChunk(c).getRows());
   return out;
-}
-
-/** The column a CSV cell could not be converted in (DuckDB's conversion error), or null for any other error. */
-function unconvertibleColumn(err: unknown): string | null {
-  const m = /Error when converting column "((?:[^"]|"")*)"/.exec((err as Error)?.message ?? '');
-  return m ? m[1]!.replace(/""/g, '"') : null;
-}
-
-/** DuckDB's error as one line naming the file and the fix. */
-function inputError(path: string, format: 'csv' | 'parquet', err: unknown): UsageError {
-  const message = (err as Error)?.message ?? String(err);
-  if (format === 'parquet') {
-    const first = message.split('\n')[0]!.replace(/^[A-Za-z ]+ Error: /, '');
-    return new UsageError(`${path}: not a readable Parquet file (${first}); write it again with a Parquet writer`, {
-      cause: err,
-      details: { file: path },
-    });
-  }
-  const line = /CSV Error on Line: (\d+)/.exec(message)?.[1];
-  const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
-  const what = fields
-    ? `line ${line}: expected ${fields[1]} fields, found ${fields[2]}`
-    : `${line ? `line ${line}: ` : ''}${message.split('\n').find((l) => l.trim() !== '' && !/CSV Error on Line/.test(l))?.replace(/^[A-Za-z ]+ Error: /, '') ?? 'parse error'}`;
-  return new UsageError(`${path}: not valid CSV (${what}); every row needs as many fields as the header`, {
-    cause: err,
-    details: { file: path, ...(line ? { line: Number(line) } : {}) },
-  });
-}
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
 }

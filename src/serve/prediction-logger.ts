@@ -1,10 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { channelsFromEnv, sendAlert } from '../alerts/index.js';
 import type { Db } from '../db/client.js';
 import { predictionQuarantine, predictions } from '../db/schema/index.js';
 import { FerryError } from '../core/errors.js';
 import { log } from '../log.js';
-import { LONE_SURROGATE } from './schemas.js';
+import { isDataError, quarantineAlerter, quarantineText, reasonOf, storable, type QuarantineEvent } from './quarantine.js';
+
+export { quarantineAlerter, type QuarantineEvent } from './quarantine.js';
 
 /** One logged prediction (a row of `predictions`). */
 export interface PredictionRecord {
@@ -19,16 +20,6 @@ export interface PredictionRecord {
   at: Date;
 }
 
-/** A record Postgres refused, moved to `prediction_quarantine` so the rest of its batch could be written. */
-export interface QuarantineEvent {
-  requestId: string;
-  model: string;
-  version: number;
-  env: string;
-  /** The database's error for the row. */
-  reason: string;
-  bytes: number;
-}
 
 export interface PredictionLoggerOptions {
   /** Rows per insert (default 500). */
@@ -81,54 +72,6 @@ interface Queued {
 
 /** Per-record overhead beyond its JSON: ids, numbers, the object itself. */
 const RECORD_OVERHEAD = 200;
-/** Most of a quarantined record kept as text. */
-const QUARANTINE_MAX_CHARS = 64 * 1024;
-
-/** Postgres refused the data (not the connection): 22 data exception, 23 integrity, 54 program limit (e.g. depth). */
-function isDataError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string' && /^(22|23|54)/.test(e.code)) return true;
-  }
-  return false;
-}
-
-/** The innermost message: drizzle wraps the driver's error ("Failed query: …"), whose message says what Postgres refused. */
-function reasonOf(err: unknown): string {
-  let e = err as Error & { cause?: unknown; code?: string };
-  while (e.cause instanceof Error) e = e.cause as typeof e;
-  const message = e.message || (e as { errors?: Error[] }).errors?.map((x) => x.message).join('; ') || String(e);
-  return e.code ? `${message} (SQLSTATE ${e.code})` : message;
-}
-
-/** Text Postgres can store whatever the record held: JSON escapes NUL and lone surrogates. */
-function quarantineText(record: PredictionRecord): string {
-  const json = JSON.stringify(record);
-  return json.length > QUARANTINE_MAX_CHARS ? `${json.slice(0, QUARANTINE_MAX_CHARS)}…` : json;
-}
-
-const storable = (text: string) => text.replace(/\u0000/g, '\ufffd').replace(new RegExp(LONE_SURROGATE.source, 'g'), '\ufffd');
-
-/** The default quarantine hook: an alert to the configured channels, the first at once, then at most one a minute. */
-export function quarantineAlerter(intervalMs = 60_000): (event: QuarantineEvent) => void {
-  let last = 0;
-  let since = 0;
-  return (event) => {
-    since += 1;
-    if (Date.now() - last < intervalMs) return;
-    const count = since;
-    last = Date.now();
-    since = 0;
-    void sendAlert(channelsFromEnv(), {
-      title: `Prediction log quarantined ${count} record${count === 1 ? '' : 's'}`,
-      text: `Postgres refused the prediction ${event.requestId} of ${event.model} v${event.version} (${event.env}): ${event.reason}. It is kept in prediction_quarantine; the other records were written.`,
-      severity: 'warning',
-      model: event.model,
-      env: event.env,
-      details: { ...event, count },
-    }).catch((err: Error) => log.error({ err: err.message }, 'prediction log: quarantine alert failed'));
-  };
-}
-
 /**
  * Writes predictions to Postgres in batches (every `batchSize` records or `flushMs`), one insert at a time, off the
  * request path. A batch Postgres refuses is retried row by row: a bad row goes to `prediction_quarantine` (metric and

@@ -76,4 +76,24 @@ describe.each(backends())('ferry users ($name)', (backend) => {
     const table = await ferry(['list'], admin);
     expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+ROLES\s+GROUPS\s+SLACK/);
   });
+
+  it('disable, enable, token and key rotation: audited, and the old token or a disabled user stops working', async () => {
+    const added = await ferry(['add', 'dana', '--role', 'approver'], admin);
+    const dana = added.stdout.trim();
+    expect((await ferry(['disable', 'dana'], dana)).code).toBe(1);
+    expect((await ferry(['disable', 'dana'], admin)).code).toBe(0);
+    expect((await ferry(['list'], dana)).stderr).toContain('invalid FERRY_TOKEN');
+    expect((await ferry(['enable', 'dana'], admin)).code).toBe(0);
+    const rotated = await ferry(['token', 'dana'], admin);
+    expect(rotated.code).toBe(0);
+    const fresh = rotated.stdout.trim();
+    expect((await ferry(['list'], dana)).code).toBe(1);
+    expect((await ferry(['list'], fresh)).code).toBe(0);
+    const key = await ferry(['key', '--format', 'json'], fresh);
+    expect(key.code, key.stderr).toBe(0);
+    expect(JSON.parse(key.stdout)).toMatchObject({ user: 'dana', keyId: expect.stringMatching(/^ed25519:/) });
+    const audit = await queryAudit(database.db, { limit: 1000 });
+    const actions = audit.filter((r) => r.subjectId === 'dana').map((r) => r.action);
+    expect(actions).toEqual(expect.arrayContaining(['user.disabled', 'user.enabled', 'user.token-issued', 'key.registered']));
+  });
 });

@@ -1,7 +1,7 @@
 /** A step's params schema is read by shape, so a schema built with another copy of zod still receives pipeline params. */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { declaredParams } from '../../activities/steps.js';
+import { declaredParams } from '../../activities/step-support.js';
 
 describe('declaredParams', () => {
   it('reads the keys of a zod object', () => {
