@@ -11,7 +11,7 @@ import { aliases, deployments, modelVersions, monitorChecks, predictions, servin
 import { parsePipeline } from '../../src/dsl/load.js';
 import type { PipelineInput } from '../../src/core/spec.js';
 import { isReady } from '../../src/mlserver/repository.js';
-import { sharedMlserver, stopSharedMlservers } from '../../src/mlserver/server.js';
+import { ensureMlserverVenv, sharedMlserver, stopSharedMlservers } from '../../src/mlserver/server.js';
 import { startRun } from '../../src/runs/start.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { monitorWorkflowId } from '../../src/core/ids.js';
@@ -44,12 +44,15 @@ describe.each(backends().slice(0, 1))('the Python example on MLServer behind the
   const taskQueue = uniqueQueue('iris-python');
 
   beforeAll(async () => {
+    // MLServer's venv before the worker: on a clean machine its first build takes minutes, longer than a deploy
+    // activity's timeout (the activity would only wait for it through retries).
+    await ensureMlserverVenv();
     database = await backend.create();
     gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 100, logger: { flushMs: 50 } });
     const repo = makeRepo(Object.fromEntries(EXAMPLE.map((f) => [f, readFileSync(f, 'utf8')])));
     worker = await startTestWorker({ db: database.db, taskQueue, cwd: repo, extra: { serveUrl: gateway.url } });
     temporal = await testClient();
-  }, 120_000);
+  }, 900_000);
   afterAll(async () => {
     await temporal?.client.workflow.getHandle(monitorWorkflowId(model, 'production')).terminate('test finished').catch(() => undefined);
     await worker?.stop();
