@@ -14,6 +14,7 @@ import { aliasHistoryOf, listVersions } from '../registry/index.js';
 import { formatLineage, lineageOf } from '../lineage/index.js';
 import { modelCardFor } from '../modelcard/from-registry.js';
 import { renderModelCard } from '../modelcard/index.js';
+import { canonicalHash } from '../dsl/hash.js';
 import { applyParams, startRun } from '../runs/start.js';
 import { startSigner } from '../runs/start-attestation.js';
 import { checkSubmission } from '../runs/submit.js';
@@ -135,7 +136,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const spec = structuredClone(loaded.spec);
     for (const d of spec.deploy) if (d.strategy.kind === 'canary') d.strategy.bake = bake;
     if (spec.monitor) Object.assign(spec.monitor, { every, minRows: 100, cooldown: '10m', minLabeledShare: 0.8 });
-    return applyParams({ ...loaded, spec }, []);
+    // The spec hash is what the signed start vouches for: it must be the hash of the spec that runs.
+    return { ...loaded, spec, specHash: canonicalHash(spec) };
   };
 
   say('Starting the stack: Temporal dev server (with its UI), embedded Postgres, model server, worker…');

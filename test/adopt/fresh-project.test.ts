@@ -71,8 +71,13 @@ describe('a new repository adopts Ferry from its package', () => {
 
   afterAll(async () => {
     if (dev && dev.exitCode === null) {
-      process.kill(-dev.pid!, 'SIGINT');
-      await new Promise((r) => dev!.once('exit', r));
+      const exited = new Promise((r) => dev!.once('exit', r));
+      try {
+        process.kill(-dev.pid!, 'SIGINT');
+        await exited;
+      } catch {
+        // the process group is already gone (the last test stopped it)
+      }
     }
   }, 120_000);
 

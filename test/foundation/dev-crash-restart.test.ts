@@ -19,7 +19,9 @@ export default definePipeline({
   name: 'slow',
   build: [
     command('first', 'echo first >> ${effects}'),
-    command('long', 'sleep 4 && echo long >> ${effects}', { heartbeat: '3s' }),
+    // 10 s: a killed worker's attempt is noticed quickly, while a busy machine's live attempt still beats in time
+    // (with 3 s, a heartbeat late under load timed the live attempt out and long ran twice).
+    command('long', 'sleep 4 && echo long >> ${effects}', { heartbeat: '10s' }),
     command('last', 'echo last >> ${effects}'),
   ],
 });

@@ -141,7 +141,9 @@ export default definePipeline({
     await waitFor(async () => {
       const children = (await handle.describe()).raw.pendingChildren ?? [];
       for (const child of children) {
-        const pending = (await client.workflow.getHandle(child.workflowId!).describe()).raw.pendingActivities ?? [];
+        // A child just initiated may not be started yet: look again on the next poll.
+        const described = await client.workflow.getHandle(child.workflowId!).describe().catch(() => undefined);
+        const pending = described?.raw.pendingActivities ?? [];
         if (pending.some((a) => a.activityType?.name === 'applyRoutes' && (a.attempt ?? 0) >= 2 && /ECONNREFUSED|is the receiver up/.test(a.lastFailure?.message ?? ''))) return true;
       }
       return undefined;
