@@ -90,6 +90,19 @@ export async function assertPortFree(port: number, what: string, variable?: stri
  * The child gets SIGKILL if this process dies (Linux `setpriv --pdeathsig`), so a crashed parent leaves no server behind.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  // Free ports are found by binding and releasing them; on a busy machine another process can take one before the
+  // server binds it, and the server exits at once. With no port fixed by the user, try again on new ports.
+  const pickedFreely = !options.port && (options.headless || !options.uiPort);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (err) {
+      if (!pickedFreely || attempt >= 3 || !(err instanceof FerryError) || !err.message.includes('exited before it was ready')) throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   const wanted = async (fixed: number | undefined, what: string, variable: string | undefined) => {
     if (!fixed) return freePort();
