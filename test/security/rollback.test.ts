@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, runs } from '../../src/db/schema/index.js';
 import { approval, command, definePipeline } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
-import { checkRollback, moveAlias, registerVersion, setVersionStatus } from '../../src/registry/index.js';
+import { checkRollback, type RollbackRequest, moveAlias, registerVersion, setVersionStatus } from '../../src/registry/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { registration, uniqueRun } from '../registry/fixtures.js';
 
@@ -12,10 +12,11 @@ import { registration, uniqueRun } from '../registry/fixtures.js';
 // before it starts the promotion) now holds a rollback to the environment's approval rules.
 
 const [backend] = backends();
+type Caller = RollbackRequest['caller'];
 const MODEL = 'credit';
-const outsider = { name: 'olga', roles: ['approver'], groups: ['marketing'] };
-const lead = { name: 'rita', roles: ['approver'], groups: ['risk'] };
-const admin = { name: 'root', roles: ['admin'], groups: [] };
+const outsider: Caller = { name: 'olga', roles: ['approver'], groups: ['marketing'] };
+const lead: Caller = { name: 'rita', roles: ['approver'], groups: ['risk'] };
+const admin: Caller = { name: 'root', roles: ['admin'], groups: [] };
 
 describe('ferry rollback --to obeys the approval rules', () => {
   let database: TestDatabase;
