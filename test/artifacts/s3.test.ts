@@ -4,7 +4,16 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { openArtifactStore } from '../../src/artifacts/open.js';
+import { command, definePipeline, gate } from '../../src/dsl/define.js';
+import { parsePipeline } from '../../src/dsl/load.js';
+import { getVersion } from '../../src/registry/index.js';
+import { reproduce } from '../../src/runs/reproduce.js';
+import { startRun } from '../../src/runs/start.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+import { makeRepo } from '../helpers/git.js';
+import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 import { listTree } from '../../src/artifacts/tree.js';
 import { startMinio, type MinioServer } from '../../src/provision/minio.js';
 
@@ -80,4 +89,73 @@ describe('S3 artifact store (MinIO)', () => {
     expect(files(rebuilt)).toEqual(files(dir));
     expect(statSync(join(rebuilt, 'predict.sh')).mode & 0o111).not.toBe(0);
   }, 300_000);
+});
+
+// Must show (#20): a command step's model directory round-trips through S3 bit-identically, and `ferry reproduce`
+// verifies it on a worker other than the one that trained it. Two workers, each with its own FERRY_HOME, artifact
+// cache and clone of the repository; nothing but the bucket and the database between them.
+describe('two workers sharing only the S3 store', () => {
+  let database: TestDatabase;
+  let temporal: Awaited<ReturnType<typeof testClient>>;
+  const workers: Awaited<ReturnType<typeof startTestWorker>>[] = [];
+  const taskQueue = uniqueQueue('s3-workers');
+  const TRAIN = [
+    'mkdir -p out/model/weights',
+    'tr -s " " "\\n" < "$FERRY_DATASET_POINTS" | sort -n > out/model/weights/w.txt',
+    'printf "{\\"seed\\": %s}" "$FERRY_SEED" > out/model/config.json',
+    'echo "{\\"fit\\": 0.9}" > out/metrics.json',
+  ].join(' && ');
+  // The evaluate step reads the model the train step wrote: on a second worker it comes from the bucket.
+  const EVALUATE = 'test -s "$FERRY_MODEL/weights/w.txt" && mkdir -p eval && echo "{\\"accuracy\\": 0.8}" > eval/metrics.json';
+  const loaded = parsePipeline(
+    definePipeline({
+      name: 's3-tree',
+      datasets: [{ name: 'points', path: 'data/points.txt' }],
+      seed: 5,
+      train: command('train', TRAIN, { outputs: 'out' }),
+      evaluate: { step: command('evaluate', EVALUATE, { outputs: 'eval' }), gates: [gate.min('accuracy', 0.7)] },
+    }),
+    's3-tree.ts',
+  );
+  const workerAt = async (name: string, origin: string) => {
+    const home = join(root, name);
+    const clone = join(root, `${name}-repo`);
+    execFileSync('git', ['clone', '-q', origin, clone]);
+    const worker = await startTestWorker({ db: database.db, taskQueue, cwd: clone, home, extra: { store: storeFor(home) } });
+    workers.push(worker);
+    return worker;
+  };
+
+  beforeAll(async () => {
+    database = await backends()[0]!.create();
+    temporal = await testClient();
+  }, 120_000);
+  afterAll(async () => {
+    for (const w of workers) await w.stop();
+    await temporal?.close();
+    await database?.close();
+  });
+
+  it('trains on one worker and reproduces bit-identically on the other', async () => {
+    const origin = makeRepo({ 'data/points.txt': '5 3 9 1 7\n' });
+    const trainer = await workerAt('trainer', origin);
+    const run = await startRun(temporal.client, loaded, { taskQueue, trigger: 'test', triggeredBy: 'alex' });
+    const result = await run.result();
+    expect(result.state).toBe('succeeded');
+    const version = await getVersion(database.db, 's3-tree', 1);
+    expect(version!.artifactUri).toBe(`s3://${bucket}/runs/trees/${version!.artifactSha256}`);
+    await trainer.stop();
+
+    const verifier = await workerAt('verifier', origin);
+    // The model directory, rebuilt from the bucket in the verifier's own cache, is the trainer's byte for byte.
+    const rebuilt = await verifier.deps.store.fetch(version!.artifactUri);
+    expect(rebuilt.startsWith(join(root, 'verifier', 'cache', 'artifacts'))).toBe(true);
+    const written = join(root, 'trainer', 'workspaces', run.workflowId, 'out', 'model');
+    const files = (d: string) => listTree(d).map((f) => ({ path: f.path, bytes: readFileSync(f.file).toString('base64') }));
+    expect(files(rebuilt)).toEqual(files(written));
+    expect(readFileSync(join(rebuilt, 'weights', 'w.txt'), 'utf8')).toBe('1\n3\n5\n7\n9\n');
+
+    const again = await reproduce({ client: temporal.client, db: database.db, taskQueue, actor: 'alex' }, 's3-tree', 1);
+    expect(again).toMatchObject({ identical: true, registeredSha256: version!.artifactSha256, reproducedSha256: version!.artifactSha256 });
+  }, 600_000);
 });
