@@ -21,7 +21,7 @@ describe.each(backends())('a monitor waits durably for delayed labels ($name)', 
   });
 
   it('judges nothing while labels are missing, and finds the performance breach once they arrive', async () => {
-    const monitor = { every: '2s', minMetric: { metric: 'accuracy', min: 0.9 }, predictionField: 'label', minLabeledShare: 0.8, onBreach: 'alert' as const, minRows: 30, cooldown: '1m' };
+    const monitor = { every: '2s', minMetric: { metric: 'accuracy' as const, min: 0.9 }, predictionField: 'label', minLabeledShare: 0.8, onBreach: 'alert' as const, minRows: 30, cooldown: '1m' };
     try {
       expect((await runPipeline(h, model, 0.8, { deploy: [{ env: 'production' }], monitor })).result).toMatchObject({ state: 'succeeded', modelVersion: 1 });
       const handle = h.client.workflow.getHandle(monitorWorkflowId(model, 'production'));

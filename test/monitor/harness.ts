@@ -33,6 +33,11 @@ export function predictorFor(model: string) {
   });
 }
 
+/** A regressor under another model name: `{ value: 2x }` (same artifact, same training reference as `predictorFor`). */
+export function regressorFor(model: string) {
+  return definePredictor(model, () => (rows) => rows.map((row) => ({ value: 2 * Number(row.x) })));
+}
+
 /** Inputs distributed like the fixture's training reference (x = 0, 0.5, …, 9.5, evenly). */
 export const undrifted = (n: number) => Array.from({ length: n }, (_, i) => ({ x: (i % 20) / 2 }));
 /** Inputs far outside the training reference. */
@@ -47,10 +52,11 @@ export interface Harness {
 }
 
 /** A fresh database with the lifecycle's people, a real model server for `models`, a worker and a client of the dev server. */
-export async function startHarness(backend: Backend, models: string[]): Promise<Harness> {
+export async function startHarness(backend: Backend, models: string[], regressors: string[] = []): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
-  const server = await createModelServer({ db: database.db, config: configFrom({ predictors: models.map(predictorFor) }), port: 0, refreshMs: 100 });
+  const predictors = [...models.map(predictorFor), ...regressors.map(regressorFor)];
+  const server = await createModelServer({ db: database.db, config: configFrom({ predictors }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
   const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url } });
   const temporal = await testClient();
@@ -82,6 +88,21 @@ export async function runPipeline(h: Harness, model: string, quality: number, op
 export async function predict(h: Harness, model: string, inputs: Record<string, unknown>[], requestIds?: string[]) {
   const res = await fetch(`${h.server.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs, env: 'production', requestIds }) });
   return { status: res.status, body: (await res.json()) as { requestIds?: string[]; outputs?: unknown[]; version?: number } };
+}
+
+/**
+ * Sends `inputs` to production with fresh request ids, then their ground truth: `label(output, i)` for each answer.
+ * Returns the serving version the answers came from.
+ */
+export async function predictAndLabel(h: Harness, model: string, inputs: Record<string, unknown>[], label: (output: unknown, i: number) => unknown) {
+  const tag = randomBytes(4).toString('hex');
+  const requestIds = inputs.map((_, i) => `${model}-${tag}-${i}`);
+  const sent = await predict(h, model, inputs, requestIds);
+  if (sent.status !== 200 || !sent.body.outputs) throw new Error(`predict ${model}: HTTP ${sent.status}`);
+  const feedback = sent.body.outputs.map((output, i) => ({ requestId: requestIds[i]!, label: label(output, i) }));
+  const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback }) });
+  if (res.status !== 200) throw new Error(`feedback ${model}: HTTP ${res.status} ${await res.text()}`);
+  return sent.body.version;
 }
 
 /** Sends one prediction every `everyMs` until stopped; counts answers by HTTP status and by serving version. */
