@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
+import { issueToken } from '../../src/auth/users.js';
 import { configFrom } from '../../src/config.js';
 import { aliases, servingRoutes } from '../../src/db/schema/index.js';
 import { definePredictor } from '../../src/dsl/config.js';
@@ -99,10 +100,16 @@ export async function predictAndLabel(h: Harness, model: string, inputs: Record<
   const requestIds = inputs.map((_, i) => `${model}-${tag}-${i}`);
   const sent = await predict(h, model, inputs, requestIds);
   if (sent.status !== 200 || !sent.body.outputs) throw new Error(`predict ${model}: HTTP ${sent.status}`);
-  const feedback = sent.body.outputs.map((output, i) => ({ requestId: requestIds[i]!, label: label(output, i) }));
-  const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback }) });
-  if (res.status !== 200) throw new Error(`feedback ${model}: HTTP ${res.status} ${await res.text()}`);
+  const body = await sendFeedback(h, sent.body.outputs.map((output, i) => ({ requestId: requestIds[i]!, label: label(output, i) })));
+  if (body.accepted !== inputs.length) throw new Error(`feedback ${model}: ${JSON.stringify(body)}`);
   return sent.body.version;
+}
+
+/** POSTs ground truth with an engineer's token (labels drive the monitor, so the server asks who sends them). */
+export async function sendFeedback(h: Harness, feedback: { requestId: string; label: unknown }[]) {
+  const token = await issueToken(h.database.db, { user: 'alice', by: 'test' });
+  const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ feedback }) });
+  return (await res.json()) as { accepted: number; unchanged: string[]; refused: unknown[] };
 }
 
 /** Sends one prediction every `everyMs` until stopped; counts answers by HTTP status and by serving version. */
