@@ -15,6 +15,7 @@ import { searchAttributes } from '../../src/core/search-attributes.js';
 import { runFerry, waitFor } from '../helpers/cli.js';
 import { makeRepo } from '../helpers/git.js';
 import { approveClick, sendInteraction, startFakeSlackApi, until } from '../slack/fake-slack.js';
+import { loadOrCreateKey } from '../../src/auth/keys.js';
 import { childEnv, processSet, type FerryProcess } from './spawn.js';
 
 const ferrySrc = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
@@ -96,7 +97,9 @@ describe('the long-running commands as processes', () => {
     connection = await Connection.connect({ address: inject('temporalAddress') });
     await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
     client = new Client({ connection, namespace });
-    env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, DATABASE_URL: pg.url, FERRY_HOME: home, FERRY_TASK_QUEUE: taskQueue };
+    // The deployment's signing identity, which `ferry worker` on a cluster must be pinned to: the webhook's service key.
+    const verifyKey = loadOrCreateKey('webhook', { service: true, ferryHome: home }).keyId;
+    env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, DATABASE_URL: pg.url, FERRY_HOME: home, FERRY_TASK_QUEUE: taskQueue, FERRY_VERIFY_KEY: verifyKey };
 
     const serve = await procs.start('ferry serve', ['serve', '--port', '0', '--refresh-ms', '100'], /Ferry model server on (http:\/\/[^\s]+)/, { cwd: repo, env });
     serveUrl = serve.ready[1]!;

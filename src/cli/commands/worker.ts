@@ -1,3 +1,4 @@
+import { checkVerificationKey, requireVerificationKey } from '../../auth/deployment-key.js';
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { readEnv } from '../../settings.js';
@@ -11,6 +12,8 @@ import { say } from '../output.js';
 /** `ferry worker`: one more worker for a shared stack (a Temporal cluster and a Postgres server, or a running ferry dev). */
 export async function worker(opts: { taskQueue?: string; config?: string }): Promise<void> {
   const env = readEnv();
+  // Before anything connects: a worker on a cluster without the deployment's key must not start at all.
+  requireVerificationKey(env);
   const endpoints = resolveEndpoints(env);
   const database = createDatabase(endpoints.databaseUrl);
   // Slack, an alert receiver or a deploy target being down is degraded service, shown in `ferry status`; never a crash.
@@ -18,6 +21,8 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
   const unprobe = watchWorkerServices(env);
   try {
     await migrateDatabase(database.db);
+    const pinned = await checkVerificationKey(database.db, env);
+    if (pinned.warning) say(pinned.warning);
     const added = await registerSearchAttributes(endpoints.temporalAddress, endpoints.namespace);
     if (added.length > 0) say(`Registered search attributes: ${added.join(', ')}`);
     const metrics = await exposeWorkerMetrics({ db: database.db });
