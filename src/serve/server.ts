@@ -8,7 +8,7 @@ import { log } from '../log.js';
 import { metricsContentType, registry } from '../observability/registry.js';
 import { serveMetrics, watchModelServer } from '../observability/serve-metrics.js';
 import { startTracing, withSpan } from '../observability/tracing.js';
-import { recordFeedback } from './feedback.js';
+import { authorizeFeedback, recordFeedback } from './feedback.js';
 import { HttpError, pathSegment, readJson, sendJson } from './http.js';
 import { createModelCache } from './model-cache.js';
 import { predict, type PredictCall, type PredictResult } from './predict.js';
@@ -17,6 +17,7 @@ import { createRouteTable } from './route-table.js';
 import type { Rng } from './routing.js';
 import { feedbackBodySchema, predictBodySchema } from './schemas.js';
 import { handleV2 } from './v2-routes.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 
 export interface ModelServerOptions {
   db: Db;
@@ -30,6 +31,8 @@ export interface ModelServerOptions {
   /** Traffic-split randomness (default `Math.random`). */
   rng?: Rng;
   logger?: PredictionLoggerOptions;
+  /** Where registered artifacts are fetched from (`openArtifactStore`); unset: `file://` URIs only. */
+  store?: ArtifactStore;
 }
 
 export interface ModelServer {
@@ -53,7 +56,7 @@ const MODEL = /^\/v1\/models\/([^/]+)$/;
  */
 export async function createModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const { db } = options;
-  const models = createModelCache(db, options.config);
+  const models = createModelCache(db, options.config, options.store);
   const routes = createRouteTable(db, models);
   const logger = createPredictionLogger(db, options.logger);
   const rng = options.rng ?? Math.random;
@@ -120,7 +123,11 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
       if (envs.length === 0) throw new HttpError(404, `model ${model} is not served in any env; deploy a version to it first`);
       return sendJson(res, 200, { model, envs });
     }
-    if (method === 'POST' && path === '/v1/feedback') return sendJson(res, 200, await recordFeedback(db, await readJson(req, feedbackBodySchema)));
+    if (method === 'POST' && path === '/v1/feedback') {
+      await authorizeFeedback(db, req.headers.authorization);
+      const outcome = await recordFeedback(db, await readJson(req, feedbackBodySchema), () => logger.flush());
+      return sendJson(res, outcome.refused.length === 0 ? 200 : 409, outcome);
+    }
     if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok', servedRoutes: routes.size(), predictionLog: logger.stats() });
     if (method === 'GET' && path === '/metrics') {
       const text = await registry.metrics();
