@@ -29,6 +29,7 @@ export const AUDIT_ACTIONS = [
   'key.revoked',
   'approval.forgery',
   'run.start-refused',
+  'model.exported',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
