@@ -1,7 +1,6 @@
-import { resolve } from 'node:path';
 import { appendAudit } from '../../audit/index.js';
 import { registeredArtifact } from '../../artifacts/registered.js';
-import { createFileStore } from '../../artifacts/store.js';
+import { openArtifactStore } from '../../artifacts/open.js';
 import { UsageError } from '../../core/errors.js';
 import { identify } from '../../auth/identify.js';
 import { requireRole } from '../../auth/roles.js';
@@ -25,7 +24,7 @@ export async function exportCommand(refText: string, opts: { format: string; out
     const user = await identify(db, env.FERRY_TOKEN);
     requireRole(user, 'engineer', 'export models');
     const row = await requireVersion(db, ref.model, ref.ref);
-    const store = createFileStore(resolve(env.FERRY_HOME, 'artifacts'));
+    const store = openArtifactStore(env);
     const artifact = await registeredArtifact(db, store, row.model, row.version, 'ferry export');
     const source = { model: row.model, version: row.version, sha256: artifact.sha256, runId: row.sourceWorkflowId, commit: row.commit, path: artifact.path };
     const result = await exportVersion(source, format, out, () => ensureMlserverVenv((line) => process.stderr.write(`${line}\n`)));
