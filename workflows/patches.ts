@@ -32,6 +32,17 @@ export function decidePatches() {
 
 export type Patches = ReturnType<typeof decidePatches>;
 
+/** Every `patched()` id of the promotion workflow, decided in its first activation (same rules as `decidePatches`). */
+export function decidePromotionPatches() {
+  return {
+    /**
+     * A bake needs `minRequests` (default 100) and is compared with the stable version; a failed rollout opens an
+     * incident and raises an alert.
+     */
+    rolloutSafety: patched('rollout-safety'),
+  };
+}
+
 /**
  * `waiting-status` for a run that may have been recorded before patches were decided at start: true when decided at
  * start, otherwise the marker is looked for where those runs recorded it (the approval stage).

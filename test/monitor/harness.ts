@@ -10,6 +10,7 @@ import type { PipelineInput } from '../../src/core/spec.js';
 import { startRun } from '../../src/runs/start.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { monitorWorkflowId } from '../../src/core/ids.js';
+import type { ActivityDeps } from '../../activities/deps.js';
 import type { Backend, TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
@@ -47,12 +48,12 @@ export interface Harness {
 }
 
 /** A fresh database with the lifecycle's people, a real model server for `models`, a worker and a client of the dev server. */
-export async function startHarness(backend: Backend, models: string[]): Promise<Harness> {
+export async function startHarness(backend: Backend, models: string[], extra: Partial<ActivityDeps> = {}): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
   const server = await createModelServer({ db: database.db, config: configFrom({ predictors: models.map(predictorFor) }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
-  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url } });
+  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url, ...extra } });
   const temporal = await testClient();
   return {
     database,
