@@ -27,6 +27,8 @@ export function decidePatches() {
     stepLiveness: patched('step-liveness'),
     /** The run's signed start is verified (and submission policies re-checked) before any step runs. */
     signedStart: patched('signed-start'),
+    /** No-regression gates compare with production scored on the candidate's evaluation data (`scoreProduction`). */
+    championScoring: patched('champion-scoring'),
   };
 }
 

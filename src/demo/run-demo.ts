@@ -135,7 +135,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const demoSpec = (loaded: LoadedPipeline): LoadedPipeline => {
     const spec = structuredClone(loaded.spec);
     // A seconds-long bake sees a few dozen requests, not the 100 a production canary step needs by default.
-    for (const d of spec.deploy) if (d.strategy.kind === 'canary') Object.assign(d.strategy, { bake, minRequests: 10 });
+    for (const d of spec.deploy) if (d.strategy.kind === 'canary') Object.assign(d.strategy, { bake, minRequests: 5 });
     if (spec.monitor) Object.assign(spec.monitor, { every, minRows: 100, cooldown: '10m', minLabeledShare: 0.8 });
     // The spec hash is what the signed start vouches for: it must be the hash of the spec that runs.
     return { ...loaded, spec, specHash: canonicalHash(spec) };
@@ -213,7 +213,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       say(`  canary of v2 in production: ${base.spec.deploy.find((d) => d.env === 'production')?.strategy.kind} steps with ${bake} bake, traffic flowing`);
       let seed = 100;
       // Each request goes to one version: many small requests give a 10% canary enough of them to judge.
-      const traffic = steadyTraffic(() => sendPredictions(server.url, 'penguins', 'production', productionWindow({ seed: seed++, n: 8 }).requests, 2), 100);
+      const traffic = steadyTraffic(() => sendPredictions(server.url, 'penguins', 'production', productionWindow({ seed: seed++, n: 4 }).requests, 2), 100);
       return () => traffic.stop();
     });
     say(`v${v2.modelVersion} serves production.`);

@@ -15,7 +15,7 @@ describe('rollout plans', () => {
       [{ version: 2, percent: 100 }],
     ]);
     // The defaults: 100 requests per step, and no worse than the stable version in the same window.
-    const gate = { maxErrorRate: 0.02, maxLatencyMs: 250, minRequests: 100, compareWith: { version: 1, window: 'same', maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5 } };
+    const gate = { maxErrorRate: 0.02, maxLatencyMs: 250, minRequests: 100, compareWith: { version: 1, window: 'same' as const, maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5 } };
     expect(plan.map((s) => [s.bakeMs, s.gate])).toEqual([
       [30_000, gate],
       [30_000, gate],

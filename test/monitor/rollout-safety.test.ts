@@ -35,7 +35,7 @@ describe.each(backends().slice(0, 1))('rollout safety on the real dev server ($n
 
   beforeAll(async () => {
     receiver = await alertReceiver();
-    h = await startHarness(backend, Object.values(models), { alertChannels: [createWebhookAlert({ url: receiver.url, secret: 'rollout-test-secret', retries: 0 })] });
+    h = await startHarness(backend, Object.values(models), [], { alertChannels: [createWebhookAlert({ url: receiver.url, secret: 'rollout-test-secret', retries: 0 })] });
   });
   afterAll(async () => {
     await h?.close();
