@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { parse } from 'csv-parse/sync';
 import { and, eq, gt, isNull, lte, max } from 'drizzle-orm';
@@ -99,7 +98,7 @@ export function createMonitorActivities(deps: ActivityDeps) {
 
   async function reference(sha256: string): Promise<{ header: string[]; rows: string[][] } | undefined> {
     const [row] = await db.select().from(artifacts).where(eq(artifacts.sha256, sha256));
-    const path = row ? fileURLToPath(row.uri) : deps.store.find(sha256);
+    const path = row ? await deps.store.fetch(row.uri) : deps.store.find(sha256);
     if (!path) return undefined;
     const records = parse(readFileSync(path, 'utf8'), { skip_empty_lines: true }) as string[][];
     return { header: records[0] ?? [], rows: records.slice(1) };

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { outputField } from '../src/dsl/config.js';
@@ -46,14 +45,15 @@ export interface ScoreProductionInput {
 /** Metrics Ferry can compute itself from predicted and true labels; others are compared as recorded. */
 const RESCORABLE: Record<string, ScoreMetric> = { accuracy: 'accuracy', macroF1: 'macro-f1', 'macro-f1': 'macro-f1', f1_macro: 'macro-f1', macro_f1: 'macro-f1' };
 
-function loadHeldout(uri: string, what: string) {
-  const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(fileURLToPath(uri), 'utf8')));
+/** Reads and checks a held-out artifact already fetched to `path`. */
+function loadHeldout(path: string, what: string) {
+  const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
   if (!heldout.success) throw ApplicationFailure.nonRetryable(`${what}: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`, 'StepOutputError');
   return heldout.data;
 }
 
 /** Model-risk checks on held-out data, with the model loaded the way the model server loads it. */
-export function createRiskActivities({ config, db }: ActivityDeps) {
+export function createRiskActivities({ config, db, store }: ActivityDeps) {
   return {
     /**
      * Scores the production version on the candidate's held-out data through the model's predictor — the one the
@@ -69,9 +69,9 @@ export function createRiskActivities({ config, db }: ActivityDeps) {
       );
       const predictor = config.predictors.get(input.model);
       const rescorable = input.metrics.filter((m) => RESCORABLE[m]);
-      if (!predictor || !input.heldoutUri || !input.candidateModelUri || !row.artifactUri.startsWith('file://') || rescorable.length === 0) return { version: row.version, values };
-      const { rows, labels } = loadHeldout(input.heldoutUri, 'no-regression');
-      const labelsOf = async (uri: string) => (await (await predictor.load(fileURLToPath(uri)))(rows)).map((o) => String(outputField(o, predictor.labelField)));
+      if (!predictor || !input.heldoutUri || !input.candidateModelUri || rescorable.length === 0) return { version: row.version, values };
+      const { rows, labels } = loadHeldout(await store.fetch(input.heldoutUri), 'no-regression');
+      const labelsOf = async (uri: string) => (await (await predictor.load(await store.fetch(uri)))(rows)).map((o) => String(outputField(o, predictor.labelField)));
       const [candidate, production] = [await labelsOf(input.candidateModelUri), await labelsOf(row.artifactUri)];
       for (const m of rescorable) values[m] = { candidate: score(RESCORABLE[m]!, candidate, labels), production: score(RESCORABLE[m]!, production, labels), source: 'rescored' };
       return { version: row.version, values };
@@ -83,8 +83,8 @@ export function createRiskActivities({ config, db }: ActivityDeps) {
       if (!input.heldoutUri) {
         throw ApplicationFailure.nonRetryable('risk checks: the evaluation returned no "heldout" artifact; write { features, rows, labels } as JSON and return it as artifacts.heldout', 'StepOutputError');
       }
-      const { features, rows, labels } = loadHeldout(input.heldoutUri, 'risk checks');
-      const predictFn = await predictor.load(fileURLToPath(input.modelUri));
+      const { features, rows, labels } = loadHeldout(await store.fetch(input.heldoutUri), 'risk checks');
+      const predictFn = await predictor.load(await store.fetch(input.modelUri));
       const predict = async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => String(outputField(o, predictor.labelField)));
       const predictProba = predictor.probabilitiesField
         ? async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => outputField<Record<string, number>>(o, predictor.probabilitiesField))
