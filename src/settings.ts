@@ -23,6 +23,7 @@ const settings = {
   FERRY_SERVE_URL: [url().optional(), "the model server the `local` deployment target drives; default the one `ferry dev` starts"],
   FERRY_WEBHOOK_SECRET: [text().optional(), 'shared HMAC secret; the fallback of the three secrets below'],
   FERRY_PUSH_SECRET: [text().optional(), 'secret of the GitHub push webhook (`ferry webhook`, X-Hub-Signature-256); pipelines with `on.push` start on matching branches; default `FERRY_WEBHOOK_SECRET`'],
+  FERRY_PUSH_REPOSITORY: [text().optional(), "`owner/name` whose pushes `ferry webhook` accepts (others: 403); default the project's `origin` remote"],
   FERRY_ALERT_SECRET: [text().optional(), 'signs outgoing alert webhooks (X-Ferry-Signature); default FERRY_WEBHOOK_SECRET'],
   FERRY_DEPLOY_SECRET: [text().optional(), 'signs outgoing calls of the webhook deployment target; default FERRY_WEBHOOK_SECRET'],
   FERRY_MLFLOW_WEBHOOK_SECRET: [text().optional(), 'secret of MLflow registry webhooks (`ferry webhook`, POST /hooks/mlflow, X-MLflow-Signature); pipelines with `on.mlflow` start on matching events; unset: off'],
