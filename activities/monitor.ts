@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { and, count, eq, gt, isNull, lte, max, min } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/index.js';
@@ -95,10 +94,11 @@ export function createMonitorActivities(deps: ActivityDeps) {
     return { n: Number(row?.n ?? 0), first: row?.first ?? null, last: row?.last ?? null };
   }
 
-  /** The training reference's file: its artifact row's location, else the artifact store's copy. */
+  /** The training reference's local file. */
   async function referencePath(sha256: string): Promise<string | undefined> {
     const [row] = await db.select().from(artifacts).where(eq(artifacts.sha256, sha256));
-    return (row ? fileURLToPath(row.uri) : deps.store.find(sha256)) ?? undefined;
+    // Where the artifact lives (a file, or a bucket it is fetched from into the local cache), else the store's copy.
+    return (row ? await deps.store.fetch(row.uri) : deps.store.find(sha256)) ?? undefined;
   }
 
   /** A window's predictions with their labels (where any arrived): what the metric rules judge. */
