@@ -61,6 +61,12 @@ const settings = {
   FERRY_MLSERVER_REPOSITORY: [text().optional(), 'model repository directory of FERRY_MLSERVER_URL'],
   MLFLOW_TRACKING_URI: [z.string().regex(/^https?:\/\//, 'expected an http(s):// URL of an MLflow tracking server').optional(), 'an MLflow tracking server (`http(s)://`) that workers and `ferry dev` mirror runs, versions and aliases into; unset: off'],
   FERRY_MLFLOW_ALIAS_DRIFT: [z.enum(['report', 'restore']).default('report'), "an alias moved by hand in MLflow: `report` it (default), or `restore` Ferry's placement"],
+  FERRY_ARTIFACTS: [z.string().regex(/^(s3|file):\/\//, 'expected s3://bucket/prefix or file:///absolute/path').optional(), 'artifact store: `s3://bucket/prefix` (content-addressed objects; every worker downloads into `$FERRY_HOME/cache/artifacts`) or `file:///path`; unset: `$FERRY_HOME/artifacts` on this machine'],
+  AWS_ACCESS_KEY_ID: [text().optional(), 'S3 credentials of the `s3://` artifact store; unset: the AWS SDK default chain (profile, instance role)'],
+  AWS_SECRET_ACCESS_KEY: [text().optional(), 'secret of AWS_ACCESS_KEY_ID'],
+  AWS_SESSION_TOKEN: [text().optional(), 'session token of temporary S3 credentials'],
+  AWS_REGION: [text().optional(), 'region of the artifact bucket (default us-east-1)'],
+  AWS_ENDPOINT_URL_S3: [url().optional(), 'endpoint of an S3-compatible server (MinIO, Ceph, R2), e.g. http://minio:9000; path-style requests'],
   CHROMIUM: [text().optional(), 'path to a Chromium or Chrome binary for the report screenshots; default `chromium` on PATH, then `~/.cache/ferry/chromium/<version>`'],
 } as const satisfies Record<string, readonly [z.ZodType<unknown, string | undefined>, string]>;
 
