@@ -36,8 +36,9 @@ const INNER = ['--user', `--map-user=${process.getuid?.() ?? 0}`, `--map-group=$
  */
 export function sandboxFor(home: string, keep: string[], extra: string[] = [configDir()]): Sandbox {
   const root = resolve(home);
-  // Steps read stored artifacts (FERRY_MODEL, FERRY_PREVIOUS: content-addressed model files, no secret) and their run's logs.
-  const kept = [...keep, join(root, 'artifacts'), join(root, 'runs')].map((k) => resolve(k));
+  // Steps read stored artifacts (FERRY_MODEL, FERRY_PREVIOUS: content-addressed model files, no secret) and their run's logs;
+  // with an s3:// store those are downloaded into cache/artifacts (src/artifacts/open.ts).
+  const kept = [...keep, join(root, 'artifacts'), join(root, 'cache', 'artifacts'), join(root, 'runs')].map((k) => resolve(k));
   const onTheWay = (path: string) => kept.some((k) => k === path || k.startsWith(path + sep));
   const hide: string[] = [];
   const cover = (dir: string) => {
