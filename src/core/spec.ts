@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cardSpecSchema } from './card-spec.js';
 import { durationSchema } from './duration.js';
+import { repoSpecSchema } from './repo-spec.js';
 import { MONITOR_METRICS, metricName, metricOptions, metricRuleProblems } from './monitor-metrics.js';
 import { riskCheckSchema } from './risk.js';
 
@@ -130,6 +131,16 @@ export const approvalSchema = z.strictObject({
   escalateTo: z.array(z.string().min(1)).default([]),
 });
 
+/** What a canary or blue/green bake needs before it passes (defaults in src/core/rollout.ts). */
+const bakeEvidence = {
+  /** Requests the new version must answer in each bake before it is judged (default 100). */
+  minRequests: z.int().min(1, 'expected at least 1 request').optional(),
+  /** How far above the stable version's error rate the new version's may be (absolute; default 0.02). */
+  maxErrorRateIncrease: z.number().min(0).max(1, 'expected a number ≤ 1').optional(),
+  /** How many times the stable version's p95 latency the new version's may be (default 1.5). */
+  maxLatencyRatio: z.number().min(1, 'expected a ratio ≥ 1').optional(),
+};
+
 export const strategySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('all-at-once') }),
   z.strictObject({
@@ -142,8 +153,13 @@ export const strategySchema = z.discriminatedUnion('kind', [
     bake: durationSchema.default('1m'),
     maxErrorRate: z.number().min(0).max(1, 'expected a number ≤ 1').default(0.05),
     maxLatencyMs: z.number().positive().optional(),
+    ...bakeEvidence,
   }),
-  z.strictObject({ kind: z.literal('blue-green'), bake: durationSchema.default('1m') }),
+  z.strictObject({
+    kind: z.literal('blue-green'),
+    bake: durationSchema.default('1m'),
+    ...bakeEvidence,
+  }),
 ], { error: 'expected "all-at-once" or "canary" or "blue-green"' });
 
 export const deploySchema = z.strictObject({
@@ -205,13 +221,7 @@ export const pipelineSpecSchema = z
     model: slug.optional(),
     owner: z.string().min(1).optional(),
     description: z.string().optional(),
-    repo: z
-      .strictObject({
-        path: z.string().min(1).default('.'),
-        ref: z.string().min(1).default('HEAD'),
-        allowDirty: z.boolean().default(false),
-      })
-      .default({ path: '.', ref: 'HEAD', allowDirty: false }),
+    repo: repoSpecSchema,
     datasets: z.array(z.strictObject({ name: slug, path: workspacePath('expected a file path') })).default([]),
     params: z.record(z.string(), scalar).default({}),
     seed: z.number().int().min(0).default(0),
