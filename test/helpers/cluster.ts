@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import pg_ from 'pg';
 import { parse, stringify } from 'yaml';
 import { provisionTemporalServer } from '../../src/temporal/server-provision.js';
 import { freePort, type PostgresServer } from './postgres-server.js';
@@ -97,6 +98,23 @@ async function waitForFrontend(address: string, alive: () => boolean, tail: () =
   }
 }
 
+/** Resolves once all four services have joined the ring (a row each in Temporal's cluster_membership, heartbeating). */
+async function waitForMembership(pg: PostgresServer, alive: () => boolean, tail: () => string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const client = new pg_.Client({ connectionString: `postgres://${ROLE}:${PASSWORD}@${pg.host}:${pg.port}/temporal` });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ n: string }>("SELECT count(DISTINCT role) AS n FROM cluster_membership WHERE last_heartbeat > now() at time zone 'utc' - interval '30 seconds'");
+      if (Number(rows[0]!.n) >= SERVICES.length) return;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    if (!alive() || Date.now() > deadline) throw new Error(`not every Temporal service joined the cluster:\n${tail()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /**
  * A Temporal Server 1.29.1 cluster on `pg` (the binaries come from the cache, built the first time): schemas created
  * with temporal-sql-tool, one process per service on loopback free ports.
@@ -112,21 +130,30 @@ export async function startTemporalCluster(pg: PostgresServer, options: { onProg
   const logs: Record<Service, string> = { frontend: '', history: '', matching: '', worker: '' };
   const launch = (service: Service) => {
     const child = spawn(server, ['--root', dir, '--config', 'config', '--env', 'ferry', '--allow-no-auth', 'start', '--service', service], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (c: Buffer) => (logs[service] = (logs[service] + c.toString()).slice(-3000));
+    const keep = (c: Buffer) => {
+      logs[service] = (logs[service] + c.toString()).slice(-3000);
+      appendFileSync(join(dir, `${service}.log`), c);
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
+    // A service that dies on its own is a broken cluster: say which and why at once, not as a stuck run later.
+    child.once('exit', (code, signal) => {
+      if (procs[service] === child && !stopping) options.onProgress?.(`Temporal ${service} (pid ${child.pid}) exited (${code ?? signal}):\n${logs[service].slice(-1500)}`);
+    });
     procs[service] = child;
   };
   const alive = (service: Service) => procs[service]?.exitCode === null && procs[service]?.signalCode === null;
   const halt = async (service: Service) => {
     const child = procs[service];
     if (!child || !alive(service)) return;
+    procs[service] = undefined;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
   };
+  let stopping = false;
   for (const service of SERVICES) launch(service);
   const cluster: TemporalCluster = {
     address,
@@ -139,12 +166,14 @@ export async function startTemporalCluster(pg: PostgresServer, options: { onProg
       await waitForFrontend(address, () => alive('frontend'), () => logs.frontend);
     },
     async stop() {
+      stopping = true;
       for (const service of [...SERVICES].reverse()) await halt(service);
       rmSync(dir, { recursive: true, force: true });
     },
   };
   try {
     await waitForFrontend(address, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'));
+    await waitForMembership(pg, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'));
   } catch (err) {
     await cluster.stop();
     throw err;
