@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'key.revoked',
   'approval.forgery',
   'run.start-refused',
+  'rollback.break-glass',
+  'rollback.refused',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -189,7 +189,7 @@ program
   .addOption(new Option('--status <status>', 'only incidents in this status').choices(['open', 'acknowledged', 'resolved']))
   .option('--model <name>', 'only incidents of this model')
   .option('--limit <n>', 'how many to list', '50')
-  .option('--by <name>', 'who acknowledges / resolves (default: your OS user)')
+  .option('--by <name>', 'who acknowledges / resolves: must be you, the user FERRY_TOKEN authenticates (the default)')
   .option('--reason <text>', 'why, for the audit log')
   .addOption(format())
   .action(async (action, id, opts) => (await import('./commands/incidents.js')).incidentsCommand(action, id, opts));

@@ -204,7 +204,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const v1 = await release('Release 1', demoSpec(base));
     const normal = productionWindow({ seed: 1, n: 200 });
     const sent = await sendPredictions(server.url, 'penguins', 'production', normal.requests);
-    await sendLabels(server.url, sent.requestIds, normal.labels);
+    await sendLabels(server.url, sent.requestIds, normal.labels, people.alex.token);
     say(`Sent ${sent.sent} production requests to v${v1.modelVersion} (and their labels).`);
 
     // v2: changed params, canaried into production while traffic flows.
@@ -222,7 +222,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     say('');
     say('Replaying a drifted production window (body mass recorded 15% high, flipper length +12 mm); labels arrive later…');
     const driftSent = await sendPredictions(server.url, 'penguins', 'production', drifted.requests);
-    setTimeout(() => void sendLabels(server.url, driftSent.requestIds, drifted.labels).catch(() => undefined), 4000);
+    setTimeout(() => void sendLabels(server.url, driftSent.requestIds, drifted.labels, people.alex.token).catch(() => undefined), 4000);
     const back = await waitUntil('the monitor to roll production back', async () => {
       const version = await production();
       return version !== undefined && version !== v2.modelVersion ? version : undefined;

@@ -25,11 +25,12 @@ export async function sendPredictions(serveUrl: string, model: string, env: stri
   return { sent: requestIds.length, failed, requestIds };
 }
 
-/** Posts ground truth for earlier predictions (labels arriving late, as they do in production). */
-export async function sendLabels(serveUrl: string, requestIds: string[], labels: unknown[]): Promise<void> {
+/** Posts ground truth for earlier predictions (labels arriving late, as they do in production), as the user of `token`. */
+export async function sendLabels(serveUrl: string, requestIds: string[], labels: unknown[], token?: string): Promise<void> {
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const feedback = requestIds.map((requestId, i) => ({ requestId, label: labels[i] }));
   for (let i = 0; i < feedback.length; i += 200) {
-    const response = await fetch(`${serveUrl}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback: feedback.slice(i, i + 200) }) });
+    const response = await fetch(`${serveUrl}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ feedback: feedback.slice(i, i + 200) }) });
     if (!response.ok) throw new Error(`POST /v1/feedback answered ${response.status}: ${await response.text()}`);
   }
 }

@@ -67,7 +67,7 @@ export async function aliasHistoryOf(db: Executor, model: string, alias?: string
 }
 
 /** Statuses a rollback must not return to. */
-const UNFIT = ['rejected', 'rolled-back', 'archived'];
+export const UNFIT = ['rejected', 'rolled-back', 'archived'];
 
 /**
  * The version a rollback of `alias` should return to: the most recent version the alias pointed at before its current

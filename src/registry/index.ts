@@ -16,3 +16,4 @@ export {
   type VersionStatus,
 } from './schemas.js';
 export { setVersionStatus } from './status.js';
+export { checkRollback, type RollbackRequest } from './rollback-rules.js';

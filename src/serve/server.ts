@@ -8,7 +8,7 @@ import { log } from '../log.js';
 import { metricsContentType, registry } from '../observability/registry.js';
 import { serveMetrics, watchModelServer } from '../observability/serve-metrics.js';
 import { startTracing, withSpan } from '../observability/tracing.js';
-import { recordFeedback } from './feedback.js';
+import { authorizeFeedback, recordFeedback } from './feedback.js';
 import { HttpError, pathSegment, readJson, sendJson } from './http.js';
 import { createModelCache } from './model-cache.js';
 import { predict, type PredictCall, type PredictResult } from './predict.js';
@@ -120,7 +120,11 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
       if (envs.length === 0) throw new HttpError(404, `model ${model} is not served in any env; deploy a version to it first`);
       return sendJson(res, 200, { model, envs });
     }
-    if (method === 'POST' && path === '/v1/feedback') return sendJson(res, 200, await recordFeedback(db, await readJson(req, feedbackBodySchema)));
+    if (method === 'POST' && path === '/v1/feedback') {
+      await authorizeFeedback(db, req.headers.authorization);
+      const outcome = await recordFeedback(db, await readJson(req, feedbackBodySchema), () => logger.flush());
+      return sendJson(res, outcome.refused.length === 0 ? 200 : 409, outcome);
+    }
     if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok', servedRoutes: routes.size(), predictionLog: logger.stats() });
     if (method === 'GET' && path === '/metrics') {
       const text = await registry.metrics();

@@ -53,9 +53,25 @@ const modalMetaSchema = buttonValueSchema.extend({ channel: z.string().min(1), t
 // Blocks of messages whose Reject modal is open: the view submission does not carry the message.
 const MAX_OPEN_MODALS = 500;
 
+/** Slack's replay window, both ways: Bolt refuses requests older than this, but not ones dated in the future. */
+const SLACK_SKEW_SECONDS = 5 * 60;
+
+/** A correctly signed request dated more than five minutes ahead could be replayed for ten: refused (401) before Bolt sees it. */
+function refuseFutureTimestamps(receiver: HTTPReceiver): void {
+  const verified = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > SLACK_SKEW_SECONDS) {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('x-slack-request-timestamp is more than 5 minutes in the future');
+      return;
+    }
+    verified(req, res);
+  };
+}
+
 /**
  * The Slack approval app. HTTP mode uses Bolt's HTTPReceiver, which verifies Slack's v0 signature and refuses
- * requests older than five minutes (401); Socket Mode when `appToken` is given.
+ * requests older than five minutes (401) — and, here, ones dated more than five minutes ahead; Socket Mode when `appToken` is given.
  *
  * Slack being down or unreachable is degraded service, never a crash: the bot's identity (`auth.test`) is looked up
  * when a request needs it and cached only once it succeeds (Bolt's own start-up lookup is an unawaited promise that
@@ -71,6 +87,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   } else {
     if (!options.signingSecret) throw new UsageError('SLACK_SIGNING_SECRET is not set; set it (HTTP mode) or set SLACK_APP_TOKEN for Socket Mode');
     receiver = new HTTPReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', logLevel });
+    refuseFutureTimestamps(receiver);
   }
   const client = createSlackClient({ botToken: options.botToken, apiUrl: options.apiUrl });
   let identity: Promise<{ botId?: string; botUserId?: string }> | undefined;

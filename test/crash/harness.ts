@@ -325,7 +325,7 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
       });
       await retrying('labels', async () => {
         await settle();
-        await sendLabels(serveUrl(), sent.requestIds, window.labels);
+        await sendLabels(serveUrl(), sent.requestIds, window.labels, alex);
       });
     };
 

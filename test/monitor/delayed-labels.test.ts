@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/index.js';
+import { issueToken } from '../../src/auth/users.js';
 import { incidents, monitorChecks } from '../../src/db/schema/index.js';
 import { monitorStateQuery } from '../../workflows/monitor.js';
 import { monitorWorkflowId } from '../../src/core/ids.js';
@@ -45,8 +46,10 @@ describe.each(backends())('a monitor waits durably for delayed labels ($name)', 
 
       // Ground truth arrives late, and the model got 36 of 40 wrong.
       const labels = inputs.map((row, i) => ({ requestId: requestIds[i]!, label: (row.x > 5) === i < 36 ? 'small' : 'big' }));
-      const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback: labels }) });
-      expect(await res.json()).toEqual({ accepted: 40 });
+      // Labels drive the monitor, so they come with an engineer's token.
+      const token = await issueToken(h.database.db, { user: 'alice', by: 'test' });
+      const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ feedback: labels }) });
+      expect(await res.json()).toEqual({ accepted: 40, unchanged: [], refused: [] });
 
       const breach = await waitFor(async () => {
         const [row] = await h.database.db.select().from(monitorChecks).where(and(eq(monitorChecks.model, model), eq(monitorChecks.kind, 'performance')));

@@ -82,13 +82,16 @@ describe.each(backends())('the model server ($name)', (backend) => {
     expect((await post(`${server.url}/v1/models/toy/predict`, { inputs: [{ x: 1 }], env: 'canary-lab' })).status).toBe(404);
   });
 
-  it('stores feedback idempotently, a corrected label replacing the old one', async () => {
+  it('stores feedback idempotently for served request ids; a different label never overwrites the first', async () => {
     const body = { feedback: [{ requestId: 'a-1', label: 2 }, { requestId: 'a-2', label: 5 }] };
-    expect(await (await post(`${server.url}/v1/feedback`, body)).json()).toEqual({ accepted: 2 });
-    expect((await post(`${server.url}/v1/feedback`, body)).status).toBe(200);
-    await post(`${server.url}/v1/feedback`, { feedback: [{ requestId: 'a-2', label: 4 }] });
+    expect(await (await post(`${server.url}/v1/feedback`, body)).json()).toEqual({ accepted: 2, unchanged: [], refused: [] });
+    const again = await post(`${server.url}/v1/feedback`, body);
+    expect([again.status, await again.json()]).toEqual([200, { accepted: 0, unchanged: ['a-1', 'a-2'], refused: [] }]);
+    const changed = await post(`${server.url}/v1/feedback`, { feedback: [{ requestId: 'a-2', label: 4 }] });
+    expect(changed.status).toBe(409);
+    expect(await changed.json()).toMatchObject({ accepted: 0, refused: [{ requestId: 'a-2', reason: 'already labelled 5; a label is never overwritten' }] });
     const rows = await database.db.select().from(feedback).orderBy(feedback.requestId);
-    expect(rows.map((r) => [r.requestId, r.label])).toEqual([['a-1', 2], ['a-2', 4]]);
+    expect(rows.map((r) => [r.requestId, r.label])).toEqual([['a-1', 2], ['a-2', 5]]);
     expect((await post(`${server.url}/v1/feedback`, { feedback: [{ requestId: 'a-3' }] })).status).toBe(400);
   });
 

@@ -161,6 +161,17 @@ describe.each(backends())('the Slack approval app over HTTP ($name)', (backend) 
     expect(since(before).map((c) => c.method)).toEqual(['chat.update']);
   });
 
+  it('a correctly signed request dated six minutes ahead gets 401 and changes nothing', async () => {
+    const message = await request('run-future', approval({ groups: ['ml-leads'] }));
+    const [ports, before] = [recording.calls.length, api.calls.length];
+    const future = await sendInteraction(url, click(message, ACTION_APPROVE, 'UBOB'), { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(future.status).toBe(401);
+    expect(future.text).toMatch(/more than 5 minutes in the future/);
+    await sendInteraction(url, click(message, ACTION_APPROVE, 'UCAROL'), { secret: SECRET });
+    await until(() => since(before, 'chat.update').length > 0, 'the fresh click');
+    expect(recording.calls.slice(ports).map((c) => c.approver.name)).toEqual(['carol']);
+  });
+
   it('a refused approval (self-approval) shows the refusal in the message and privately in the thread; the buttons stay', async () => {
     const message = await request('run-self', approval({ groups: ['ml-leads'] }), 'alice');
     const before = api.calls.length;

@@ -1,4 +1,5 @@
-import { userInfo } from 'node:os';
+import { identify } from '../../auth/identify.js';
+import { requireRole } from '../../auth/roles.js';
 import { createDatabase } from '../../db/client.js';
 import { readEnv } from '../../settings.js';
 import { UsageError } from '../../core/errors.js';
@@ -15,7 +16,8 @@ export interface IncidentsOptions {
   reason?: string;
 }
 
-/** `ferry incidents [ack|resolve <id>]`: list incidents, or acknowledge / resolve one (audited). */
+/** `ferry incidents [ack|resolve <id>]`: list incidents, or acknowledge / resolve one (audited under the caller FERRY_TOKEN
+ * authenticates; `--by` may only name that caller). */
 export async function incidentsCommand(action: string | undefined, id: string | undefined, opts: IncidentsOptions): Promise<void> {
   if (action !== undefined && action !== 'ack' && action !== 'resolve') throw new UsageError(`incidents ${action}: unknown action; use 'ferry incidents', 'ferry incidents ack <id>' or 'ferry incidents resolve <id>'`);
   const incidentId = id === undefined ? undefined : Number(id);
@@ -25,13 +27,17 @@ export async function incidentsCommand(action: string | undefined, id: string | 
   const limit = Number(opts.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${opts.limit}: expected a whole number ≥ 1`);
 
-  const endpoints = resolveEndpoints(readEnv(), { database: true });
+  const env = readEnv();
+  const endpoints = resolveEndpoints(env, { database: true });
   const database = createDatabase(endpoints.databaseUrl, { max: 2 });
   try {
     const { db } = database;
     if (action) {
-      // Who acted goes into the audit record; --by overrides the OS user (RBAC identity once `ferry users` tokens are wired in).
-      const by = { actor: opts.by ?? userInfo().username, reason: opts.reason };
+      // Who acted goes into the audit record: the caller FERRY_TOKEN authenticates, never a name typed on the command line.
+      const user = await identify(db, env.FERRY_TOKEN);
+      requireRole(user, 'engineer', action === 'ack' ? 'acknowledge incidents' : 'resolve incidents');
+      if (opts.by !== undefined && opts.by !== user.name) throw new UsageError(`--by ${opts.by}: you are authenticated as ${user.name} (FERRY_TOKEN); leave --by out, or use the token of ${opts.by}`);
+      const by = { actor: user.name, reason: opts.reason };
       const result = action === 'ack' ? await acknowledgeIncident(db, incidentId!, by) : await resolveIncident(db, incidentId!, by);
       if (opts.format === 'json') return printJson(result);
       say(result.changed ? `Incident ${incidentId} ${result.incident.status} by ${by.actor}.` : `Incident ${incidentId} was already ${result.incident.status}; nothing changed.`);

@@ -6,6 +6,7 @@ import type { promotion } from '../../../workflows/promotion.js';
 import { promotionWorkflowId } from '../../core/ids.js';
 import { printJson, say } from '../output.js';
 import { openAuthenticatedSession } from '../auth-session.js';
+import { checkRollback } from '../../registry/rollback-rules.js';
 
 /** `ferry rollback <model> [--env production] [--to <version>]`: a durable promotion back to an earlier version. */
 export async function rollback(model: string, opts: { env: string; to?: string; reason?: string; format: string }): Promise<void> {
@@ -22,6 +23,9 @@ export async function rollback(model: string, opts: { env: string; to?: string; 
     if (!last) throw new UsageError(`${model} has never been deployed to ${opts.env}; see 'ferry models ${model}'`);
     const workflowId = promotionWorkflowId(model, opts.env);
     const reason = opts.reason ?? `manual rollback by ${session.user.name}`;
+    // The approval rules hold for a rollback too: the environment's groups, and only a version approved for it.
+    const { breakGlass } = await checkRollback(session.database.db, { model, env: opts.env, version: to, caller: session.user, reason });
+    if (breakGlass.length > 0) say(`break-glass (audited): ${breakGlass.join('; ')}`);
     let handle;
     try {
       handle = await session.client.workflow.start<typeof promotion>('promotion', {
