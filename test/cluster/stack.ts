@@ -140,6 +140,8 @@ export async function startClusterStack(say: (line: string) => void): Promise<Cl
       const args = spec.taskQueue === 'ferry' ? ['worker'] : ['worker', '--task-queue', spec.taskQueue];
       const proc = await procs.start(name, args, /Ferry worker polling task queue/, { cwd: m.work, env, timeoutMs: 240_000 });
       workerOfPid.set(proc.child.pid!, name);
+      // A worker that dies without being killed by the test is a finding: say why, from what it printed.
+      proc.child.once('exit', (code, signal) => signal !== 'SIGKILL' && signal !== 'SIGINT' && say(`${name} (pid ${proc.child.pid}) exited on its own (${code ?? signal}):\n${proc.output().slice(-3000)}`));
       const started = { name, taskQueue: spec.taskQueue, root: m.dir, proc, env };
       const i = workers.findIndex((w) => w.name === name);
       if (i >= 0) workers[i] = started;

@@ -98,22 +98,26 @@ async function waitForFrontend(address: string, alive: () => boolean, tail: () =
   }
 }
 
-/** Resolves once all four services have joined the ring (a row each in Temporal's cluster_membership, heartbeating). */
-async function waitForMembership(pg: PostgresServer, alive: () => boolean, tail: () => string, timeoutMs = 120_000): Promise<void> {
+/** Resolves once `query` (on Temporal's database, selecting `n`) counts at least `atLeast` rows. */
+async function waitForRow(pg: PostgresServer, query: string, alive: () => boolean, tail: () => string, atLeast = 1, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new pg_.Client({ connectionString: `postgres://${ROLE}:${PASSWORD}@${pg.host}:${pg.port}/temporal` });
     try {
       await client.connect();
-      const { rows } = await client.query<{ n: string }>("SELECT count(DISTINCT role) AS n FROM cluster_membership WHERE last_heartbeat > now() at time zone 'utc' - interval '30 seconds'");
-      if (Number(rows[0]!.n) >= SERVICES.length) return;
+      const { rows } = await client.query<{ n: string }>(query);
+      if (Number(rows[0]!.n) >= atLeast) return;
     } finally {
       await client.end().catch(() => undefined);
     }
-    if (!alive() || Date.now() > deadline) throw new Error(`not every Temporal service joined the cluster:\n${tail()}`);
-    await new Promise((r) => setTimeout(r, 500));
+    if (!alive() || Date.now() > deadline) throw new Error(`the Temporal cluster did not come up (${query}):\n${tail()}`);
+    await new Promise((r) => setTimeout(r, 300));
   }
 }
+
+/** Resolves once all four services have joined the ring (a row each in Temporal's cluster_membership, heartbeating). */
+const waitForMembership = (pg: PostgresServer, alive: () => boolean, tail: () => string) =>
+  waitForRow(pg, "SELECT count(DISTINCT role) AS n FROM cluster_membership WHERE last_heartbeat > now() at time zone 'utc' - interval '30 seconds'", alive, tail, SERVICES.length);
 
 /**
  * A Temporal Server 1.29.1 cluster on `pg` (the binaries come from the cache, built the first time): schemas created
@@ -154,7 +158,9 @@ export async function startTemporalCluster(pg: PostgresServer, options: { onProg
     clearTimeout(timer);
   };
   let stopping = false;
-  for (const service of SERVICES) launch(service);
+  // The first service to start writes the cluster's metadata; several racing to do it fail ("failed to initialize
+  // current cluster metadata"), so the frontend starts alone and the others once the row is there.
+
   const cluster: TemporalCluster = {
     address,
     persistence,
@@ -172,6 +178,9 @@ export async function startTemporalCluster(pg: PostgresServer, options: { onProg
     },
   };
   try {
+    launch('frontend');
+    await waitForRow(pg, 'SELECT count(*) AS n FROM cluster_metadata_info', () => alive('frontend'), () => logs.frontend);
+    for (const service of SERVICES.filter((s) => s !== 'frontend')) launch(service);
     await waitForFrontend(address, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'));
     await waitForMembership(pg, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'));
   } catch (err) {
