@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { parse } from 'csv-parse/sync';
 import { and, eq, gt, isNull, lte, max } from 'drizzle-orm';
@@ -10,7 +9,7 @@ import { detectDrift, prepareColumns, renderHtmlReport, tableFromRows, type Drif
 import type { MonitorSpec } from '../src/core/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
-import { outputField } from '../src/dsl/config.js';
+import { exactAccuracy, judgeWindow, metricRules, verdictText, type MetricVerdict } from './monitor-metrics.js';
 
 /**
  * A window of predictions, by prediction id: (afterId, toId]. Ids, not timestamps, bound windows because the model server
@@ -49,7 +48,8 @@ export interface MonitorCheckResult {
   kinds: ('drift' | 'performance' | 'data-quality')[];
   summary: string;
   drift?: { driftedShare: number; drifted: string[]; statistics: Record<string, number>; reportPath: string };
-  performance?: { accuracy: number; labeled: number; window: { start: string; end: string } }[];
+  /** Per judged window: exact-match accuracy (for people; NaN-free only for classifiers) and every metric rule's verdict. */
+  performance?: { accuracy: number; labeled: number; window: { start: string; end: string }; metrics: MetricVerdict[] }[];
   quality?: { column: string; missingShare: number; unseenShare: number }[];
   pendingWindows: LabelWindow[];
 }
@@ -98,21 +98,20 @@ export function createMonitorActivities(deps: ActivityDeps) {
 
   async function reference(sha256: string): Promise<{ header: string[]; rows: string[][] } | undefined> {
     const [row] = await db.select().from(artifacts).where(eq(artifacts.sha256, sha256));
-    const path = row ? fileURLToPath(row.uri) : deps.store.find(sha256);
+    const path = row ? await deps.store.fetch(row.uri) : deps.store.find(sha256);
     if (!path) return undefined;
     const records = parse(readFileSync(path, 'utf8'), { skip_empty_lines: true }) as string[][];
     return { header: records[0] ?? [], rows: records.slice(1) };
   }
 
-  async function accuracyOf(model: string, env: string, w: LabelWindow, field: string | undefined) {
+  /** A window's predictions with their labels (where any arrived): what the metric rules judge. */
+  async function labelled(model: string, env: string, w: LabelWindow) {
     const rows = await db
       .select({ outputs: predictions.outputs, label: feedback.label })
       .from(predictions)
       .leftJoin(feedback, eq(feedback.requestId, predictions.requestId))
       .where(and(eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, w.version), gt(predictions.id, w.afterId), lte(predictions.id, w.toId), isNull(predictions.error)));
-    const labeled = rows.filter((r) => r.label !== null && r.label !== undefined);
-    const correct = labeled.filter((r) => JSON.stringify(outputField(r.outputs, field)) === JSON.stringify(r.label)).length;
-    return { total: rows.length, labeled: labeled.length, accuracy: labeled.length ? correct / labeled.length : NaN };
+    return { total: rows.length, labeled: rows.filter((r) => r.label !== null && r.label !== undefined) };
   }
 
   /** Stores one finding in `monitor_checks` and audits it in the same transaction; a retried check writes nothing twice. */
@@ -194,20 +193,24 @@ export function createMonitorActivities(deps: ActivityDeps) {
       const hold = ref !== undefined && rows.length > 0 && rows.length < spec.minRows;
       if (hold) result.cursor = afterId;
 
-      if (spec.minMetric) {
+      if (metricRules(spec).length) {
         const fresh: LabelWindow[] = rows.length && !hold ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
         result.performance = [];
         // A window of a version no longer served is dropped: its verdict must not act on the version serving now.
         for (const w of [...input.pendingWindows.filter((p) => p.version === current.version), ...fresh]) {
           // The label field defaults to the one the model's predictor declares.
-          const perf = await accuracyOf(model, env, w, spec.predictionField ?? deps.config.predictors.get(model)?.labelField);
-          if (perf.total > 0 && perf.labeled / perf.total >= spec.minLabeledShare) {
-            result.performance.push({ accuracy: perf.accuracy, labeled: perf.labeled, window: { start: w.start, end: w.end } });
-            const breached = perf.accuracy < spec.minMetric.min;
+          const { total, labeled } = await labelled(model, env, w);
+          if (total > 0 && labeled.length / total >= spec.minLabeledShare) {
+            const field = spec.predictionField ?? deps.config.predictors.get(model)?.labelField;
+            const verdicts = judgeWindow(spec, labeled, field);
+            const accuracy = exactAccuracy(labeled, field);
+            result.performance.push({ accuracy: accuracy ?? NaN, labeled: labeled.length, window: { start: w.start, end: w.end }, metrics: verdicts });
+            const breached = verdicts.some((v) => v.breached && !v.shadow);
             if (breached && !result.kinds.includes('performance')) result.kinds.push('performance');
-            notes.push(`accuracy ${perf.accuracy.toFixed(3)} on ${perf.labeled} label(s) of v${w.version} (min ${spec.minMetric.min})`);
-            await record({ model, env, version: w.version, kind: 'performance', start: w.start, end: w.end, breached, details: { ...perf, window: w }, key: `${keyBase}:performance:${w.afterId}-${w.toId}`, workflowId });
-          } else if (perf.total > 0 && w.checks + 1 < spec.labelWaitChecks) {
+            notes.push(verdicts.map((v) => verdictText(v, `on ${labeled.length} label(s) of v${w.version}`)).join('; '));
+            const details = { total, labeled: labeled.length, ...(accuracy === undefined ? {} : { accuracy }), metrics: verdicts, window: w };
+            await record({ model, env, version: w.version, kind: 'performance', start: w.start, end: w.end, breached, details, key: `${keyBase}:performance:${w.afterId}-${w.toId}`, workflowId });
+          } else if (total > 0 && w.checks + 1 < spec.labelWaitChecks) {
             // Labels are late: the window waits, durably, in the monitor's state.
             result.pendingWindows.push({ ...w, checks: w.checks + 1 });
           }

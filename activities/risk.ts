@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { outputField } from '../src/dsl/config.js';
@@ -33,7 +32,7 @@ export interface RiskCheckOutput {
 }
 
 /** Model-risk checks on held-out data, with the model loaded the way the model server loads it. */
-export function createRiskActivities({ config }: ActivityDeps) {
+export function createRiskActivities({ config, store }: ActivityDeps) {
   return {
     async runRiskChecks(input: RiskCheckInput): Promise<RiskCheckOutput> {
       const predictor = config.predictors.get(input.model);
@@ -41,10 +40,10 @@ export function createRiskActivities({ config }: ActivityDeps) {
       if (!input.heldoutUri) {
         throw ApplicationFailure.nonRetryable('risk checks: the evaluation returned no "heldout" artifact; write { features, rows, labels } as JSON and return it as artifacts.heldout', 'StepOutputError');
       }
-      const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(fileURLToPath(input.heldoutUri), 'utf8')));
+      const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(await store.fetch(input.heldoutUri), 'utf8')));
       if (!heldout.success) throw ApplicationFailure.nonRetryable(`risk checks: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`, 'StepOutputError');
       const { features, rows, labels } = heldout.data;
-      const predictFn = await predictor.load(fileURLToPath(input.modelUri));
+      const predictFn = await predictor.load(await store.fetch(input.modelUri));
       const predict = async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => String(outputField(o, predictor.labelField)));
       const predictProba = predictor.probabilitiesField
         ? async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => outputField<Record<string, number>>(o, predictor.probabilitiesField))

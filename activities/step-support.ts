@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { resolveInside } from '../src/workspace-paths.js';
+import type { ArtifactStore } from '../src/artifacts/store.js';
 
 // What a step runs with and hands back, beside running it (steps.ts): its environment, its outputs path, its log's
 // tail, its params, the Python it ran on.
@@ -63,4 +64,17 @@ export async function pythonEnvironment(env: Record<string, string>, venv?: { ha
     ...(venv ? { venv: venv.hash, requirements: venv.requirements, requirementsSha256: venv.requirementsSha256 } : {}),
     ...(freeze === undefined ? {} : { pipFreezeSha256: createHash('sha256').update(freeze).digest('hex'), packages: freeze.split('\n').filter((l) => l.trim() !== '').length }),
   };
+}
+
+/**
+ * Earlier steps' artifacts as paths on this worker: step outputs travel only through the artifact store, so a step
+ * on another machine than the one that wrote them gets them from the store (into its own cache, hash-checked).
+ */
+export async function fetchPrevious(store: ArtifactStore, previous: Record<string, { artifacts: Record<string, { uri: string }> }>): Promise<Record<string, Record<string, string>>> {
+  const local: Record<string, Record<string, string>> = {};
+  for (const [id, out] of Object.entries(previous)) {
+    local[id] = {};
+    for (const [name, a] of Object.entries(out.artifacts)) local[id][name] = await store.fetch(a.uri);
+  }
+  return local;
 }

@@ -18,7 +18,7 @@ import type { ActivityDeps } from './deps.js';
 import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
-import { datasetVariable, declaredParams, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
+import { datasetVariable, declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
 
 export interface StepOutput {
   metrics: Record<string, number>;
@@ -94,6 +94,7 @@ export function createStepActivities(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`step "${input.step.id}": params.${issue.path.join('.')}: ${issue.message}`, 'InvalidParams');
     }
     const ctx = Context.current();
+    const local = await fetchPrevious(store, input.previous);
     const result: StepResult =
       (await definition.run(
         {
@@ -111,7 +112,7 @@ export function createStepActivities(deps: ActivityDeps) {
               {
                 metrics: out.metrics,
                 result: out.result,
-                artifacts: Object.fromEntries(Object.entries(out.artifacts).map(([name, a]) => [name, { ...a, path: store.localPath(a.uri) }])),
+                artifacts: Object.fromEntries(Object.entries(out.artifacts).map(([name, a]) => [name, { ...a, path: local[id]![name]! }])),
               },
             ]),
           ),
@@ -131,7 +132,7 @@ export function createStepActivities(deps: ActivityDeps) {
       rmSync(outputs, { recursive: true, force: true });
       mkdirSync(outputs, { recursive: true });
     }
-    const contract = stepContract(input, workspace, outputs ?? outputDir, logPath);
+    const contract = await stepContract(input, workspace, outputs ?? outputDir, logPath);
     let venv: { hash: string; requirements: string; requirementsSha256: string } | undefined;
     if (input.step.requirements) {
       const inside = resolveInside(workspace, input.step.requirements);
@@ -242,11 +243,10 @@ export function createStepActivities(deps: ActivityDeps) {
    * The step contract: what every command step finds in its environment (documented in README, "The step contract").
    * Paths are absolute; JSON values are compact.
    */
-  function stepContract(input: RunStepInput, workspace: string, outputs: string, logPath: string): Record<string, string> {
-    const previous = Object.fromEntries(
-      Object.entries(input.previous).map(([id, out]) => [id, { metrics: out.metrics, artifacts: Object.fromEntries(Object.entries(out.artifacts).map(([name, a]) => [name, store.localPath(a.uri)])) }]),
-    );
-    const model = Object.values(input.previous).reverse().find((o) => o.artifacts.model)?.artifacts.model;
+  async function stepContract(input: RunStepInput, workspace: string, outputs: string, logPath: string): Promise<Record<string, string>> {
+    const local = await fetchPrevious(store, input.previous);
+    const previous = Object.fromEntries(Object.entries(input.previous).map(([id, out]) => [id, { metrics: out.metrics, artifacts: local[id]! }]));
+    const modelStep = Object.keys(input.previous).reverse().find((id) => input.previous[id]!.artifacts.model);
     return {
       FERRY_RUN_ID: input.workflowId,
       FERRY_STAGE: input.stage,
@@ -257,7 +257,7 @@ export function createStepActivities(deps: ActivityDeps) {
       FERRY_SEED: String(input.seed),
       FERRY_DATASETS: JSON.stringify(Object.fromEntries(input.datasets.map((d) => [d.name, join(workspace, d.path)]))),
       ...Object.fromEntries(input.datasets.map((d) => [datasetVariable(d.name), join(workspace, d.path)])),
-      ...(model ? { FERRY_MODEL: store.localPath(model.uri) } : {}),
+      ...(modelStep ? { FERRY_MODEL: local[modelStep]!.model! } : {}),
       FERRY_PREVIOUS: JSON.stringify(previous),
       FERRY_OUTPUT_DIR: outputs,
       FERRY_LOG: resolve(logPath),

@@ -1,3 +1,4 @@
+import { openArtifactStore } from './artifacts/open.js';
 import type { Worker } from '@temporalio/worker';
 import { loadConfig } from './config.js';
 import { devPorts, type FerryEnv } from './settings.js';
@@ -48,7 +49,7 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     stops.push(metrics.close);
     // MLServer, if a deploy to the mlserver target started one: stopped after the gateway that routes to it.
     stops.push(stopSharedMlservers);
-    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: stable ? ports.serve : 0, refreshMs: options.refreshMs });
+    const server = await createModelServer({ db: stack.database.db, config: await loadConfig(), port: stable ? ports.serve : 0, refreshMs: options.refreshMs, store: openArtifactStore(env) });
     stops.push(server.close);
     const { worker, connection } = await hostWorker({ env, address: stack.temporalAddress, db: stack.database.db, taskQueue: options.taskQueue, serveUrl: server.url });
     stops.push(() => connection.close());

@@ -23,6 +23,7 @@ const settings = {
   FERRY_SERVE_URL: [url().optional(), "the model server the `local` deployment target drives; default the one `ferry dev` starts"],
   FERRY_WEBHOOK_SECRET: [text().optional(), 'shared HMAC secret; the fallback of the three secrets below'],
   FERRY_PUSH_SECRET: [text().optional(), 'secret of the GitHub push webhook (`ferry webhook`, X-Hub-Signature-256); pipelines with `on.push` start on matching branches; default `FERRY_WEBHOOK_SECRET`'],
+  FERRY_PUSH_REPOSITORY: [text().optional(), "`owner/name` whose pushes `ferry webhook` accepts (others: 403); default the project's `origin` remote"],
   FERRY_ALERT_SECRET: [text().optional(), 'signs outgoing alert webhooks (X-Ferry-Signature); default FERRY_WEBHOOK_SECRET'],
   FERRY_DEPLOY_SECRET: [text().optional(), 'signs outgoing calls of the webhook deployment target; default FERRY_WEBHOOK_SECRET'],
   FERRY_MLFLOW_WEBHOOK_SECRET: [text().optional(), 'secret of MLflow registry webhooks (`ferry webhook`, POST /hooks/mlflow, X-MLflow-Signature); pipelines with `on.mlflow` start on matching events; unset: off'],
@@ -60,6 +61,12 @@ const settings = {
   FERRY_MLSERVER_REPOSITORY: [text().optional(), 'model repository directory of FERRY_MLSERVER_URL'],
   MLFLOW_TRACKING_URI: [z.string().regex(/^https?:\/\//, 'expected an http(s):// URL of an MLflow tracking server').optional(), 'an MLflow tracking server (`http(s)://`) that workers and `ferry dev` mirror runs, versions and aliases into; unset: off'],
   FERRY_MLFLOW_ALIAS_DRIFT: [z.enum(['report', 'restore']).default('report'), "an alias moved by hand in MLflow: `report` it (default), or `restore` Ferry's placement"],
+  FERRY_ARTIFACTS: [z.string().regex(/^(s3|file):\/\//, 'expected s3://bucket/prefix or file:///absolute/path').optional(), 'artifact store: `s3://bucket/prefix` (content-addressed objects; every worker downloads into `$FERRY_HOME/cache/artifacts`) or `file:///path`; unset: `$FERRY_HOME/artifacts` on this machine'],
+  AWS_ACCESS_KEY_ID: [text().optional(), 'S3 credentials of the `s3://` artifact store; unset: the AWS SDK default chain (profile, instance role)'],
+  AWS_SECRET_ACCESS_KEY: [text().optional(), 'secret of AWS_ACCESS_KEY_ID'],
+  AWS_SESSION_TOKEN: [text().optional(), 'session token of temporary S3 credentials'],
+  AWS_REGION: [text().optional(), 'region of the artifact bucket (default us-east-1)'],
+  AWS_ENDPOINT_URL_S3: [url().optional(), 'endpoint of an S3-compatible server (MinIO, Ceph, R2), e.g. http://minio:9000; path-style requests'],
   CHROMIUM: [text().optional(), 'path to a Chromium or Chrome binary for the report screenshots; default `chromium` on PATH, then `~/.cache/ferry/chromium/<version>`'],
 } as const satisfies Record<string, readonly [z.ZodType<unknown, string | undefined>, string]>;
 

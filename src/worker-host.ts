@@ -5,7 +5,7 @@ import { log } from './log.js';
 import { startMlflowMirror } from './mlflow/loop.js';
 import { startReconciler } from './runs/reconcile.js';
 import { resolve } from 'node:path';
-import { createFileStore } from './artifacts/store.js';
+import { openArtifactStore } from './artifacts/open.js';
 import { outsideService, tcpProbe, watchService } from './health/index.js';
 import { createSlackClient, watchSlack } from './slack/client.js';
 import { createSlackNotifier } from './slack/notifier.js';
@@ -42,7 +42,7 @@ export async function hostWorker(options: HostWorkerOptions) {
     workflowBundle: options.workflowBundle,
     deps: {
       db: options.db,
-      store: createFileStore(resolve(home, 'artifacts')),
+      store: openArtifactStore(options.env),
       config,
       home,
       cwd: process.cwd(),

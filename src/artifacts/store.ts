@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FerryError } from '../core/errors.js';
 import { listTree, manifestBytes, parseManifest, type TreeEntry } from './tree.js';
 
 export interface StoredArtifact {
@@ -13,6 +14,20 @@ export interface StoredArtifact {
   size: number;
   /** `tree` for a directory stored as a manifest of per-file hashes; absent for a single file. */
   layout?: 'tree';
+}
+
+/**
+ * What every artifact store offers, whichever holds the bytes (`file://` on this machine, `s3://` in a bucket): `put`
+ * stores a file or directory by content, `fetch` gives a local path for a stored artifact's URI (downloaded into the
+ * worker's cache and checked against its hash first when the store is remote).
+ */
+export interface ArtifactStore {
+  put(path: string): Promise<StoredArtifact>;
+  fetch(uri: string): Promise<string>;
+  /** Local path of an artifact by its sha256 if this machine holds it already (a tree's directory for a tree). */
+  find(sha256: string): string | undefined;
+  /** The manifest of a tree this machine holds. */
+  manifest(sha256: string): ReturnType<typeof parseManifest>;
 }
 
 /** sha256 (hex) of a file's bytes, streamed. */
@@ -84,6 +99,17 @@ export function createFileStore(root: string) {
   }
 
   return {
+    /** Moves a file whose sha256 the caller has checked into the store (a no-op when the store has it already). */
+    adopt(sha256: string, tmp: string): string {
+      const target = pathOf(sha256);
+      mkdirSync(dirname(target), { recursive: true });
+      if (existsSync(target)) rmSync(tmp, { force: true });
+      else renameSync(tmp, target);
+      return target;
+    },
+    /** Where a blob is kept, whether or not it is there yet. */
+    blobPath: pathOf,
+    materialize,
     /** Stores a file by its content, or a directory as a tree of content-addressed files; storing the same twice is a no-op. */
     async put(path: string): Promise<StoredArtifact> {
       if (statSync(path).isDirectory()) return putTree(path);
@@ -106,7 +132,13 @@ export function createFileStore(root: string) {
     localPath(uri: string): string {
       return fileURLToPath(uri);
     },
-  };
+    async fetch(uri: string): Promise<string> {
+      if (!uri.startsWith('file://')) throw new FerryError(`artifact ${uri}: this worker's artifact store is ${pathToFileURL(base).href} (FERRY_ARTIFACTS); point every worker at the same store`);
+      const path = fileURLToPath(uri);
+      if (!existsSync(path)) throw new FerryError(`artifact ${uri} is not on this machine; with workers on several machines set FERRY_ARTIFACTS=s3://bucket/prefix on every one`);
+      return path;
+    },
+  } satisfies ArtifactStore & Record<string, unknown>;
 }
 
-export type ArtifactStore = ReturnType<typeof createFileStore>;
+export type FileStore = ReturnType<typeof createFileStore>;

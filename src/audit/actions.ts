@@ -31,6 +31,7 @@ export const AUDIT_ACTIONS = [
   'run.start-refused',
   'rollback.break-glass',
   'rollback.refused',
+  'push.received',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cardSpecSchema } from './card-spec.js';
 import { durationSchema } from './duration.js';
+import { MONITOR_METRICS, metricName, metricOptions, metricRuleProblems } from './monitor-metrics.js';
 import { riskCheckSchema } from './risk.js';
 
 /**
@@ -157,7 +158,12 @@ export const monitorSchema = z.strictObject({
   every: durationSchema.default('1h'),
   /** Drift threshold on the share of drifted features. */
   maxDriftShare: z.number().min(0).max(1, 'expected a number ≤ 1').default(0.5),
-  minMetric: z.strictObject({ metric, min: z.number() }).optional(),
+  /** A delayed-label bound on a metric that is better when higher (accuracy, precision, recall, f1, roc_auc, r2). */
+  minMetric: z.strictObject({ metric: metricName, min: z.number(), ...metricOptions }).optional(),
+  /** A delayed-label bound on a metric that is better when lower (log_loss, mae, rmse). */
+  maxMetric: z.strictObject({ metric: metricName, max: z.number(), ...metricOptions }).optional(),
+  /** Field of the model's output holding its probabilities (of `class`, or an object class → probability): for roc_auc, log_loss. */
+  scoreField: z.string().min(1).optional(),
   /** Breaches within `window` checks needed before acting (k of n). */
   breaches: z.number().int().min(1).default(1),
   window: z.number().int().min(1).default(1),
@@ -176,6 +182,19 @@ export const monitorSchema = z.strictObject({
   minRows: z.number().int().min(1).default(30),
   /** Checks per monitor generation before it continues as new (bounds its history); default 50. */
   generationChecks: z.number().int().min(1).max(1000, 'expected a number ≤ 1000').optional(),
+}).superRefine((monitor, ctx) => {
+  const rules = [['minMetric', monitor.minMetric, 'min'], ['maxMetric', monitor.maxMetric, 'max']] as const;
+  for (const [field, rule, bound] of rules) {
+    if (!rule) continue;
+    for (const message of metricRuleProblems(rule, bound)) ctx.addIssue({ code: 'custom', message, path: [field] });
+    if (MONITOR_METRICS[rule.metric].probabilities && !monitor.scoreField) {
+      ctx.addIssue({ code: 'custom', message: `${rule.metric} needs probabilities: set scoreField to the output field that holds them`, path: ['scoreField'] });
+    }
+  }
+  if (monitor.minMetric && monitor.maxMetric && MONITOR_METRICS[monitor.minMetric.metric].kind !== MONITOR_METRICS[monitor.maxMetric.metric].kind) {
+    const [cls, reg] = MONITOR_METRICS[monitor.minMetric.metric].kind === 'classifier' ? [monitor.minMetric.metric, monitor.maxMetric.metric] : [monitor.maxMetric.metric, monitor.minMetric.metric];
+    ctx.addIssue({ code: 'custom', message: `${cls} is a classification metric and ${reg} a regression one: a model is one or the other`, path: ['maxMetric'] });
+  }
 });
 
 export const pipelineSpecSchema = z

@@ -1,6 +1,4 @@
 import { and, eq } from 'drizzle-orm';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ArtifactStore } from '../artifacts/store.js';
 import { sha256File } from '../artifacts/store.js';
 import type { Db } from '../db/client.js';
@@ -32,8 +30,14 @@ async function fetchArtifact(db: Db, store: ArtifactStore, model: string, versio
     .from(modelVersions)
     .where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
   if (!row) throw new FerryError(`mlserver deployment target: model ${model} v${version} is not in the registry; deploy only registered versions`);
-  const path = store.find(row.sha256) ?? (row.uri.startsWith('file://') && existsSync(fileURLToPath(row.uri)) ? fileURLToPath(row.uri) : undefined);
-  if (!path) throw new FerryError(`mlserver deployment target: artifact sha256:${row.sha256} of ${model} v${version} is not in the artifact store (${row.uri})`);
+  let path = store.find(row.sha256);
+  if (!path) {
+    try {
+      path = await store.fetch(row.uri);
+    } catch (err) {
+      throw new FerryError(`mlserver deployment target: artifact sha256:${row.sha256} of ${model} v${version} is not in the artifact store (${row.uri}): ${(err as Error).message}`, { cause: err });
+    }
+  }
   const actual = await sha256File(path).catch(() => undefined);
   // A directory artifact is checked by the store that wrote its manifest; a file is checked here, byte for byte.
   if (actual !== undefined && actual !== row.sha256) throw new FerryError(`mlserver deployment target: artifact of ${model} v${version} at ${path} has sha256 ${actual}, the registry says ${row.sha256}; the store is corrupt`);

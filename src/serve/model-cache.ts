@@ -1,3 +1,4 @@
+import type { ArtifactStore } from '../artifacts/store.js';
 import type { Db } from '../db/client.js';
 import type { LoadedConfig } from '../config.js';
 import { FerryError } from '../core/errors.js';
@@ -13,7 +14,7 @@ export const backendKey = (model: string, version: number, spec: BackendSpec) =>
  * from ferry.config.ts; a V2 backend is checked ready on its server. A failed load is forgotten, so the next route
  * refresh tries again.
  */
-export function createModelCache(db: Db, config: LoadedConfig) {
+export function createModelCache(db: Db, config: LoadedConfig, store?: ArtifactStore) {
   const loaded = new Map<string, Promise<Backend>>();
 
   async function load(model: string, version: number, spec: BackendSpec): Promise<Backend> {
@@ -22,7 +23,7 @@ export function createModelCache(db: Db, config: LoadedConfig) {
     if (!predictor) {
       throw new FerryError(`${config.file ?? 'ferry.config.ts'}: no predictor for model "${model}"; add definePredictor('${model}', load) to predictors, or deploy it with the mlserver target`);
     }
-    return createJsBackend(await predictor.load(await artifactPath(db, model, version)));
+    return createJsBackend(await predictor.load(await artifactPath(db, model, version, store)));
   }
 
   return {

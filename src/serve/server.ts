@@ -17,6 +17,7 @@ import { createRouteTable } from './route-table.js';
 import type { Rng } from './routing.js';
 import { feedbackBodySchema, predictBodySchema } from './schemas.js';
 import { handleV2 } from './v2-routes.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 
 export interface ModelServerOptions {
   db: Db;
@@ -30,6 +31,8 @@ export interface ModelServerOptions {
   /** Traffic-split randomness (default `Math.random`). */
   rng?: Rng;
   logger?: PredictionLoggerOptions;
+  /** Where registered artifacts are fetched from (`openArtifactStore`); unset: `file://` URIs only. */
+  store?: ArtifactStore;
 }
 
 export interface ModelServer {
@@ -53,7 +56,7 @@ const MODEL = /^\/v1\/models\/([^/]+)$/;
  */
 export async function createModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const { db } = options;
-  const models = createModelCache(db, options.config);
+  const models = createModelCache(db, options.config, options.store);
   const routes = createRouteTable(db, models);
   const logger = createPredictionLogger(db, options.logger);
   const rng = options.rng ?? Math.random;

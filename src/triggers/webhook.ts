@@ -5,6 +5,7 @@ import { GITHUB_SIGNATURE_HEADER, verifyGithubSignature } from './github-signatu
 import { branchOf, deliveryIdSchema, pushEventSchema, pusherOf } from './push-event.js';
 import { startPushRuns, type PushRunsDeps } from './push-runs.js';
 import { HttpError } from './http-error.js';
+import { checkRepository, refuseReplayedBody } from './push-guard.js';
 import { handleMlflowDelivery, MLFLOW_WEBHOOK_PATH } from './mlflow-hook.js';
 
 /** The path GitHub (or any forge sending GitHub-style push events) posts to. */
@@ -15,6 +16,8 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
 export interface WebhookOptions extends PushRunsDeps {
   /** Shared secret of the webhook (`FERRY_PUSH_SECRET`, else `FERRY_WEBHOOK_SECRET`). */
   secret: string;
+  /** `owner/name` pushes must come from (`FERRY_PUSH_REPOSITORY`, else the project's origin); unset: any repository. */
+  repository?: string;
   /** Secret of MLflow registry webhooks (`FERRY_MLFLOW_WEBHOOK_SECRET`); unset: POST /hooks/mlflow answers 404. */
   mlflowSecret?: string;
   /** One line per delivery and per error (default: nothing). */
@@ -62,7 +65,8 @@ function send(res: ServerResponse, status: number, body: Record<string, unknown>
 /**
  * The push webhook: `POST /hooks/git` with a GitHub-style push event. Checks `X-Hub-Signature-256` before anything
  * else (bad or missing → 401, nothing started), then starts the pipelines whose `on.push.branches` match the branch at
- * the pushed commit, with workflow ids derived from `X-GitHub-Delivery` so a redelivery starts nothing twice.
+ * the pushed commit, with workflow ids derived from `X-GitHub-Delivery` so a redelivery starts nothing twice. A push
+ * for another repository is refused (403), and so is a body seen before under another delivery id (409).
  * @example const hook = createWebhookServer({ client, db, taskQueue: 'ferry', projectDir: process.cwd(), secret }); await hook.listen(8090);
  */
 export function createWebhookServer(options: WebhookOptions): WebhookServer {
@@ -91,6 +95,8 @@ export function createWebhookServer(options: WebhookOptions): WebhookServer {
       throw new HttpError(400, `body.${formatPath(issue.path)}: ${issue.message}`);
     }
     const push = parsed.data;
+    checkRepository(options.repository, push.repository.full_name);
+    await refuseReplayedBody(options.db, raw, { delivery: delivery.data, repository: push.repository.full_name, ref: push.ref, commit: push.after });
     const branch = branchOf(push.ref);
     if (!branch || push.deleted) {
       return { status: 202, body: { delivery: delivery.data, ignored: push.deleted ? 'branch deleted' : `${push.ref} is not a branch`, started: [] } };

@@ -1,13 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/index.js';
-import { issueToken } from '../../src/auth/users.js';
 import { incidents, monitorChecks } from '../../src/db/schema/index.js';
 import { monitorStateQuery } from '../../workflows/monitor.js';
 import { monitorWorkflowId } from '../../src/core/ids.js';
 import { backends } from '../helpers/db.js';
 import { waitFor } from '../helpers/cli.js';
-import { modelNames, predict, runPipeline, startHarness, stopMonitor, undrifted, type Harness } from './harness.js';
+import { modelNames, predict, runPipeline, sendFeedback, startHarness, stopMonitor, undrifted, type Harness } from './harness.js';
 
 describe.each(backends())('a monitor waits durably for delayed labels ($name)', (backend) => {
   const { model } = modelNames('labels', ['model'] as const);
@@ -22,7 +21,7 @@ describe.each(backends())('a monitor waits durably for delayed labels ($name)', 
   });
 
   it('judges nothing while labels are missing, and finds the performance breach once they arrive', async () => {
-    const monitor = { every: '2s', minMetric: { metric: 'accuracy', min: 0.9 }, predictionField: 'label', minLabeledShare: 0.8, onBreach: 'alert' as const, minRows: 30, cooldown: '1m' };
+    const monitor = { every: '2s', minMetric: { metric: 'accuracy' as const, min: 0.9 }, predictionField: 'label', minLabeledShare: 0.8, onBreach: 'alert' as const, minRows: 30, cooldown: '1m' };
     try {
       expect((await runPipeline(h, model, 0.8, { deploy: [{ env: 'production' }], monitor })).result).toMatchObject({ state: 'succeeded', modelVersion: 1 });
       const handle = h.client.workflow.getHandle(monitorWorkflowId(model, 'production'));
@@ -47,9 +46,7 @@ describe.each(backends())('a monitor waits durably for delayed labels ($name)', 
       // Ground truth arrives late, and the model got 36 of 40 wrong.
       const labels = inputs.map((row, i) => ({ requestId: requestIds[i]!, label: (row.x > 5) === i < 36 ? 'small' : 'big' }));
       // Labels drive the monitor, so they come with an engineer's token.
-      const token = await issueToken(h.database.db, { user: 'alice', by: 'test' });
-      const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ feedback: labels }) });
-      expect(await res.json()).toEqual({ accepted: 40, unchanged: [], refused: [] });
+      expect(await sendFeedback(h, labels)).toEqual({ accepted: 40, unchanged: [], refused: [] });
 
       const breach = await waitFor(async () => {
         const [row] = await h.database.db.select().from(monitorChecks).where(and(eq(monitorChecks.model, model), eq(monitorChecks.kind, 'performance')));

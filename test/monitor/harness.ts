@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
+import { issueToken } from '../../src/auth/users.js';
 import { configFrom } from '../../src/config.js';
 import { aliases, servingRoutes } from '../../src/db/schema/index.js';
 import { definePredictor } from '../../src/dsl/config.js';
@@ -33,6 +34,11 @@ export function predictorFor(model: string) {
   });
 }
 
+/** A regressor under another model name: `{ value: 2x }` (same artifact, same training reference as `predictorFor`). */
+export function regressorFor(model: string) {
+  return definePredictor(model, () => (rows) => rows.map((row) => ({ value: 2 * Number(row.x) })));
+}
+
 /** Inputs distributed like the fixture's training reference (x = 0, 0.5, …, 9.5, evenly). */
 export const undrifted = (n: number) => Array.from({ length: n }, (_, i) => ({ x: (i % 20) / 2 }));
 /** Inputs far outside the training reference. */
@@ -47,10 +53,11 @@ export interface Harness {
 }
 
 /** A fresh database with the lifecycle's people, a real model server for `models`, a worker and a client of the dev server. */
-export async function startHarness(backend: Backend, models: string[]): Promise<Harness> {
+export async function startHarness(backend: Backend, models: string[], regressors: string[] = []): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
-  const server = await createModelServer({ db: database.db, config: configFrom({ predictors: models.map(predictorFor) }), port: 0, refreshMs: 100 });
+  const predictors = [...models.map(predictorFor), ...regressors.map(regressorFor)];
+  const server = await createModelServer({ db: database.db, config: configFrom({ predictors }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
   const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url } });
   const temporal = await testClient();
@@ -82,6 +89,27 @@ export async function runPipeline(h: Harness, model: string, quality: number, op
 export async function predict(h: Harness, model: string, inputs: Record<string, unknown>[], requestIds?: string[]) {
   const res = await fetch(`${h.server.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs, env: 'production', requestIds }) });
   return { status: res.status, body: (await res.json()) as { requestIds?: string[]; outputs?: unknown[]; version?: number } };
+}
+
+/**
+ * Sends `inputs` to production with fresh request ids, then their ground truth: `label(output, i)` for each answer.
+ * Returns the serving version the answers came from.
+ */
+export async function predictAndLabel(h: Harness, model: string, inputs: Record<string, unknown>[], label: (output: unknown, i: number) => unknown) {
+  const tag = randomBytes(4).toString('hex');
+  const requestIds = inputs.map((_, i) => `${model}-${tag}-${i}`);
+  const sent = await predict(h, model, inputs, requestIds);
+  if (sent.status !== 200 || !sent.body.outputs) throw new Error(`predict ${model}: HTTP ${sent.status}`);
+  const body = await sendFeedback(h, sent.body.outputs.map((output, i) => ({ requestId: requestIds[i]!, label: label(output, i) })));
+  if (body.accepted !== inputs.length) throw new Error(`feedback ${model}: ${JSON.stringify(body)}`);
+  return sent.body.version;
+}
+
+/** POSTs ground truth with an engineer's token (labels drive the monitor, so the server asks who sends them). */
+export async function sendFeedback(h: Harness, feedback: { requestId: string; label: unknown }[]) {
+  const token = await issueToken(h.database.db, { user: 'alice', by: 'test' });
+  const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ feedback }) });
+  return (await res.json()) as { accepted: number; unchanged: string[]; refused: unknown[] };
 }
 
 /** Sends one prediction every `everyMs` until stopped; counts answers by HTTP status and by serving version. */

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { auditLog, runs } from '../../src/db/schema/index.js';
 import { defineStep } from '../../src/dsl/config.js';
+import { repositoryOfUrl } from '../../src/triggers/push-guard.js';
 import { createWebhookServer, type WebhookServer } from '../../src/triggers/webhook.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
@@ -78,7 +79,7 @@ describe.each(backends())('the push webhook ($name)', (backend) => {
 
     worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [readVersion] }, cwd: repo });
     temporal = await testClient();
-    hook = createWebhookServer({ client: temporal.client, db: database.db, taskQueue, projectDir: repo, secret: SECRET });
+    hook = createWebhookServer({ client: temporal.client, db: database.db, taskQueue, projectDir: repo, secret: SECRET, repository: 'acme/models' });
     url = await hook.listen(0);
   });
   afterAll(async () => {
@@ -129,6 +130,33 @@ describe.each(backends())('the push webhook ($name)', (backend) => {
     expect(again.status).toBe(202);
     expect(await again.json()).toMatchObject({ started: [], alreadyStarted: [workflowId] });
     expect(await database.db.select().from(runs).where(eq(runs.pipeline, pipeline))).toHaveLength(1);
+  });
+
+  it('refuses with 409 a captured push replayed under a new delivery id (same body), and starts nothing', async () => {
+    const body = pushBody('release/1.2', commit);
+    const delivery = randomUUID();
+    const res = await post(body, { 'x-github-delivery': delivery, 'x-hub-signature-256': sign(body) });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toMatch(/^replayed push: this exact body was delivered before as [0-9a-f-]+/);
+    await expect(temporal.client.workflow.getHandle(`${pipeline}-push-${delivery}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect(await database.db.select().from(runs).where(eq(runs.pipeline, pipeline))).toHaveLength(1);
+  });
+
+  it('refuses with 403 a signed push for another repository than the project\'s, and starts nothing', async () => {
+    const body = pushBody('release/1.2', commit).replaceAll('acme/models', 'mallory/fork');
+    const delivery = randomUUID();
+    const res = await post(body, { 'x-github-delivery': delivery, 'x-hub-signature-256': sign(body) });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toBe("repository.full_name: mallory/fork is not this project's repository (acme/models); set FERRY_PUSH_REPOSITORY if the project moved");
+    await expect(temporal.client.workflow.getHandle(`${pipeline}-push-${delivery}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('reads the repository from git remote URLs of every usual shape', () => {
+    for (const url of ['https://github.com/Acme/Models.git', 'git@github.com:acme/models.git', 'ssh://git@github.example/acme/models', 'https://gitlab.example/acme/models/']) {
+      expect(repositoryOfUrl(url), url).toBe('acme/models');
+    }
+    expect(repositoryOfUrl('/srv/git/models'), 'a local path names no repository').toBeUndefined();
+    expect(repositoryOfUrl('not a url')).toBeUndefined();
   });
 
   it('answers 202 and starts nothing for a branch no pipeline listens to', async () => {

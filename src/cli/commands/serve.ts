@@ -1,3 +1,4 @@
+import { openArtifactStore } from '../../artifacts/open.js';
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
 import { loadConfig } from '../../config.js';
@@ -22,7 +23,7 @@ export async function serve(opts: { port: string; host: string; config?: string;
     await migrateDatabase(database.db);
     const config = await loadConfig(process.cwd(), opts.config);
     if (config.predictors.size === 0) say(`No predictors in ${config.file ?? 'ferry.config.ts'}: add definePredictor(...) to predictors to serve models.`);
-    const server = await createModelServer({ db: database.db, config, port, host: opts.host, refreshMs });
+    const server = await createModelServer({ db: database.db, config, port, host: opts.host, refreshMs, store: openArtifactStore(env) });
     say(`Ferry model server on ${server.url} (POST /v1/models/<name>/predict); set FERRY_SERVE_URL=${server.url} for local deploys. Ctrl-C to stop.`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
