@@ -1,8 +1,8 @@
 // Deployment targets, rollout planning and canary health. strategy.ts and routes.ts are workflow-safe (pure).
 export { canaryHealth, type CanaryHealth, type CanaryHealthQuery } from './canary-health.js';
-export { createKubectl, type KubectlRunner } from './kubectl.js';
+export { FIELD_MANAGER, INFERENCE_SERVICE, inferenceServices, loadKubeConfig, type InferenceServices, type KubeConnection } from './kube-client.js';
 export { inferenceServiceName, renderInferenceService, type KServeManifestOptions, type KServeRuntime } from './kserve-manifest.js';
-export { createKubernetesTarget, type KubernetesTargetOptions } from './kubernetes.js';
+export { createKubernetesTarget, isvcSchema, reconciled, statusRoutes, type InferenceServiceObject, type KubernetesTargetOptions } from './kubernetes.js';
 export { createLocalTarget, readGateway, writeServingRoutes, type LocalTargetOptions } from './local.js';
 export { createMlserverTarget, type MlserverTargetOptions } from './mlserver.js';
 export { describeRoutes, normalizeRoutes, routeSchema, routesSchema, sameRoutes, type Route } from '../core/routes.js';

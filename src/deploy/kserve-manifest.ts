@@ -13,7 +13,7 @@ export interface KServeManifestOptions {
 }
 
 /** Labels and annotations Ferry owns on the InferenceService and its revisions. */
-export const KSERVE_LABELS = { managedBy: 'app.kubernetes.io/managed-by', model: 'ferry.dev/model', env: 'ferry.dev/env', version: 'ferry.dev/version' } as const;
+export const KSERVE_LABELS = { managedBy: 'app.kubernetes.io/managed-by', model: 'ferry.dev/model', env: 'ferry.dev/env', version: 'ferry.dev/version', routes: 'ferry.dev/routes' } as const;
 
 /** `<model>-<env>`, a valid DNS-1123 name (KServe adds suffixes, so it is kept to 45 characters). */
 export function inferenceServiceName(model: string, env: string): string {
@@ -62,7 +62,9 @@ export function renderInferenceService(req: DeployRequest, options: KServeManife
       name: inferenceServiceName(req.model, req.env),
       namespace: options.namespace,
       labels: { [KSERVE_LABELS.managedBy]: 'ferry', [KSERVE_LABELS.model]: req.model, [KSERVE_LABELS.env]: req.env },
-      annotations: { 'ferry.dev/routes': JSON.stringify(routes) },
+      // Tag routing gives each of the two revisions its own URL in the status (`latest-…`, `prev-…`): Ferry's gateway
+      // sends each version's share there itself, so the split it logs is the split served.
+      annotations: { [KSERVE_LABELS.routes]: JSON.stringify(routes), 'serving.kserve.io/enable-tag-routing': 'true' },
     },
     spec: { predictor },
   };

@@ -1,38 +1,44 @@
 import { z } from 'zod';
+import type { Db } from '../db/client.js';
 import { FerryError } from '../core/errors.js';
-import { createKubectl, type KubectlRunner } from './kubectl.js';
-import { inferenceServiceName, KSERVE_LABELS, renderInferenceService, type KServeRuntime } from './kserve-manifest.js';
-import type { Route } from '../core/routes.js';
-import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
+import { normalizeRoutes, type Route } from '../core/routes.js';
+import type { Backends } from '../serve/backend-spec.js';
 import { envValue } from '../settings.js';
+import { inferenceServices, loadKubeConfig, type InferenceServices, type KubeConnection } from './kube-client.js';
+import { inferenceServiceName, KSERVE_LABELS, renderInferenceService, type KServeRuntime } from './kserve-manifest.js';
+import { gatewayUrl, readGateway, writeServingRoutes } from './local.js';
+import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
 
-export interface KubernetesTargetOptions {
+export interface KubernetesTargetOptions extends KubeConnection {
+  db: Db;
   /** Namespace of the InferenceServices (default `FERRY_KUBE_NAMESPACE` or `default`). */
   namespace?: string;
   /** Built-in KServe runtime or container image (default: `FERRY_SERVE_IMAGE`, else modelFormat `FERRY_KSERVE_MODEL_FORMAT`). */
   runtime?: KServeRuntime;
   /** The artifact URI of a registered version (from the registry). */
   artifactUri(model: string, version: number): Promise<string>;
-  kubectl?: KubectlRunner;
+  /** Ferry's gateway, which routes to the predictor revisions (default `FERRY_SERVE_URL`). */
+  serveUrl?: string;
+  /** How long a deploy waits for KServe to reconcile the applied generation (default 60 s); then it fails retryably. */
+  reconcileTimeoutMs?: number;
+  /** The InferenceServices client (default: through the kubeconfig). */
+  inferenceServices?: InferenceServices;
 }
 
-const appliedSchema = z.object({ metadata: z.object({ generation: z.number().int() }) });
-const isvcSchema = z.object({
-  metadata: z.object({ generation: z.number().int().optional() }),
+const trafficSchema = z.object({ revisionName: z.string().optional(), percent: z.number().optional(), latestRevision: z.boolean().optional(), tag: z.string().optional(), url: z.string().optional() });
+/** The fields of an InferenceService Ferry reads back (everything else passes through). */
+export const isvcSchema = z.object({
+  metadata: z.object({ generation: z.number().int().optional(), annotations: z.record(z.string(), z.string()).optional() }),
+  spec: z.object({ predictor: z.object({ canaryTrafficPercent: z.number().optional(), labels: z.record(z.string(), z.string()).optional() }) }),
   status: z
     .object({
       observedGeneration: z.number().int().optional(),
-      components: z
-        .object({
-          predictor: z.object({ traffic: z.array(z.object({ revisionName: z.string().optional(), percent: z.number().optional() })).optional() }).optional(),
-        })
-        .optional(),
+      conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional() })).optional(),
+      components: z.object({ predictor: z.object({ traffic: z.array(trafficSchema).optional() }).optional() }).optional(),
     })
     .optional(),
 });
-const revisionsSchema = z.object({
-  items: z.array(z.object({ metadata: z.object({ name: z.string(), labels: z.record(z.string(), z.string()).optional() }) })),
-});
+export type InferenceServiceObject = z.infer<typeof isvcSchema>;
 
 function defaultRuntime(): KServeRuntime {
   const image = envValue('FERRY_SERVE_IMAGE');
@@ -42,49 +48,101 @@ function defaultRuntime(): KServeRuntime {
   throw new FerryError('kubernetes deployment target: no runtime; set FERRY_KSERVE_MODEL_FORMAT (e.g. sklearn) or FERRY_SERVE_IMAGE (a model server image)');
 }
 
+/** Whether KServe has reconciled the spec it was given and reports the InferenceService Ready. */
+export function reconciled(isvc: InferenceServiceObject): { done: boolean; ready: boolean; reason: string } {
+  const observed = isvc.status?.observedGeneration ?? 0;
+  const generation = isvc.metadata.generation ?? 0;
+  if (observed < generation) return { done: false, ready: false, reason: `KServe has observed generation ${observed} of ${generation}` };
+  const ready = isvc.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return { done: true, ready: true, reason: 'Ready' };
+  return { done: true, ready: false, reason: `Ready is ${ready?.status ?? 'missing'}${ready?.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}` };
+}
+
 /**
- * Deploys to KServe: renders an InferenceService (canary as `canaryTrafficPercent`), applies it with `kubectl apply`
- * (the same manifest twice is a no-op: Kubernetes keeps the generation), and reads the live split back from the
- * predictor's status traffic, mapping each Knative revision to its `ferry.dev/version` label.
+ * The predictor's status traffic by Ferry version: the latest revision serves the version the spec labels; the other
+ * one the other version of the routes Ferry applied (KServe keeps exactly those two revisions). There are no Knative
+ * Revision objects to read labels from when KServe runs in raw mode, so the annotation is what names the previous one.
+ */
+export function statusRoutes(isvc: InferenceServiceObject): { version: number; percent: number; url?: string }[] {
+  const latest = Number(isvc.spec.predictor.labels?.[KSERVE_LABELS.version]);
+  const applied = z.array(z.object({ version: z.number() })).safeParse(JSON.parse(isvc.metadata.annotations?.[KSERVE_LABELS.routes] ?? '[]'));
+  const previous = applied.success ? applied.data.map((r) => r.version).find((v) => v !== latest) : undefined;
+  return (isvc.status?.components?.predictor?.traffic ?? []).map((t) => ({
+    // A revision Ferry cannot name is version 0, which never matches a deploy.
+    version: (t.latestRevision ? latest : previous) ?? 0,
+    percent: t.percent ?? 0,
+    url: t.url,
+  }));
+}
+
+/**
+ * Deploys to KServe on a real API server (HTTPS through @kubernetes/client-node, the kubeconfig's credentials):
+ * renders an InferenceService (canary as `canaryTrafficPercent`, tag routing on), server-side applies it with strict
+ * field validation as field manager `ferry` (the same manifest twice keeps the generation), waits until KServe has
+ * reconciled that generation and reports it Ready, then points Ferry's gateway at each revision's URL from the status
+ * (a V2 backend per version), so every prediction is routed and logged by the gateway. Read-back is the status: the
+ * split per version at the observed generation, counted only while Ready and while the gateway serves that version.
  */
 export function createKubernetesTarget(options: KubernetesTargetOptions): DeploymentTarget {
   const namespace = options.namespace ?? envValue('FERRY_KUBE_NAMESPACE') ?? 'default';
-  const kubectl = options.kubectl ?? createKubectl();
+  let client = options.inferenceServices;
+  const isvcs = () => (client ??= inferenceServices(loadKubeConfig(options), namespace));
   const runtime = options.runtime ?? defaultRuntime();
+  const base = gatewayUrl(options.serveUrl, 'kubernetes');
+
+  async function read(name: string): Promise<InferenceServiceObject | undefined> {
+    const raw = await isvcs().get(name);
+    if (raw === undefined) return undefined;
+    const parsed = isvcSchema.safeParse(raw);
+    if (!parsed.success) throw new FerryError(`kubernetes deployment target: InferenceService ${namespace}/${name} is not one Ferry wrote (${parsed.error.issues[0]?.message}); delete it or pick another model/env`);
+    return parsed.data;
+  }
+
   return {
     name: 'kubernetes',
     async deploy(req: DeployRequest) {
-      const manifest = renderInferenceService(req, { namespace, runtime, storageUri: await options.artifactUri(req.model, req.version) });
-      const applied = appliedSchema.safeParse(JSON.parse(await kubectl(['apply', '-f', '-', '-o', 'json'], JSON.stringify(manifest))));
-      if (!applied.success) throw new FerryError('kubernetes deployment target: kubectl apply -o json did not return the applied object with metadata.generation');
-      return { generation: applied.data.metadata.generation };
+      const storageUri = await options.artifactUri(req.model, req.version);
+      if (storageUri.startsWith('file:')) {
+        throw new FerryError(`kubernetes deployment target: ${req.model} v${req.version}'s artifact is ${storageUri}, which KServe's storage initializer cannot fetch; store artifacts in S3 (or another URI KServe reads) and register the version again`);
+      }
+      const manifest = renderInferenceService(req, { namespace, runtime, storageUri });
+      const name = inferenceServiceName(req.model, req.env);
+      const applied = isvcSchema.parse(await isvcs().apply(manifest as Record<string, unknown> & { metadata: { name: string } }));
+      const generation = applied.metadata.generation ?? 0;
+      const deadline = Date.now() + (options.reconcileTimeoutMs ?? 60_000);
+      let isvc = applied;
+      let state = reconciled(isvc);
+      while (!state.done || !state.ready) {
+        if (Date.now() > deadline) {
+          throw new FerryError(`kubernetes deployment target: InferenceService ${namespace}/${name} generation ${generation} is not live: ${state.reason}; the deploy will be retried`, { details: { retryable: true } });
+        }
+        await new Promise((r) => setTimeout(r, 250));
+        isvc = (await read(name)) ?? isvc;
+        state = reconciled(isvc);
+      }
+      const backends: Backends = {};
+      for (const r of statusRoutes(isvc)) {
+        if (r.url && r.version > 0) backends[String(r.version)] = { kind: 'v2', url: r.url, name, server: 'kserve' };
+      }
+      const missing = normalizeRoutes(req.routes).filter((r) => !backends[String(r.version)]);
+      if (missing.length) {
+        throw new FerryError(`kubernetes deployment target: InferenceService ${namespace}/${name} status has no revision URL for ${missing.map((r) => `v${r.version}`).join(', ')} (is tag routing on?); the deploy will be retried`, { details: { retryable: true } });
+      }
+      await writeServingRoutes(options.db, req, backends);
+      return { generation };
     },
     async readBack(req): Promise<LiveState> {
-      const name = inferenceServiceName(req.model, req.env);
-      let raw: string;
-      try {
-        raw = await kubectl(['get', 'inferenceservice', name, '-n', namespace, '-o', 'json']);
-      } catch (err) {
-        if (/NotFound|not found/i.test((err as Error).message)) return { generation: 0, routes: [] };
-        throw err;
-      }
-      const isvc = isvcSchema.parse(JSON.parse(raw));
-      const traffic = isvc.status?.components?.predictor?.traffic ?? [];
-      const revisions = revisionsSchema.parse(
-        JSON.parse(await kubectl(['get', 'revisions.serving.knative.dev', '-n', namespace, '-l', `serving.kserve.io/inferenceservice=${name}`, '-o', 'json'])),
-      );
-      const versionOf = new Map(revisions.items.map((r) => [r.metadata.name, Number(r.metadata.labels?.[KSERVE_LABELS.version])]));
-      const byVersion = new Map<number, number>();
-      for (const t of traffic) {
-        const version = t.revisionName ? versionOf.get(t.revisionName) : undefined;
-        // A revision Ferry did not label (or an unknown one) is reported as version 0, which never matches a deploy.
-        const v = version !== undefined && Number.isInteger(version) ? version : 0;
-        byVersion.set(v, (byVersion.get(v) ?? 0) + (t.percent ?? 0));
-      }
-      const routes: Route[] = [...byVersion].map(([version, percent]) => ({ version, percent }));
-      // Live only once the controller has reconciled the spec generation it was given.
-      const observed = isvc.status?.observedGeneration ?? 0;
-      return { generation: Math.min(observed, isvc.metadata.generation ?? observed), routes };
+      const isvc = await read(inferenceServiceName(req.model, req.env));
+      if (!isvc) return { generation: 0, routes: [] };
+      const state = reconciled(isvc);
+      const generation = Math.min(isvc.status?.observedGeneration ?? 0, isvc.metadata.generation ?? 0);
+      if (!state.ready) return { generation, routes: [] };
+      const gateway = await readGateway(base, req, fetch, 'kubernetes');
+      const routed = new Set(gateway.routes.map((r) => `${r.version}:${r.percent}`));
+      const routes: Route[] = statusRoutes(isvc)
+        .map(({ version, percent }) => ({ version, percent }))
+        .filter((r) => routed.has(`${r.version}:${r.percent}`));
+      return { generation, routes };
     },
   };
 }

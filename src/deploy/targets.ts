@@ -68,7 +68,7 @@ function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget 
     case 'local':
       return createLocalTarget({ db: deps.db, serveUrl: deps.serveUrl });
     case 'kubernetes':
-      return createKubernetesTarget({ artifactUri: (model, version) => registeredArtifactUri(deps.db, model, version), ...deps.kubernetes });
+      return createKubernetesTarget({ db: deps.db, serveUrl: deps.serveUrl, artifactUri: (model, version) => registeredArtifactUri(deps.db, model, version), ...deps.kubernetes });
     case 'webhook':
       return createWebhookTarget({ artifact: (model, version) => registeredArtifact(deps.db, model, version), ...deps.webhook });
     case 'mlserver': {

@@ -67,3 +67,4 @@ export function metricLabel(rule: MetricRule): string {
   if (MONITOR_METRICS[rule.metric].kind === 'classifier' && rule.metric !== 'accuracy' && rule.metric !== 'log_loss') return `${rule.metric} (${rule.average ?? 'macro'})`;
   return rule.metric;
 }
+export { calibrator, estimatePerformance, fitIsotonic, type EstimatedPerformance } from './cbpe.js';

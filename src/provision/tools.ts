@@ -105,10 +105,25 @@ export interface GoInstallOptions {
 export function goInstall(options: GoInstallOptions): Promise<void> {
   const { pkg, gobin, what, onProgress } = options;
   onProgress(`Building ${what} with go install into ${options.target ?? gobin} (first time only; several minutes)…`);
+  return runGo(['install', pkg], { what, onProgress, env: { ...options.env, GOBIN: gobin } });
+}
+
+export interface RunGoOptions {
+  /** What is built, for the progress lines. */
+  what: string;
+  /** Working directory (a module to build in). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  onProgress: (line: string) => void;
+}
+
+/** Runs `go <args>`, with a progress line every 30 s; a failure names the last lines Go printed. */
+export function runGo(args: string[], options: RunGoOptions): Promise<void> {
+  const { what, onProgress } = options;
   const started = Date.now();
   const ticker = setInterval(() => onProgress(`  …still building ${what} (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
   return new Promise((resolve, reject) => {
-    const child = spawn('go', ['install', pkg], { env: { ...inheritedEnv(), ...options.env, GOBIN: gobin }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('go', args, { cwd: options.cwd, env: { ...inheritedEnv(), ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let tail = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       tail = (tail + chunk).slice(-2000);
@@ -120,9 +135,9 @@ export function goInstall(options: GoInstallOptions): Promise<void> {
     child.on('exit', (code) => {
       clearInterval(ticker);
       if (code === 0) {
-        onProgress(`  built in ${Math.round((Date.now() - started) / 1000)} s`);
+        onProgress(`  go ${args[0]} done in ${Math.round((Date.now() - started) / 1000)} s`);
         resolve();
-      } else reject(new Error(`go install ${pkg} exited ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`));
+      } else reject(new Error(`go ${args.join(' ')} exited ${code}: ${tail.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
 }

@@ -1,0 +1,210 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeployActivities } from '../../activities/deploy.js';
+import { createFileStore } from '../../src/artifacts/store.js';
+import { configFrom } from '../../src/config.js';
+import { models, modelVersions } from '../../src/db/schema/index.js';
+import { createKubernetesTarget, inferenceServices, isvcSchema, loadKubeConfig, renderInferenceService, type InferenceServices } from '../../src/deploy/index.js';
+import { installInferenceServiceCrd } from '../../src/deploy/kserve-crds.js';
+import { startKubeApiServer, type KubeApiServer } from '../../src/provision/kube-server.js';
+import { createModelServer, type ModelServer } from '../../src/serve/index.js';
+import { FerryError } from '../../src/core/errors.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+import { startV2Pods, type V2Pods } from './v2-pods.js';
+
+const golden = (name: string) => join(import.meta.dirname, 'golden', name);
+
+/** Compares with a golden manifest; `UPDATE_GOLDEN=1` rewrites it (review the diff before committing). */
+function expectGolden(manifest: unknown, name: string): void {
+  const text = `${JSON.stringify(manifest, null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN) writeFileSync(golden(name), text);
+  expect(text).toBe(readFileSync(golden(name), 'utf8'));
+}
+
+describe('KServe InferenceService manifests', () => {
+  it('renders a canary step as canaryTrafficPercent on the new version (golden)', () => {
+    const manifest = renderInferenceService(
+      { model: 'churn', env: 'production', version: 3, routes: [{ version: 2, percent: 90 }, { version: 3, percent: 10 }] },
+      { namespace: 'ml', storageUri: 's3://models/churn/3/model.joblib', runtime: { modelFormat: 'sklearn' } },
+    );
+    expectGolden(manifest, 'kserve-canary.json');
+  });
+
+  it('renders a full rollout without canaryTrafficPercent (golden)', () => {
+    const manifest = renderInferenceService(
+      { model: 'churn', env: 'production', version: 3, routes: [{ version: 3, percent: 100 }] },
+      { namespace: 'ml', storageUri: 's3://models/churn/3/model.joblib', runtime: { modelFormat: 'sklearn' } },
+    );
+    expectGolden(manifest, 'kserve-full.json');
+  });
+
+  it('renders a custom model-server container with the artifact as STORAGE_URI (golden)', () => {
+    const manifest = renderInferenceService(
+      { model: 'penguins', env: 'staging', version: 1, routes: [{ version: 1, percent: 100 }] },
+      { namespace: 'default', storageUri: 'gs://bucket/penguins/1', runtime: { image: 'ghcr.io/acme/ferry-serve:1.0' } },
+    );
+    expectGolden(manifest, 'kserve-container.json');
+  });
+
+  it('refuses route sets KServe cannot express', () => {
+    const options = { namespace: 'ml', storageUri: 's3://m', runtime: { modelFormat: 'sklearn' } };
+    expect(() => renderInferenceService({ model: 'm', env: 'p', version: 3, routes: [{ version: 1, percent: 50 }, { version: 2, percent: 25 }, { version: 3, percent: 25 }] }, options)).toThrow(/two revisions only/);
+    expect(() => renderInferenceService({ model: 'm', env: 'p', version: 3, routes: [{ version: 1, percent: 100 }] }, options)).toThrow(/no traffic to v3/);
+  });
+});
+
+
+/**
+ * The KServe controller's part, played by the test: no controller can run here (no kubelet, no Knative), so this
+ * watches the InferenceService on the real API server and writes its status subresource as KServe would — one new
+ * predictor revision per changed predictor template (a canaryTrafficPercent change alone makes none), the traffic
+ * split between the latest and the previously rolled-out revision, each with its tag-routing URL (a V2 "pod" the test
+ * serves), observedGeneration and Ready. Ferry reads all of it back through the API server.
+ */
+function playController(isvcs: InferenceServices, name: string, pods: V2Pods) {
+  const revisions: { name: string; version: string; template: string }[] = [];
+  let observed = 0;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const isvc = (await isvcs.get(name)) as { metadata: { generation: number }; spec: { predictor: Record<string, unknown> & { canaryTrafficPercent?: number; labels: Record<string, string> } } } | undefined;
+      if (!isvc || isvc.metadata.generation === observed) return;
+      const { canaryTrafficPercent: canary, ...template } = isvc.spec.predictor;
+      const previous = revisions.at(-1);
+      if (!previous || previous.template !== JSON.stringify(template)) {
+        revisions.push({ name: `${name}-predictor-${String(revisions.length + 1).padStart(5, '0')}`, version: template.labels['ferry.dev/version']!, template: JSON.stringify(template) });
+      }
+      const latest = revisions.at(-1)!;
+      const prev = latest === previous ? revisions.at(-2) : previous;
+      const traffic = canary !== undefined && prev
+        ? [{ revisionName: prev.name, tag: 'prev', percent: 100 - canary, url: pods.url(prev.name) }, { revisionName: latest.name, tag: 'latest', latestRevision: true, percent: canary, url: pods.url(latest.name) }]
+        : [{ revisionName: latest.name, tag: 'latest', latestRevision: true, percent: 100, url: pods.url(latest.name) }];
+      const now = new Date().toISOString();
+      await isvcs.applyStatus(name, {
+        observedGeneration: isvc.metadata.generation,
+        url: `http://${name}.ml.example.com`,
+        conditions: ['PredictorReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now })),
+        components: { predictor: { latestCreatedRevision: latest.name, latestReadyRevision: latest.name, ...(prev ? { previousRolledoutRevision: prev.name } : {}), traffic } },
+      }, 'kserve-controller-stand-in');
+      observed = isvc.metadata.generation;
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick().catch(() => undefined), 100);
+  return { revisions, stop: () => clearInterval(timer) };
+}
+
+describe('the kubernetes (KServe) target on a real kube-apiserver', () => {
+  const [backend] = backends();
+  const namespace = 'default';
+  let kube: KubeApiServer;
+  let database: TestDatabase;
+  let gateway: ModelServer;
+  let pods: V2Pods;
+  let isvcs: InferenceServices;
+  let controller: ReturnType<typeof playController>;
+  let activities: ReturnType<typeof createDeployActivities>;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-kube-'));
+    // Built from source and cached the first time (~10 minutes; .ci/run starts it early).
+    kube = await startKubeApiServer({ dir, onProgress: (line) => console.log(line) });
+    const kc = loadKubeConfig({ kubeconfig: kube.kubeconfig });
+    await installInferenceServiceCrd(kc);
+    isvcs = inferenceServices(kc, namespace);
+    database = await backend!.create();
+    await database.db.insert(models).values({ name: 'churn' });
+    for (const version of [1, 2, 3]) {
+      const sha256 = String(version).repeat(64);
+      await database.db.insert(modelVersions).values({ model: 'churn', version, metrics: {}, sourceWorkflowId: `train-${version}`, pipeline: 'test', specHash: 'test', commit: '0'.repeat(40), params: {}, seed: 0, artifactSha256: sha256, artifactUri: `s3://ferry-artifacts/sha256/${sha256}` });
+    }
+    // v3's revision is a broken build: its pod answers 500 to every inference.
+    pods = await startV2Pods((pod) => controller.revisions.find((r) => r.name === pod)?.version === '3');
+    controller = playController(isvcs, 'churn-production', pods);
+    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 50, logger: { flushMs: 20 } });
+    const target = createKubernetesTarget({ db: database.db, kubeconfig: kube.kubeconfig, namespace, runtime: { modelFormat: 'sklearn' }, serveUrl: gateway.url, artifactUri: async (model, version) => `s3://ferry-artifacts/sha256/${String(version).repeat(64)}` });
+    const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
+    activities = createDeployActivities({ db: database.db, store: createFileStore(join(home, 'artifacts')), config: configFrom({}), home, cwd: home }, { targets: { kubernetes: target }, verify: { attempts: 100, intervalMs: 50 } });
+  }, 1_800_000);
+  afterAll(async () => {
+    controller?.stop();
+    await gateway?.close();
+    await pods?.close();
+    await database?.close();
+    await kube?.stop();
+  });
+
+  const predict = async (n: number) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const res = await fetch(`${gateway.url}/v1/models/churn/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ env: 'production', inputs: [{ x: i }] }) });
+      statuses.push(res.status);
+    }
+    return statuses;
+  };
+  /** The InferenceService as the API server has it: Ferry's fields checked by its schema, the rest kept. */
+  const liveIsvc = async () => {
+    const raw = (await isvcs.get('churn-production')) as { spec: { predictor: { model?: { storageUri: string } } } };
+    return { ...isvcSchema.parse(raw), raw };
+  };
+  const deploy = (routes: { version: number; percent: number }[], key: string, extra: { version?: number; reason?: string } = {}) =>
+    activities.applyRoutes({ model: 'churn', env: 'production', target: 'kubernetes', routes, idempotencyKey: key, strategy: 'canary', workflowId: key.split(':')[0], ...extra });
+
+  it('promotes a healthy canary and rolls an erroring one back, reading spec and status back from the API server', async () => {
+    const first = await deploy([{ version: 1, percent: 100 }], 'wf-1:deploy:production');
+    expect(first).toMatchObject({ status: 'live', live: { routes: [{ version: 1, percent: 100 }] } });
+    // Idempotent re-apply: server-side apply of the same manifest keeps the generation.
+    expect((await deploy([{ version: 1, percent: 100 }], 'wf-1:deploy:production')).generation).toBe(first.generation);
+    expect((await liveIsvc()).raw.spec.predictor.model?.storageUri).toBe(`s3://ferry-artifacts/sha256/${'1'.repeat(64)}`);
+
+    // Healthy canary: v2 at 20% through KServe's canaryTrafficPercent, traffic through the gateway, then 100%.
+    const since2 = new Date(Date.now() - 1000).toISOString();
+    const canary = await deploy([{ version: 1, percent: 80 }, { version: 2, percent: 20 }], 'wf-2:deploy:production', { version: 2 });
+    expect(canary).toMatchObject({ status: 'deploying', trafficPercent: 20 });
+    const isvc2 = await liveIsvc();
+    expect(isvc2.spec.predictor).toMatchObject({ canaryTrafficPercent: 20, labels: { 'ferry.dev/version': '2' } });
+    expect(isvc2.status?.components?.predictor?.traffic?.map((t) => [t.tag, t.percent])).toEqual([['prev', 80], ['latest', 20]]);
+    expect((await predict(60)).every((s) => s === 200)).toBe(true);
+    await expect.poll(async () => (await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 2, since: since2, maxErrorRate: 0.05, minRequests: 1 })).requests, { timeout: 30_000 }).toBeGreaterThan(0);
+    const healthy = await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 2, since: since2, maxErrorRate: 0.05, workflowId: 'wf-2' });
+    expect(healthy).toMatchObject({ healthy: true, errors: 0 });
+    const promoted = await deploy([{ version: 2, percent: 100 }], 'wf-2:deploy:production');
+    expect(promoted).toMatchObject({ status: 'live', trafficPercent: 100, live: { routes: [{ version: 2, percent: 100 }] } });
+    const isvcPromoted = await liveIsvc();
+    expect(isvcPromoted.spec.predictor.canaryTrafficPercent).toBeUndefined();
+    expect(isvcPromoted.status?.observedGeneration).toBe(isvcPromoted.metadata.generation);
+    // Promotion only moved traffic: the canary's revision now takes all of it.
+    expect(isvcPromoted.status?.components?.predictor?.traffic).toMatchObject([{ revisionName: 'churn-production-predictor-00002', percent: 100, latestRevision: true }]);
+
+    // Erroring canary: v3's pod fails; the gate reads the errors the gateway logged, and the rollback returns to v2.
+    const since3 = new Date(Date.now() - 1000).toISOString();
+    await deploy([{ version: 2, percent: 50 }, { version: 3, percent: 50 }], 'wf-3:deploy:production', { version: 3 });
+    const statuses = await predict(40);
+    expect(statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
+    await expect.poll(async () => (await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 3, since: since3, maxErrorRate: 0.05 })).errors, { timeout: 30_000 }).toBe(statuses.filter((s) => s === 502).length);
+    const unhealthy = await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 3, since: since3, maxErrorRate: 0.05, workflowId: 'wf-3' });
+    expect(unhealthy).toMatchObject({ healthy: false, errorRate: 1 });
+    const back = await deploy([{ version: 2, percent: 100 }], 'wf-3:deploy:production', { reason: unhealthy.reason });
+    expect(back).toMatchObject({ status: 'rolled-back', trafficPercent: 0, live: { routes: [{ version: 2, percent: 100 }] } });
+    const rolledBack = await liveIsvc();
+    expect(rolledBack.raw.spec.predictor).toMatchObject({ labels: { 'ferry.dev/version': '2' }, model: { modelFormat: { name: 'sklearn' }, storageUri: `s3://ferry-artifacts/sha256/${'2'.repeat(64)}` } });
+    expect(rolledBack.spec.predictor.canaryTrafficPercent).toBeUndefined();
+    expect((await predict(10)).every((s) => s === 200)).toBe(true);
+  }, 300_000);
+
+  it("server-side apply is strict: a field KServe's schema does not have is refused with the API server's message", async () => {
+    const manifest = renderInferenceService({ model: 'churn', env: 'strict', version: 1, routes: [{ version: 1, percent: 100 }] }, { namespace, storageUri: 's3://m/1', runtime: { modelFormat: 'sklearn' } });
+    (manifest.spec as { predictor: Record<string, unknown> }).predictor.canaryPercent = 10;
+    const err = (await isvcs.apply(manifest as Record<string, unknown> & { metadata: { name: string } }).catch((e: unknown) => e)) as FerryError;
+    expect(err).toBeInstanceOf(FerryError);
+    expect(err.message).toMatch(/\.spec\.predictor\.canaryPercent: field not declared in schema/);
+    // A wrong manifest is not retried: the deploy activity fails at once instead of hammering the API server.
+    expect(err.details.retryable).toBe(false);
+    expect(await isvcs.get('churn-strict')).toBeUndefined();
+  }, 60_000);
+});
