@@ -2,7 +2,7 @@
 // (the serving gateway's backend), MLflow (the mirror's real server), and the example pipelines' requirements.txt.
 // `.ci/run` starts it in the background while the rest is set up; a test that needs a venv first waits on the same
 // lock, so this only moves the work earlier.
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MLFLOW_REQUIREMENTS } from '../src/mlflow/server.js';
 import { MLSERVER_REQUIREMENTS } from '../src/mlserver/requirements.js';
@@ -13,9 +13,11 @@ for (const [what, requirements] of [['MLServer', MLSERVER_REQUIREMENTS], ['MLflo
   const venv = await ensureVenv({ requirements }, { log });
   log(`${what}: ${venv.dir}${venv.created ? ' (built)' : ' (cached)'}`);
 }
+// Every requirements*.txt of an example (iris-python has one for joblib models and one for MLflow models).
 for (const dir of readdirSync('pipelines', { withFileTypes: true }).filter((e) => e.isDirectory())) {
-  const file = join('pipelines', dir.name, 'requirements.txt');
-  if (!existsSync(file)) continue;
-  const venv = await ensureVenv({ requirementsFile: file }, { log });
-  log(`${file}: ${venv.dir}${venv.created ? ' (built)' : ' (cached)'}`);
+  for (const name of readdirSync(join('pipelines', dir.name)).filter((f) => /^requirements.*\.txt$/.test(f)).sort()) {
+    const file = join('pipelines', dir.name, name);
+    const venv = await ensureVenv({ requirementsFile: file }, { log });
+    log(`${file}: ${venv.dir}${venv.created ? ' (built)' : ' (cached)'}`);
+  }
 }

@@ -1,6 +1,6 @@
 """Evaluates the trained iris model on the held-out rows and checks the risks that apply to an external model.
 
-Reads the trained model (FERRY_MODEL, the model directory train.py wrote) and its held-out rows (the train step's
+Reads the trained model (FERRY_MODEL, the model directory train.py wrote: model.joblib or an MLflow model) and its held-out rows (the train step's
 `test` artifact, from FERRY_PREVIOUS), writes FERRY_OUTPUT_DIR/metrics.json (default `eval/`) with flat numbers the
 pipeline's gates read:
   accuracy, macro_f1       on the held-out rows
@@ -20,6 +20,15 @@ FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 LABEL = "species"
 
 
+def load(model_dir: Path):
+    """The model train.py wrote: model.joblib, or an MLflow model directory (train.py's `format: "mlflow"`)."""
+    if (model_dir / "MLmodel").exists():
+        import mlflow.sklearn
+
+        return mlflow.sklearn.load_model(str(model_dir))
+    return joblib.load(model_dir / "model.joblib")
+
+
 def main() -> None:
     seed = int(os.environ.get("FERRY_SEED", "0"))
     previous = json.loads(os.environ.get("FERRY_PREVIOUS") or "{}")
@@ -27,7 +36,7 @@ def main() -> None:
     test_csv = previous.get("train", {}).get("artifacts", {}).get("test", "out/test.csv")
     out = Path(os.environ.get("FERRY_OUTPUT_DIR", "eval"))
     out.mkdir(parents=True, exist_ok=True)
-    model = joblib.load(model_dir / "model.joblib")
+    model = load(model_dir)
     test = pd.read_csv(test_csv)
 
     predicted = model.predict(test[FEATURES])

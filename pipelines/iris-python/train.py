@@ -2,7 +2,9 @@
 
 Ferry runs it as a command step and passes the run's seed, params and data in FERRY_SEED, FERRY_PARAMS (JSON) and
 FERRY_DATASET_IRIS; it writes into FERRY_OUTPUT_DIR (default `out/`):
-  model/           the model directory: model.joblib, the fitted pipeline, which MLServer's scikit-learn runtime serves
+  model/           the model directory: model.joblib, the fitted pipeline, which MLServer's scikit-learn runtime serves;
+                   with the param `format: "mlflow"`, an MLflow model directory instead (`mlflow.sklearn.save_model`, with
+                   its signature), which MLServer's MLflow runtime serves (needs requirements-mlflow.txt)
   metrics.json     held-out accuracy and macro F1 (flat numbers: what the pipeline's gates read)
   reference.csv    the training features, the reference the drift monitor compares live traffic with
   test.csv         the held-out rows, for evaluate.py
@@ -27,7 +29,21 @@ LABEL = "species"
 
 def params() -> dict:
     given = json.loads(os.environ.get("FERRY_PARAMS") or "{}")
-    return {"trees": int(given.get("trees", 50)), "max_depth": int(given.get("max_depth", 4)), "test_size": float(given.get("test_size", 0.3))}
+    return {"trees": int(given.get("trees", 50)), "max_depth": int(given.get("max_depth", 4)), "test_size": float(given.get("test_size", 0.3)), "format": str(given.get("format", "joblib"))}
+
+
+def save_mlflow(model, features: pd.DataFrame, path: Path) -> None:
+    """The MLflow flavour of the model: what `mlflow.pyfunc.load_model` and MLServer's MLflow runtime read."""
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    if path.exists():
+        import shutil
+
+        shutil.rmtree(path)
+    # Float inputs: served requests carry FP64 columns, whatever dtype the CSV gave a column.
+    features = features.astype("float64")
+    mlflow.sklearn.save_model(model, path, signature=infer_signature(features, model.predict(features)), input_example=features.head(2))
 
 
 def main() -> None:
@@ -43,8 +59,11 @@ def main() -> None:
 
     predicted = model.predict(test[FEATURES])
     metrics = {"accuracy": accuracy_score(test[LABEL], predicted), "macro_f1": f1_score(test[LABEL], predicted, average="macro"), "train_rows": len(train), "test_rows": len(test)}
-    (out / "model").mkdir(exist_ok=True)
-    joblib.dump(model, out / "model" / "model.joblib")
+    if p["format"] == "mlflow":
+        save_mlflow(model, train[FEATURES], out / "model")
+    else:
+        (out / "model").mkdir(exist_ok=True)
+        joblib.dump(model, out / "model" / "model.joblib")
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     train[FEATURES].to_csv(out / "reference.csv", index=False)
     test.to_csv(out / "test.csv", index=False)

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'rollback.break-glass',
   'rollback.refused',
   'push.received',
+  'model.exported',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -51,6 +51,7 @@ export const EXAMPLES: Record<string, string[]> = {
   'schedule list': ['npx ferry schedule list'],
   'schedule remove': ['npx ferry schedule remove penguins-every-1d'],
   reproduce: ['npx ferry reproduce penguins@1'],
+  export: ['npx ferry export iris-python@production --format mlflow --out ./iris-mlflow', 'npx ferry export penguins@1 --format raw --out ./penguins-v1'],
 };
 
 /** Every command below `program`, as `[path, command]` (the program itself first, as `''`). */

@@ -246,6 +246,15 @@ program
   .action(async (ref, opts) => (await import('./commands/reproduce.js')).reproduce(ref, opts));
 
 program
+  .command('export')
+  .description('write a registered version out: an MLflow model directory (mlflow.pyfunc.load_model), or the artifact as it is')
+  .argument('<ref>', '<name>@<version|alias>, e.g. iris@production')
+  .requiredOption('--out <dir>', 'a new or empty directory to write it to')
+  .addOption(new Option('--format <format>', 'mlflow (an MLflow model directory) or raw (the registered artifact as it is)').choices(['mlflow', 'raw']).default('mlflow'))
+  .option('--json', 'print what was written as JSON')
+  .action(async (ref, opts) => (await import('./commands/export.js')).exportCommand(ref, opts));
+
+program
   .command('mlflow')
   .description('the MLflow mirror (MLFLOW_TRACKING_URI): runs, versions and aliases as MLflow shows them')
   .command('sync')

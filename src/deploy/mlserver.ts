@@ -1,9 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { ArtifactStore } from '../artifacts/store.js';
-import { sha256File } from '../artifacts/store.js';
+import { registeredArtifact } from '../artifacts/registered.js';
 import type { Db } from '../db/client.js';
-import { modelVersions, servingRoutes } from '../db/schema/index.js';
-import { FerryError } from '../core/errors.js';
+import { servingRoutes } from '../db/schema/index.js';
 import { log } from '../log.js';
 import { isReady, loadModel, mlserverModelName, removeModelVersion, unloadModel, writeModelVersion } from '../mlserver/repository.js';
 import type { MlserverInstance } from '../mlserver/server.js';
@@ -23,26 +22,6 @@ export interface MlserverTargetOptions {
   switchTimeoutMs?: number;
 }
 
-/** A registered version's artifact as a local path, found by its sha256 in the artifact store and checked against it. */
-async function fetchArtifact(db: Db, store: ArtifactStore, model: string, version: number): Promise<{ path: string; sha256: string }> {
-  const [row] = await db
-    .select({ uri: modelVersions.artifactUri, sha256: modelVersions.artifactSha256 })
-    .from(modelVersions)
-    .where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
-  if (!row) throw new FerryError(`mlserver deployment target: model ${model} v${version} is not in the registry; deploy only registered versions`);
-  let path = store.find(row.sha256);
-  if (!path) {
-    try {
-      path = await store.fetch(row.uri);
-    } catch (err) {
-      throw new FerryError(`mlserver deployment target: artifact sha256:${row.sha256} of ${model} v${version} is not in the artifact store (${row.uri}): ${(err as Error).message}`, { cause: err });
-    }
-  }
-  const actual = await sha256File(path).catch(() => undefined);
-  // A directory artifact is checked by the store that wrote its manifest; a file is checked here, byte for byte.
-  if (actual !== undefined && actual !== row.sha256) throw new FerryError(`mlserver deployment target: artifact of ${model} v${version} at ${path} has sha256 ${actual}, the registry says ${row.sha256}; the store is corrupt`);
-  return { path, sha256: row.sha256 };
-}
 
 /**
  * Serves registered Python models (scikit-learn joblib, XGBoost, MLflow) on MLServer behind Ferry's gateway. A deploy
@@ -83,7 +62,7 @@ export function createMlserverTarget(options: MlserverTargetOptions): Deployment
       const server = await options.mlserver();
       const backends: Backends = {};
       for (const { version } of normalizeRoutes(req.routes)) {
-        const artifact = await fetchArtifact(db, store, req.model, version);
+        const artifact = await registeredArtifact(db, store, req.model, version, 'mlserver deployment target');
         const written = writeModelVersion({ repository: server.repository, model: req.model, version, artifact: artifact.path, sha256: artifact.sha256, python: server.python });
         if (!(await isReady(server.url, written.name))) await loadModel(server.url, written.name);
         backends[String(version)] = { kind: 'v2', url: server.url, name: written.name, server: 'mlserver' };

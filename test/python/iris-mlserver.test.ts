@@ -3,64 +3,44 @@
  * registered, canaried on a real MLServer through Ferry's gateway while traffic flows, and rolled back by the monitor
  * when the traffic drifts. Durations are parameters: a 3 s bake, a monitor every 2 s.
  */
-import { readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFrom } from '../../src/config.js';
 import { aliases, deployments, modelVersions, monitorChecks, predictions, servingRoutes } from '../../src/db/schema/index.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import type { PipelineInput } from '../../src/core/spec.js';
 import { isReady } from '../../src/mlserver/repository.js';
-import { ensureMlserverVenv, sharedMlserver, stopSharedMlservers } from '../../src/mlserver/server.js';
+import { sharedMlserver } from '../../src/mlserver/server.js';
 import { startRun } from '../../src/runs/start.js';
-import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { monitorWorkflowId } from '../../src/core/ids.js';
 import { monitorStateQuery } from '../../workflows/monitor.js';
 import definition from '../../pipelines/iris-python.js';
 import { waitFor } from '../helpers/cli.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
-import { makeRepo } from '../helpers/git.js';
-import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+import { IRIS_FEATURES, irisRows, startMlserverStack } from '../helpers/python.js';
+import { type startTestWorker, type testClient, uniqueQueue } from '../helpers/temporal.js';
 
 const EXAMPLE = ['train.py', 'evaluate.py', 'requirements.txt', 'test_train.py', 'data/iris.csv'].map((f) => `pipelines/iris-python/${f}`);
-const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'] as const;
+const FEATURES = IRIS_FEATURES;
 
 /** The iris rows as prediction inputs (the distribution the model was trained on). The monitor here breaches only
  * when every feature drifts (maxDriftShare 1), so a window of undrifted traffic never trips it by chance. */
-const rows = readFileSync('pipelines/iris-python/data/iris.csv', 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((line) => Object.fromEntries(FEATURES.map((f, i) => [f, Number(line.split(',')[i])])));
+const rows = irisRows();
 /** The same flowers measured in inches instead of centimetres... by a broken scale: every feature far outside training. */
 const drifted = (n: number) => rows.slice(0, n).map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f]! * 3 + 10])));
 
 describe.each(backends().slice(0, 1))('the Python example on MLServer behind the gateway ($name)', (backend) => {
   const model = `iris-py-${Math.random().toString(36).slice(2, 8)}`;
+  const taskQueue = uniqueQueue('iris-python');
+  let stack: Awaited<ReturnType<typeof startMlserverStack>>;
   let database: TestDatabase;
-  let gateway: ModelServer;
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let temporal: Awaited<ReturnType<typeof testClient>>;
-  const taskQueue = uniqueQueue('iris-python');
 
   beforeAll(async () => {
-    // MLServer's venv before the worker: on a clean machine its first build takes minutes, longer than a deploy
-    // activity's timeout (the activity would only wait for it through retries).
-    await ensureMlserverVenv();
-    database = await backend.create();
-    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 100, logger: { flushMs: 50 } });
-    const repo = makeRepo(Object.fromEntries(EXAMPLE.map((f) => [f, readFileSync(f, 'utf8')])));
-    worker = await startTestWorker({ db: database.db, taskQueue, cwd: repo, extra: { serveUrl: gateway.url } });
-    temporal = await testClient();
+    stack = await startMlserverStack(backend, EXAMPLE, taskQueue);
+    ({ database, worker, temporal } = stack);
   }, 900_000);
-  afterAll(async () => {
-    await temporal?.client.workflow.getHandle(monitorWorkflowId(model, 'production')).terminate('test finished').catch(() => undefined);
-    await worker?.stop();
-    await gateway?.close();
-    await stopSharedMlservers();
-    await temporal?.close();
-    await database?.close();
-  });
+  afterAll(() => stack?.stop(() => temporal.client.workflow.getHandle(monitorWorkflowId(model, 'production')).terminate('test finished')));
 
   /** One run of the example (no approvals here: the approval flow has its own tests), training with `trees`. */
   async function run(trees: number, deploy: PipelineInput['deploy']) {
@@ -74,7 +54,7 @@ describe.each(backends().slice(0, 1))('the Python example on MLServer behind the
 
   /** One V1 prediction through the gateway; returns the status and the serving version. */
   async function predict(inputs: Record<string, number>[]) {
-    const res = await fetch(`${gateway.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
+    const res = await fetch(`${stack.gateway.url}/v1/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs }) });
     return { status: res.status, body: (await res.json()) as { version?: number; outputs?: { predict: string }[] } };
   }
 
@@ -142,9 +122,8 @@ describe.each(backends().slice(0, 1))('the Python example on MLServer behind the
     await waitFor(async () => ((await isReady(mlserver.url, `${model}-v2`)) ? undefined : true), 30_000, 'v2 to be unloaded');
 
     // Every prediction that answered 200 is in the log, with the version that served it.
-    await gateway.close();
+    await stack.restartGateway();
     const logged = await database.db.select({ version: predictions.version }).from(predictions).where(eq(predictions.model, model));
     expect(logged.filter((p) => p.version === 2).length).toBeGreaterThanOrEqual(versions[2]! + 60);
-    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0 });
   }, 900_000);
 });
