@@ -165,7 +165,7 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
         subjectId: `${input.model}@${input.env}`,
         workflowId,
         reason: health.reason,
-        details: { gate: 'canary-health', model: input.model, env: input.env, version: input.version, since: new Date(input.since).toISOString(), maxErrorRate: input.maxErrorRate, maxLatencyMs: input.maxLatencyMs ?? null, ...health },
+        details: { gate: 'canary-health', model: input.model, env: input.env, version: input.version, since: new Date(input.since).toISOString(), maxErrorRate: input.maxErrorRate, maxLatencyMs: input.maxLatencyMs ?? null, minRequests: input.minRequests ?? 1, ...health },
         idempotencyKey: input.idempotencyKey ?? (workflowId ? `${workflowId}:canary-health:${input.model}:${input.env}:v${input.version}:${new Date(input.since).toISOString()}` : undefined),
       });
       return health;
@@ -219,7 +219,7 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
 
     /** Sends an alert to the configured channels (webhook, Slack); a channel that fails is reported, not thrown. */
     async sendAlert(input: AlertInput): Promise<{ sent: string[]; failed: { channel: string; error: string }[] }> {
-      return sendAlert(overrides.alertChannels ?? channelsFromEnv(), input);
+      return sendAlert(overrides.alertChannels ?? deps.alertChannels ?? channelsFromEnv(), input);
     },
   };
 }

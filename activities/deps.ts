@@ -1,3 +1,4 @@
+import type { AlertChannel } from '../src/alerts/alert.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { LoadedConfig } from '../src/config.js';
 import type { Db } from '../src/db/client.js';
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   stepUser?: StepUser;
   /** Base URL of the model server the `local` target deploys to. */
   serveUrl?: string;
+  /** Where alerts go instead of the channels the environment configures (a worker embedding Ferry, tests). */
+  alertChannels?: AlertChannel[];
   /** Where approval notices go (the Slack app when configured). */
   notify?: (notice: ApprovalNotice) => Promise<void>;
 }

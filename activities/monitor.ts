@@ -1,15 +1,15 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { parse } from 'csv-parse/sync';
-import { and, eq, gt, isNull, lte, max } from 'drizzle-orm';
+import { and, count, eq, gt, isNull, lte, max, min } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/index.js';
 import { artifacts, feedback, monitorChecks, predictions } from '../src/db/schema/index.js';
-import { detectDrift, prepareColumns, renderHtmlReport, tableFromRows, type DriftReport } from '../src/drift/index.js';
+import { renderHtmlReport } from '../src/drift/index.js';
 import type { MonitorSpec } from '../src/core/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
 import { exactAccuracy, judgeWindow, metricRules, verdictText, type MetricVerdict } from './monitor-metrics.js';
+import { checkPredictionWindow } from './monitor-window.js';
 
 /**
  * A window of predictions, by prediction id: (afterId, toId]. Ids, not timestamps, bound windows because the model server
@@ -69,10 +69,6 @@ export interface MonitorActionInput {
 const QUALITY_MISSING_MAX = 0.2;
 const QUALITY_UNSEEN_MAX = 0.1;
 
-function cell(value: unknown): string {
-  return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-}
-
 
 /** Workflow id and run id of the calling monitor: check numbers restart when a monitor is started anew, run ids do not repeat. */
 function runKey(): { workflowId: string | undefined; key: string } {
@@ -89,19 +85,20 @@ export function createMonitorActivities(deps: ActivityDeps) {
     return Number(row?.id ?? 0);
   }
 
-  async function window(model: string, env: string, version: number, afterId: number, toId: number) {
-    return db
-      .select({ inputs: predictions.inputs, at: predictions.at })
+  /** Size and time span of a window; its features are read by `checkPredictionWindow`, column-wise, only when judged. */
+  async function windowStats(model: string, env: string, version: number, afterId: number, toId: number) {
+    const [row] = await db
+      .select({ n: count(), first: min(predictions.at), last: max(predictions.at) })
       .from(predictions)
       .where(and(eq(predictions.model, model), eq(predictions.env, env), eq(predictions.version, version), gt(predictions.id, afterId), lte(predictions.id, toId), isNull(predictions.error)));
+    return { n: Number(row?.n ?? 0), first: row?.first ?? null, last: row?.last ?? null };
   }
 
-  async function reference(sha256: string): Promise<{ header: string[]; rows: string[][] } | undefined> {
+  /** The training reference's local file. */
+  async function referencePath(sha256: string): Promise<string | undefined> {
     const [row] = await db.select().from(artifacts).where(eq(artifacts.sha256, sha256));
-    const path = row ? await deps.store.fetch(row.uri) : deps.store.find(sha256);
-    if (!path) return undefined;
-    const records = parse(readFileSync(path, 'utf8'), { skip_empty_lines: true }) as string[][];
-    return { header: records[0] ?? [], rows: records.slice(1) };
+    // Where the artifact lives (a file, or a bucket it is fetched from into the local cache), else the store's copy.
+    return (row ? await deps.store.fetch(row.uri) : deps.store.find(sha256)) ?? undefined;
   }
 
   /** A window's predictions with their labels (where any arrived): what the metric rules judge. */
@@ -146,25 +143,26 @@ export function createMonitorActivities(deps: ActivityDeps) {
       const cursor = Math.max(afterId, await cursorOf(model, env));
       const current = await getVersion(db, model, env);
       if (!current) return { predictions: 0, cursor, breached: false, kinds: [], summary: `nothing serves ${model} in ${env}`, pendingWindows: input.pendingWindows };
-      const rows = await window(model, env, current.version, afterId, cursor);
-      const times = rows.map((r) => r.at.getTime());
-      const start = new Date(times.length ? Math.min(...times) : Date.parse(input.end)).toISOString();
-      const end = new Date(times.length ? Math.max(...times) : Date.parse(input.end)).toISOString();
-      const result: MonitorCheckResult = { version: current.version, predictions: rows.length, cursor, breached: false, kinds: [], summary: '', pendingWindows: [] };
+      const stats = await windowStats(model, env, current.version, afterId, cursor);
+      const start = new Date(stats.first ?? Date.parse(input.end)).toISOString();
+      const end = new Date(stats.last ?? Date.parse(input.end)).toISOString();
+      const result: MonitorCheckResult = { version: current.version, predictions: stats.n, cursor, breached: false, kinds: [], summary: '', pendingWindows: [] };
       const notes: string[] = [];
       const save = (kind: string, breached: boolean, details: object, suffix = '') =>
         record({ model, env, version: current.version, kind, start, end, breached, details, key: `${keyBase}:${kind}${suffix}`, workflowId });
 
-      const ref = current.referenceSha256 ? await reference(current.referenceSha256) : undefined;
-      if (ref && rows.length >= spec.minRows) {
-        const currentRows = rows.map((r) => ref.header.map((column) => cell((r.inputs as Record<string, unknown>)[column])));
-        const refTable = tableFromRows(ref.header, ref.rows);
-        const curTable = tableFromRows(ref.header, currentRows);
-        const report: DriftReport = detectDrift(refTable, curTable, { referenceName: 'training reference', currentName: `${env} window` });
+      const ref = current.referenceSha256 ? await referencePath(current.referenceSha256) : undefined;
+      if (ref && current.referenceSha256 && stats.n >= spec.minRows) {
+        const { report, columns, quality } = await checkPredictionWindow(
+          db,
+          { model, env, version: current.version, afterId, toId: cursor },
+          { path: ref, sha256: current.referenceSha256, storeDir: join(home, 'drift-reference') },
+          { referenceName: 'training reference', currentName: `${env} window` },
+        );
         const dir = join(home, 'reports');
         mkdirSync(dir, { recursive: true });
         const reportPath = join(dir, `drift-${model}-${env}-v${current.version}-${input.check}.html`);
-        writeFileSync(reportPath, renderHtmlReport(report, prepareColumns(refTable, curTable), `Drift of ${model} v${current.version} in ${env}`));
+        writeFileSync(reportPath, renderHtmlReport(report, columns, `Drift of ${model} v${current.version} in ${env}`));
         const drifted = report.columns.filter((c) => c.drifted).map((c) => c.column);
         result.drift = { driftedShare: report.driftedShare, drifted, statistics: Object.fromEntries(report.columns.map((c) => [c.column, c.statistic])), reportPath };
         const breached = report.driftedShare >= spec.maxDriftShare && drifted.length > 0;
@@ -173,28 +171,21 @@ export function createMonitorActivities(deps: ActivityDeps) {
         await save('drift', breached, result.drift);
 
         // Data quality: empty cells and categories the model never saw.
-        const seen = new Map(ref.header.map((column, i) => [column, new Set(ref.rows.map((r) => r[i]))]));
-        result.quality = ref.header.map((column, i) => {
-          const values = currentRows.map((r) => r[i] ?? '');
-          const present = values.filter((v) => v !== '');
-          const numeric = [...seen.get(column)!].every((v) => v === '' || Number.isFinite(Number(v)));
-          const unseen = numeric ? 0 : present.filter((v) => !seen.get(column)!.has(v)).length;
-          return { column, missingShare: (values.length - present.length) / Math.max(1, values.length), unseenShare: unseen / Math.max(1, present.length) };
-        });
+        result.quality = quality;
         const bad = result.quality.filter((q) => q.missingShare > QUALITY_MISSING_MAX || q.unseenShare > QUALITY_UNSEEN_MAX);
         if (bad.length) result.kinds.push('data-quality');
         notes.push(bad.length ? `data quality: ${bad.map((q) => q.column).join(', ')}` : 'data quality ok');
         await save('data-quality', bad.length > 0, { columns: result.quality });
       } else {
-        notes.push(ref ? `${rows.length} prediction(s): too few for drift (min ${spec.minRows}), the next check adds to them` : 'no training reference for drift');
+        notes.push(ref ? `${stats.n} prediction(s): too few for drift (min ${spec.minRows}), the next check adds to them` : 'no training reference for drift');
       }
       // Too few rows to judge: keep the window open, so the next check sees these rows with the new ones instead of a
       // burst of traffic being cut into pieces too small to judge.
-      const hold = ref !== undefined && rows.length > 0 && rows.length < spec.minRows;
+      const hold = ref !== undefined && stats.n > 0 && stats.n < spec.minRows;
       if (hold) result.cursor = afterId;
 
       if (metricRules(spec).length) {
-        const fresh: LabelWindow[] = rows.length && !hold ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
+        const fresh: LabelWindow[] = stats.n && !hold ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
         result.performance = [];
         // A window of a version no longer served is dropped: its verdict must not act on the version serving now.
         for (const w of [...input.pendingWindows.filter((p) => p.version === current.version), ...fresh]) {
@@ -218,7 +209,7 @@ export function createMonitorActivities(deps: ActivityDeps) {
         if (result.pendingWindows.length) notes.push(`${result.pendingWindows.length} window(s) waiting for labels`);
       }
       result.breached = result.kinds.length > 0;
-      result.summary = `${model} v${current.version} in ${env}: ${rows.length} prediction(s); ${notes.join('; ')}`;
+      result.summary = `${model} v${current.version} in ${env}: ${stats.n} prediction(s); ${notes.join('; ')}`;
       return result;
     },
 

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { outputField } from '../src/dsl/config.js';
-import type { GateResult } from '../src/core/gates.js';
+import type { ChampionScores, GateResult } from '../src/core/gates.js';
+import { getVersion } from '../src/registry/read.js';
 import type { RiskCheck } from '../src/core/risk.js';
 import { storedCardData, type CardSpec } from '../src/modelcard/index.js';
-import { evaluateRiskChecks, perClassMetrics } from '../src/risk/index.js';
+import { evaluateRiskChecks, perClassMetrics, score, type ScoreMetric } from '../src/risk/index.js';
 import type { ActivityDeps } from './deps.js';
 
 /** The held-out data an evaluation step hands to the risk checks: artifact `heldout`. */
@@ -31,18 +32,58 @@ export interface RiskCheckOutput {
   modelCard: Record<string, unknown>;
 }
 
+export interface ScoreProductionInput {
+  model: string;
+  /** The metrics the no-regression gates name. */
+  metrics: string[];
+  /** The candidate's metrics as its evaluation reported them. */
+  candidate: Record<string, number>;
+  candidateModelUri?: string;
+  heldoutUri?: string;
+}
+
+/** Metrics Ferry can compute itself from predicted and true labels; others are compared as recorded. */
+const RESCORABLE: Record<string, ScoreMetric> = { accuracy: 'accuracy', macroF1: 'macro-f1', 'macro-f1': 'macro-f1', f1_macro: 'macro-f1', macro_f1: 'macro-f1' };
+
+/** Reads and checks a held-out artifact already fetched to `path`. */
+function loadHeldout(path: string, what: string) {
+  const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!heldout.success) throw ApplicationFailure.nonRetryable(`${what}: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`, 'StepOutputError');
+  return heldout.data;
+}
+
 /** Model-risk checks on held-out data, with the model loaded the way the model server loads it. */
-export function createRiskActivities({ config, store }: ActivityDeps) {
+export function createRiskActivities({ config, db, store }: ActivityDeps) {
   return {
+    /**
+     * Scores the production version on the candidate's held-out data through the model's predictor — the one the
+     * model server serves both with — next to the candidate, for the no-regression gates. Without a predictor, a
+     * held-out artifact or a metric Ferry can compute, production's metric is the one recorded at its registration.
+     * Undefined when nothing is in production.
+     */
+    async scoreProduction(input: ScoreProductionInput): Promise<ChampionScores | undefined> {
+      const row = await getVersion(db, input.model, 'production');
+      if (!row) return undefined;
+      const values: ChampionScores['values'] = Object.fromEntries(
+        input.metrics.map((m) => [m, { candidate: input.candidate[m], production: row.metrics[m], source: 'recorded' as const }]),
+      );
+      const predictor = config.predictors.get(input.model);
+      const rescorable = input.metrics.filter((m) => RESCORABLE[m]);
+      if (!predictor || !input.heldoutUri || !input.candidateModelUri || rescorable.length === 0) return { version: row.version, values };
+      const { rows, labels } = loadHeldout(await store.fetch(input.heldoutUri), 'no-regression');
+      const labelsOf = async (uri: string) => (await (await predictor.load(await store.fetch(uri)))(rows)).map((o) => String(outputField(o, predictor.labelField)));
+      const [candidate, production] = [await labelsOf(input.candidateModelUri), await labelsOf(row.artifactUri)];
+      for (const m of rescorable) values[m] = { candidate: score(RESCORABLE[m]!, candidate, labels), production: score(RESCORABLE[m]!, production, labels), source: 'rescored' };
+      return { version: row.version, values };
+    },
+
     async runRiskChecks(input: RiskCheckInput): Promise<RiskCheckOutput> {
       const predictor = config.predictors.get(input.model);
       if (!predictor) throw ApplicationFailure.nonRetryable(`risk checks: no predictor for model "${input.model}" in ferry.config.ts; add definePredictor('${input.model}', …)`, 'StepNotFound');
       if (!input.heldoutUri) {
         throw ApplicationFailure.nonRetryable('risk checks: the evaluation returned no "heldout" artifact; write { features, rows, labels } as JSON and return it as artifacts.heldout', 'StepOutputError');
       }
-      const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(await store.fetch(input.heldoutUri), 'utf8')));
-      if (!heldout.success) throw ApplicationFailure.nonRetryable(`risk checks: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`, 'StepOutputError');
-      const { features, rows, labels } = heldout.data;
+      const { features, rows, labels } = loadHeldout(await store.fetch(input.heldoutUri), 'risk checks');
       const predictFn = await predictor.load(await store.fetch(input.modelUri));
       const predict = async (batch: Record<string, unknown>[]) => (await predictFn(batch)).map((o) => String(outputField(o, predictor.labelField)));
       const predictProba = predictor.probabilitiesField

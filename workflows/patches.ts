@@ -27,10 +27,23 @@ export function decidePatches() {
     stepLiveness: patched('step-liveness'),
     /** The run's signed start is verified (and submission policies re-checked) before any step runs. */
     signedStart: patched('signed-start'),
+    /** No-regression gates compare with production scored on the candidate's evaluation data (`scoreProduction`). */
+    championScoring: patched('champion-scoring'),
   };
 }
 
 export type Patches = ReturnType<typeof decidePatches>;
+
+/** Every `patched()` id of the promotion workflow, decided in its first activation (same rules as `decidePatches`). */
+export function decidePromotionPatches() {
+  return {
+    /**
+     * A bake needs `minRequests` (default 100) and is compared with the stable version; a failed rollout opens an
+     * incident and raises an alert.
+     */
+    rolloutSafety: patched('rollout-safety'),
+  };
+}
 
 /**
  * `waiting-status` for a run that may have been recorded before patches were decided at start: true when decided at

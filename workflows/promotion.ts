@@ -14,10 +14,11 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { planRollout, rollbackRoutes } from '../src/core/rollout.js';
+import { legacyGate, planRollout, rollbackRoutes } from '../src/core/rollout.js';
 import type { DeploySpec } from '../src/core/spec.js';
 import { promotionWorkflowId } from '../src/core/ids.js';
 import { Failure } from '../src/core/failures.js';
+import { decidePromotionPatches } from './patches.js';
 import { quick } from './presets.js';
 
 export interface PromotionInput {
@@ -74,6 +75,14 @@ export async function runPromotion(input: PromotionInput, options: Pick<ChildWor
   }
 }
 
+/** A failed rollout is an incident, and someone is told: the alert names the incident. */
+async function raiseRolloutFailure(input: PromotionInput, f: { version: number; stable: number; why: string; key: string }): Promise<void> {
+  const { model, env } = input;
+  const summary = `${input.strategy.kind} of ${model} v${f.version} in ${env} failed and was rolled back to v${f.stable}: ${f.why}`;
+  const incident = await act.recordIncident({ model, env, kind: 'rollout', summary, idempotencyKey: `${f.key}:rollout-failed`, details: { version: f.version, stable: f.stable, strategy: input.strategy.kind } });
+  await act.sendAlert({ model, env, severity: 'critical', title: `${model} in ${env}: rollout of v${f.version} failed`, text: `${summary}. Incident #${incident.id}.`, incidentId: incident.id, details: { version: f.version, stable: f.stable } });
+}
+
 function failureType(err: unknown): string | undefined {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined;
 }
@@ -84,6 +93,7 @@ function failureType(err: unknown): string | undefined {
  * returns all traffic to the stable version in a non-cancellable compensation; success moves the environment's alias.
  */
 export async function promotion(input: PromotionInput): Promise<PromotionResult> {
+  const patches = decidePromotionPatches();
   const { workflowId, runId } = workflowInfo();
   const { model, env } = input;
   const current = await act.resolveVersion({ model, ref: env }).catch((err: unknown) => {
@@ -120,7 +130,8 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
         await sleep(step.bakeMs);
       }
       if (step.gate) {
-        const health = await act.checkCanaryHealth({ model, env, version: target, since, ...step.gate });
+        const gate = patches.rolloutSafety ? step.gate : legacyGate(step.gate);
+        const health = await act.checkCanaryHealth({ model, env, version: target, since, ...gate });
         if (!health.healthy) throw ApplicationFailure.nonRetryable(`canary of ${model} v${target} in ${env} unhealthy at ${step.percent}%: ${health.reason}`, Failure.CanaryUnhealthy, health);
       }
     }
@@ -140,6 +151,7 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       await CancellationScope.nonCancellable(() => apply(rollbackRoutes(stable), `returned all traffic to v${stable}: ${why}`));
       status.state = 'rolled-back';
       setCurrentDetails(`**rolled back** ${model} in ${env} to v${stable}: ${why}`);
+      if (patches.rolloutSafety && !isCancellation(err)) await CancellationScope.nonCancellable(() => raiseRolloutFailure(input, { version: target, stable, why, key }));
       if (failureType(err) === undefined && err instanceof ApplicationFailure && err.type === Failure.CanaryUnhealthy) {
         return { model, env, version: target, from: stable, state: 'rolled-back', reason: why };
       }

@@ -6,7 +6,38 @@ export interface GateResult {
   passed: boolean;
   value?: number;
   bound?: number;
+  /** No-regression: production's value of the metric, and its version (scored on the candidate's evaluation data). */
+  production?: number;
+  productionVersion?: number;
   message: string;
+}
+
+/** What production scored, metric by metric: re-scored on the candidate's held-out data, or as recorded at its registration. */
+export interface ChampionScores {
+  version: number;
+  values: Record<string, { candidate?: number; production?: number; source: 'rescored' | 'recorded' }>;
+}
+
+/**
+ * The no-regression gate against production scored on the same data as the candidate: passes when nothing is in
+ * production, fails when either side lacks the metric, and names both values either way.
+ */
+export function checkNoRegression(gate: Extract<GateSpec, { kind: 'no-regression' }>, metrics: Record<string, number>, champion?: ChampionScores): GateResult {
+  const name = gateName(gate);
+  const { metric } = gate;
+  const scored = champion?.values[metric];
+  const value = scored?.candidate ?? metrics[metric];
+  if (value === undefined) return { gate: name, metric, passed: false, message: `${name}: the evaluation reported no metric "${metric}" (reported: ${Object.keys(metrics).join(', ') || 'none'})` };
+  if (!champion) return { gate: name, metric, value, passed: true, message: `${metric} = ${value}; no production model to compare with` };
+  const production = scored?.production;
+  const base = { gate: name, metric, value, productionVersion: champion.version };
+  if (production === undefined) {
+    return { ...base, passed: false, message: `${name}: production v${champion.version} has no "${metric}" to compare with (candidate ${value}); record it for production or drop the gate` };
+  }
+  const bound = gate.higherIsBetter ? production - gate.tolerance : production + gate.tolerance;
+  const passed = gate.higherIsBetter ? value >= bound : value <= bound;
+  const on = scored?.source === 'rescored' ? `, both scored on this evaluation's held-out data` : ', as recorded at its registration';
+  return { ...base, bound, production, passed, message: `${metric}: candidate ${value} vs production v${champion.version} ${production}${on} (tolerance ${gate.tolerance}): ${passed ? 'no regression' : 'regression'}` };
 }
 
 /** A gate's human name, e.g. `min(accuracy)`. */

@@ -9,7 +9,21 @@ export type Strategy = DeploySpec['strategy'];
 export interface HealthGate {
   maxErrorRate: number;
   maxLatencyMs?: number;
+  /** Fewer requests to the new version in the bake than this is not enough evidence: the step fails. */
+  minRequests?: number;
+  /**
+   * The stable version to compare with: in the same window (`same`, a canary, where both take traffic) or in a window
+   * of the same length just before it (`before`, blue/green, where the stable version takes none during the bake).
+   */
+  compareWith?: { version: number; window: 'same' | 'before'; maxErrorRateIncrease: number; maxLatencyRatio: number };
 }
+
+/** Requests a bake step needs before its gate can pass, unless the strategy says otherwise (`minRequests`). */
+export const DEFAULT_MIN_REQUESTS = 100;
+/** How much higher than the stable version's the new version's error rate may be (absolute, 0.02 = 2 points). */
+export const DEFAULT_MAX_ERROR_RATE_INCREASE = 0.02;
+/** How many times the stable version's p95 latency the new version's may be. */
+export const DEFAULT_MAX_LATENCY_RATIO = 1.5;
 
 /** One step of a rollout: the traffic to apply, how long to bake it, and the gate to check after the bake. */
 export interface RolloutStep {
@@ -37,7 +51,11 @@ export function planRollout(strategy: Strategy, target: { version: number; stabl
     case 'all-at-once':
       return [full];
     case 'canary': {
-      const gate: HealthGate = { maxErrorRate: strategy.maxErrorRate, ...(strategy.maxLatencyMs === undefined ? {} : { maxLatencyMs: strategy.maxLatencyMs }) };
+      const gate: HealthGate = {
+        maxErrorRate: strategy.maxErrorRate,
+        ...(strategy.maxLatencyMs === undefined ? {} : { maxLatencyMs: strategy.maxLatencyMs }),
+        ...evidence(strategy, stable, 'same'),
+      };
       const bakeMs = durationMs(strategy.bake);
       const steps = [...new Set(strategy.steps.map((p) => Math.round(p)))].filter((p) => p > 0 && p <= 100);
       if (steps[steps.length - 1] !== 100) steps.push(100);
@@ -47,12 +65,32 @@ export function planRollout(strategy: Strategy, target: { version: number; stabl
     }
     case 'blue-green':
       // Switch all traffic to green at once; blue stays registered for an instant switch back if the bake fails.
-      return [{ ...full, bakeMs: durationMs(strategy.bake), gate: { maxErrorRate: BLUE_GREEN_MAX_ERROR_RATE } }];
+      return [{ ...full, bakeMs: durationMs(strategy.bake), gate: { maxErrorRate: BLUE_GREEN_MAX_ERROR_RATE, ...evidence(strategy, stable, 'before') } }];
     default: {
       const unknown: never = strategy;
       throw new Error(`unknown rollout strategy ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+type Evidence = Pick<Extract<Strategy, { kind: 'canary' }>, 'minRequests' | 'maxErrorRateIncrease' | 'maxLatencyRatio'>;
+
+/** The gate's sample-size bound and its comparison with the stable version, with the defaults filled in. */
+function evidence(strategy: Evidence, stable: number, window: 'same' | 'before'): Pick<HealthGate, 'minRequests' | 'compareWith'> {
+  return {
+    minRequests: strategy.minRequests ?? DEFAULT_MIN_REQUESTS,
+    compareWith: {
+      version: stable,
+      window,
+      maxErrorRateIncrease: strategy.maxErrorRateIncrease ?? DEFAULT_MAX_ERROR_RATE_INCREASE,
+      maxLatencyRatio: strategy.maxLatencyRatio ?? DEFAULT_MAX_LATENCY_RATIO,
+    },
+  };
+}
+
+/** The gate as promotions recorded before `rollout-safety` judged it: one request was enough, no comparison. */
+export function legacyGate(gate: HealthGate): HealthGate {
+  return { maxErrorRate: gate.maxErrorRate, ...(gate.maxLatencyMs === undefined ? {} : { maxLatencyMs: gate.maxLatencyMs }) };
 }
 
 /** Where a failed gate sends traffic: all of it back to the stable version. */

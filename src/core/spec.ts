@@ -130,6 +130,16 @@ export const approvalSchema = z.strictObject({
   escalateTo: z.array(z.string().min(1)).default([]),
 });
 
+/** What a canary or blue/green bake needs before it passes (defaults in src/core/rollout.ts). */
+const bakeEvidence = {
+  /** Requests the new version must answer in each bake before it is judged (default 100). */
+  minRequests: z.int().min(1, 'expected at least 1 request').optional(),
+  /** How far above the stable version's error rate the new version's may be (absolute; default 0.02). */
+  maxErrorRateIncrease: z.number().min(0).max(1, 'expected a number ≤ 1').optional(),
+  /** How many times the stable version's p95 latency the new version's may be (default 1.5). */
+  maxLatencyRatio: z.number().min(1, 'expected a ratio ≥ 1').optional(),
+};
+
 export const strategySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('all-at-once') }),
   z.strictObject({
@@ -142,8 +152,13 @@ export const strategySchema = z.discriminatedUnion('kind', [
     bake: durationSchema.default('1m'),
     maxErrorRate: z.number().min(0).max(1, 'expected a number ≤ 1').default(0.05),
     maxLatencyMs: z.number().positive().optional(),
+    ...bakeEvidence,
   }),
-  z.strictObject({ kind: z.literal('blue-green'), bake: durationSchema.default('1m') }),
+  z.strictObject({
+    kind: z.literal('blue-green'),
+    bake: durationSchema.default('1m'),
+    ...bakeEvidence,
+  }),
 ], { error: 'expected "all-at-once" or "canary" or "blue-green"' });
 
 export const deploySchema = z.strictObject({

@@ -134,7 +134,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   // Demo timings: a canary bake and a monitor interval of seconds instead of minutes and hours.
   const demoSpec = (loaded: LoadedPipeline): LoadedPipeline => {
     const spec = structuredClone(loaded.spec);
-    for (const d of spec.deploy) if (d.strategy.kind === 'canary') d.strategy.bake = bake;
+    // A seconds-long bake sees a few dozen requests, not the 100 a production canary step needs by default.
+    for (const d of spec.deploy) if (d.strategy.kind === 'canary') Object.assign(d.strategy, { bake, minRequests: 5 });
     if (spec.monitor) Object.assign(spec.monitor, { every, minRows: 100, cooldown: '10m', minLabeledShare: 0.8 });
     // The spec hash is what the signed start vouches for: it must be the hash of the spec that runs.
     return { ...loaded, spec, specHash: canonicalHash(spec) };

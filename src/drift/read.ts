@@ -224,8 +224,7 @@ export class WindowReader {
 }
 
 /**
- * Reads both windows with one DuckDB and settles every shared column's type across them: text that all parses counts as
- * numbers, and a column numeric in one window but text in the other is re-read as text there.
+ * Reads both windows with one DuckDB and settles every shared column's type across them (see {@link settleAcross}).
  */
 export async function readWindows(
   reader: WindowReader,
@@ -234,6 +233,15 @@ export async function readWindows(
 ): Promise<{ reference: WindowFile; current: WindowFile }> {
   const reference = await reader.read(referencePath);
   const current = await reader.read(currentPath);
+  await settleAcross(reader, reference, current);
+  return { reference, current };
+}
+
+/**
+ * Settles every shared column's type across two windows, in place: text that all parses counts as numbers, and a column
+ * numeric in one window but text in the other is re-read as text there (from its file, which must still exist).
+ */
+export async function settleAcross(reader: WindowReader, reference: WindowFile, current: WindowFile): Promise<void> {
   for (const name of reference.header) {
     const r = reference.columns.get(name);
     const c = current.columns.get(name);
@@ -246,7 +254,6 @@ export async function readWindows(
     const [numbers, file] = rs.kind === 'numbers' ? [rs, reference] : [cs, current];
     file.columns.set(name, { kind: 'labels', counts: await reader.labels(file, name), rows: numbers.rows });
   }
-  return { reference, current };
 }
 
 interface ScannedWindow {

@@ -28,7 +28,7 @@ export const modelCardSchema = z.object({
   metrics: z.record(z.string(), z.number()).default({}),
   perClassMetrics: z.record(z.string(), z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number().int() })).optional(),
   gates: z
-    .array(z.object({ gate: z.string(), passed: z.boolean(), value: z.number().optional(), bound: z.number().optional(), message: z.string() }))
+    .array(z.object({ gate: z.string(), passed: z.boolean(), value: z.number().optional(), bound: z.number().optional(), production: z.number().optional(), productionVersion: z.number().optional(), message: z.string() }))
     .default([]),
   risk: riskSectionSchema.optional(),
   lineage: z.object({

@@ -157,7 +157,7 @@ export default defineConfig({ steps: [recorded(train), recorded(evaluate)], pred
   const pipeline = readFileSync(join(root, 'pipelines/penguins.ts'), 'utf8')
     .replace("from '../src/index.js'", `from ${src}`)
     .replace(/build: \[(command\('check-data'[^\n]*\))\],/, (_, check: string) => `build: [${check}, ${flaky}],`)
-    .replace("bake: '20s'", "bake: '4s'")
+    .replace("bake: '20s'", "bake: '4s', minRequests: 5")
     .replace(/monitor: \{ every: '1h',([^\n]*) \},\n/, (_, rest: string) => `monitor: { every: '2s',${rest}, minRows: 100, cooldown: '10m', minLabeledShare: 0.8, generationChecks: 4 },\n`);
   if (!pipeline.includes('flaky-check') || !pipeline.includes("bake: '4s'") || !pipeline.includes('generationChecks')) throw new Error('pipelines/penguins.ts changed shape: update the crash harness');
   writeFileSync(join(dir, 'pipelines/penguins-crash.ts'), pipeline);

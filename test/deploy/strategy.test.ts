@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictions } from '../../src/db/schema/index.js';
 import { canaryHealth } from '../../src/deploy/canary-health.js';
-import { planRollout, rollbackRoutes } from '../../src/core/rollout.js';
+import { legacyGate, planRollout, rollbackRoutes } from '../../src/core/rollout.js';
 import { strategySchema } from '../../src/core/spec.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 
@@ -14,11 +14,16 @@ describe('rollout plans', () => {
       [{ version: 1, percent: 50 }, { version: 2, percent: 50 }],
       [{ version: 2, percent: 100 }],
     ]);
+    // The defaults: 100 requests per step, and no worse than the stable version in the same window.
+    const gate = { maxErrorRate: 0.02, maxLatencyMs: 250, minRequests: 100, compareWith: { version: 1, window: 'same' as const, maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5 } };
     expect(plan.map((s) => [s.bakeMs, s.gate])).toEqual([
-      [30_000, { maxErrorRate: 0.02, maxLatencyMs: 250 }],
-      [30_000, { maxErrorRate: 0.02, maxLatencyMs: 250 }],
+      [30_000, gate],
+      [30_000, gate],
       [0, undefined],
     ]);
+    const tuned = planRollout(strategySchema.parse({ kind: 'canary', steps: [50, 100], minRequests: 20, maxErrorRateIncrease: 0, maxLatencyRatio: 3 }), { version: 2, stable: 1 });
+    expect(tuned[0]!.gate).toMatchObject({ minRequests: 20, compareWith: { maxErrorRateIncrease: 0, maxLatencyRatio: 3 } });
+    expect(legacyGate(gate)).toEqual({ maxErrorRate: 0.02, maxLatencyMs: 250 });
     expect(rollbackRoutes(1)).toEqual([{ version: 1, percent: 100 }]);
   });
 
@@ -27,7 +32,14 @@ describe('rollout plans', () => {
     expect(planRollout(strategySchema.parse({ kind: 'all-at-once' }), { version: 3, stable: 2 }).map((s) => s.routes)).toEqual([[{ version: 3, percent: 100 }]]);
     expect(planRollout(canary, { version: 1 }).map((s) => s.routes)).toEqual([[{ version: 1, percent: 100 }]]);
     const blueGreen = planRollout(strategySchema.parse({ kind: 'blue-green', bake: '2m' }), { version: 3, stable: 2 });
-    expect(blueGreen).toEqual([{ routes: [{ version: 3, percent: 100 }], percent: 100, bakeMs: 120_000, gate: { maxErrorRate: 0.05 } }]);
+    expect(blueGreen).toEqual([
+      {
+        routes: [{ version: 3, percent: 100 }],
+        percent: 100,
+        bakeMs: 120_000,
+        gate: { maxErrorRate: 0.05, minRequests: 100, compareWith: { version: 2, window: 'before', maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5 } },
+      },
+    ]);
   });
 });
 
@@ -68,6 +80,19 @@ describe.each(backends())('canary health from the prediction log ($name)', (back
     const slow = await canaryHealth(database.db, { model: 'toy', env: 'production', version: 1, since, maxErrorRate: 0.05, maxLatencyMs: 50 });
     expect(slow.healthy).toBe(false);
     expect(slow.reason).toMatch(/p95 latency 76\.\d ms > max 50 ms/);
+  });
+
+  it('needs minRequests, and compares with the stable version in the same window', async () => {
+    const few = await canaryHealth(database.db, { model: 'toy', env: 'production', version: 1, since, maxErrorRate: 0.05, minRequests: 100 });
+    expect(few).toMatchObject({ requests: 80, healthy: false, reason: 'toy v1 (production): 80 requests in the bake window, fewer than the 100 needed to judge it' });
+    // v2 (25% errors) against v1 (none): within a lax absolute bound, but worse than stable by more than 2 points.
+    const compareWith = { version: 1, window: 'same' as const, maxErrorRateIncrease: 0.02, maxLatencyRatio: 1.5 };
+    const worse = await canaryHealth(database.db, { model: 'toy', env: 'production', version: 2, since, maxErrorRate: 0.5, minRequests: 20, compareWith });
+    expect(worse).toMatchObject({ healthy: false, stable: { version: 1, requests: 80, errors: 0 } });
+    expect(worse.reason).toContain('error rate 25.00% (5/20) > stable v1 in the same window 0.00% (0/80) + 2.00%');
+    // v2's p95 (99 ms) against v1's (76 ms): under 1.5×, and a 23 ms difference is below the comparison floor anyway.
+    const latency = await canaryHealth(database.db, { model: 'toy', env: 'production', version: 2, since, maxErrorRate: 0.5, minRequests: 20, compareWith: { ...compareWith, maxErrorRateIncrease: 1, maxLatencyRatio: 1 } });
+    expect(latency).toMatchObject({ healthy: true, reason: expect.stringContaining('no worse than stable v1 in the same window') });
   });
 
   it('does not judge a version without traffic healthy', async () => {

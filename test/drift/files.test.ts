@@ -3,7 +3,7 @@
  * contract past the rows that guess it, bad input is one line and exit 2, and --fail-on-drift is exit 1 after the report.
  * The Parquet files are written by DuckDB itself (a real Parquet writer).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftCommand } from '../../src/cli/commands/drift.js';
 import { tableFromRows } from '../../src/drift/columns.js';
 import { detectDrift } from '../../src/drift/detect.js';
-import { detectDriftInFiles } from '../../src/drift/files.js';
+import { detectDriftInFiles, driftOfWindows } from '../../src/drift/files.js';
+import { WindowReader, settleAcross } from '../../src/drift/read.js';
+import { storedReference } from '../../src/drift/reference-store.js';
 import { radixSortFloat64, sharedFloat64, sortColumns } from '../../src/drift/sort.js';
 import { FerryError, UsageError } from '../../src/core/errors.js';
 import { generate } from './generators.js';
@@ -72,6 +74,24 @@ describe('Parquet and CSV', () => {
     const [ch, ...cr] = rows(csvWindow(2500, 29, 0.4));
     const inMemory = detectDrift(tableFromRows(rh!, rr), tableFromRows(ch!, cr), { method: 'ks' });
     expect((await detectDriftInFiles(refCsv, curCsv, { method: 'ks' })).report).toEqual(inMemory);
+  });
+
+  it('a stored reference (sorted once, loaded from disk by later checks) gives the same report as reading the file', async () => {
+    const store = join(dir, 'store');
+    const expected = (await detectDriftInFiles(refCsv, curCsv)).report;
+    const reader = await WindowReader.open();
+    try {
+      for (const pass of ['first: read and stored', 'second: loaded']) {
+        const ref = await storedReference(reader, refCsv, 'a'.repeat(64), store);
+        expect([...ref.columns.values()].filter((w) => w.kind === 'numbers').every((w) => w.sorted), pass).toBe(true);
+        const cur = await reader.read(curCsv);
+        await settleAcross(reader, ref, cur);
+        expect((await driftOfWindows(ref, cur, { referenceName: refCsv, currentName: curCsv })).report, pass).toEqual(expected);
+      }
+    } finally {
+      reader.close();
+    }
+    expect(readdirSync(store)).toEqual([`${'a'.repeat(64)}.v1`]);
   });
 
   it('types columns as the contract says: text that parses is numeric, a late word makes a column categorical', async () => {

@@ -7,7 +7,7 @@ import { promotionWorkflowId } from '../../src/core/ids.js';
 import { backends } from '../helpers/db.js';
 import { modelNames, production, runPipeline, startHarness, startTraffic, type Harness } from './harness.js';
 
-const canary = { kind: 'canary' as const, steps: [50, 100], bake: '3s', maxErrorRate: 0.05 };
+const canary = { kind: 'canary' as const, steps: [50, 100], bake: '3s', maxErrorRate: 0.05, minRequests: 10 };
 
 describe.each(backends())('canary promotions on the real dev server and model server ($name)', (backend) => {
   const models = modelNames('canary', ['bad', 'good'] as const);
@@ -57,7 +57,8 @@ describe.each(backends())('canary promotions on the real dev server and model se
     expect(row).toMatchObject({ status: 'rolled-back', trafficPercent: 0, strategy: 'canary' });
 
     const audit = await auditOf(model, auditFrom);
-    expect(audit.map((a) => a.action)).toEqual(['deployment.started', 'gate.result', 'rollback']);
+    // The failed rollout is an incident (test/monitor/rollout-safety.test.ts follows its alert).
+    expect(audit.map((a) => a.action)).toEqual(['deployment.started', 'gate.result', 'rollback', 'incident.opened']);
     expect(audit[0]!.details).toMatchObject({ version: 2, trafficPercent: 50, routes: [{ version: 1, percent: 50 }, { version: 2, percent: 50 }] });
     expect(audit[1]!.details).toMatchObject({ gate: 'canary-health', version: 2, healthy: false, maxErrorRate: 0.05 });
     expect(audit[2]!.details).toMatchObject({ version: 2, trafficPercent: 0, status: 'rolled-back', routes: [{ version: 1, percent: 100 }] });

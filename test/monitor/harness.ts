@@ -11,6 +11,7 @@ import type { PipelineInput } from '../../src/core/spec.js';
 import { startRun } from '../../src/runs/start.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { monitorWorkflowId } from '../../src/core/ids.js';
+import type { ActivityDeps } from '../../activities/deps.js';
 import type { Backend, TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
@@ -53,13 +54,13 @@ export interface Harness {
 }
 
 /** A fresh database with the lifecycle's people, a real model server for `models`, a worker and a client of the dev server. */
-export async function startHarness(backend: Backend, models: string[], regressors: string[] = []): Promise<Harness> {
+export async function startHarness(backend: Backend, models: string[], regressors: string[] = [], extra: Partial<ActivityDeps> = {}): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
   const predictors = [...models.map(predictorFor), ...regressors.map(regressorFor)];
   const server = await createModelServer({ db: database.db, config: configFrom({ predictors }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
-  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url } });
+  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url, ...extra } });
   const temporal = await testClient();
   return {
     database,

@@ -16,7 +16,7 @@ import { modelNames, production, runPipeline, startHarness, startTraffic, type H
 // FERRY_RECORD_HISTORIES=1 keeps its histories (the run's and its promotion's) for the replay suite, as
 // test/replay/histories/rolled-back-*.json.
 const historiesDir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
-const canary = { kind: 'canary' as const, steps: [50, 100], bake: '3s', maxErrorRate: 0.05 };
+const canary = { kind: 'canary' as const, steps: [50, 100], bake: '3s', maxErrorRate: 0.05, minRequests: 10 };
 
 describe.each(backends().slice(0, 1))('a run whose canary errors ($name)', (backend) => {
   const { model } = modelNames('rolled', ['model'] as const);

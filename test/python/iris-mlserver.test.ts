@@ -89,7 +89,7 @@ describe.each(backends().slice(0, 1))('the Python example on MLServer behind the
     })();
     let second;
     try {
-      second = await run(60, [{ env: 'production', target: 'mlserver', strategy: { kind: 'canary', steps: [50, 100], bake: '3s', maxErrorRate: 0.05 } }]);
+      second = await run(60, [{ env: 'production', target: 'mlserver', strategy: { kind: 'canary', steps: [50, 100], bake: '3s', maxErrorRate: 0.05, minRequests: 10 } }]);
     } finally {
       flowing = false;
       await traffic;

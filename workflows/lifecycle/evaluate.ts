@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { checkGate } from '../../src/core/gates.js';
+import { checkGate, checkNoRegression } from '../../src/core/gates.js';
 import type { PipelineSpec } from '../../src/core/spec.js';
 import { act, books, stage, type RunContext } from './context.js';
 import { recordExperiment, runStep } from './steps.js';
@@ -16,9 +16,19 @@ export async function evaluate(run: RunContext): Promise<void> {
         await recordExperiment(run);
       }
       const { model, metrics, gates, workflowId } = run;
-      const production = evaluation.gates.some((g) => g.kind === 'no-regression') ? await act.getProductionMetrics({ model }) : undefined;
-      for (const gate of evaluation.gates) {
-        gates.push(gate.kind === 'custom' ? await act.checkCustomGate({ gate, metrics, production }) : checkGate(gate, metrics, production));
+      const noRegression = evaluation.gates.flatMap((g) => (g.kind === 'no-regression' ? [g.metric] : []));
+      if (run.patches.championScoring) {
+        const champion = noRegression.length > 0 ? await act.scoreProduction({ model, metrics: noRegression, candidate: metrics, ...evaluationData(run) }) : undefined;
+        const production = champion && Object.fromEntries(Object.entries(champion.values).flatMap(([m, v]) => (v.production === undefined ? [] : [[m, v.production]])));
+        for (const gate of evaluation.gates) {
+          if (gate.kind === 'custom') gates.push(await act.checkCustomGate({ gate, metrics, production }));
+          else gates.push(gate.kind === 'no-regression' ? checkNoRegression(gate, metrics, champion) : checkGate(gate, metrics));
+        }
+      } else {
+        const production = noRegression.length > 0 ? await act.getProductionMetrics({ model }) : undefined;
+        for (const gate of evaluation.gates) {
+          gates.push(gate.kind === 'custom' ? await act.checkCustomGate({ gate, metrics, production }) : checkGate(gate, metrics, production));
+        }
       }
       if (evaluation.checks.length > 0) await riskChecks(run, evaluation.checks);
       await books(run).recordGateResults({ workflowId, model, gates });
@@ -27,6 +37,14 @@ export async function evaluate(run: RunContext): Promise<void> {
     });
   }
   run.status.metrics = run.metrics;
+}
+
+/** The candidate's model and held-out data (artifacts `model` and `heldout`, latest step first), where the steps wrote them. */
+function evaluationData(run: RunContext): { candidateModelUri?: string; heldoutUri?: string } {
+  const produced = Object.values(run.outputs).reverse();
+  const candidateModelUri = produced.find((o) => o.artifacts.model)?.artifacts.model?.uri;
+  const heldoutUri = produced.find((o) => o.artifacts.heldout)?.artifacts.heldout?.uri;
+  return { ...(candidateModelUri ? { candidateModelUri } : {}), ...(heldoutUri ? { heldoutUri } : {}) };
 }
 
 /** Robustness, fairness, calibration and importance checks on the trained model; their results count as gates. */

@@ -1,0 +1,135 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../src/db/client.js';
+import type { PreparedColumn, WindowValues } from '../src/drift/columns.js';
+import { driftOfWindows } from '../src/drift/files.js';
+import { WindowReader, settleAcross } from '../src/drift/read.js';
+import { storedReference } from '../src/drift/reference-store.js';
+import type { DriftReport } from '../src/drift/schema.js';
+
+/** The logged predictions a monitor check judges: one deployment's version, ids in (afterId, toId], errors left out. */
+export interface PredictionWindow {
+  model: string;
+  env: string;
+  version: number;
+  afterId: number;
+  toId: number;
+}
+
+/** Predictions per query: each chunk is one row of CSV text built by Postgres, so memory holds one chunk at a time. */
+const CHUNK_ROWS = 50_000;
+
+/**
+ * Writes the window's input features `columns` to a CSV file at `path`, for DuckDB to read column-wise like any drift
+ * window. Postgres extracts only these features from each prediction's `inputs` and joins them into CSV text, a chunk
+ * of predictions per query (keyset by id), so no prediction becomes an object here. JSON numbers are written as they
+ * are, missing keys and JSON null as empty cells, anything else (text, booleans, objects) as quoted text.
+ * @example const { rows } = await exportPredictionWindow(db, { model, env, version, afterId: 0, toId }, ['age'], path)
+ */
+export async function exportPredictionWindow(
+  db: Db,
+  window: PredictionWindow,
+  columns: readonly string[],
+  path: string,
+): Promise<{ rows: number; start?: Date; end?: Date }> {
+  const out = createWriteStream(path);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  const closed = once(out, 'close');
+  let rows = 0;
+  let start: Date | undefined;
+  let end: Date | undefined;
+  try {
+    await write(`${columns.map(csvQuote).join(',')}\n`);
+    const cells = sql.join(
+      columns.map(
+        (c) =>
+          sql`coalesce(CASE jsonb_typeof(inputs -> ${c}::text) WHEN 'number' THEN inputs ->> ${c}::text WHEN 'null' THEN '' ELSE '"' || replace(inputs ->> ${c}::text, '"', '""') || '"' END, '')`,
+      ),
+      sql`, `,
+    );
+    for (let after = window.afterId; ; ) {
+      const result = await db.execute(sql`
+        WITH w AS (
+          SELECT id, at, inputs FROM predictions
+          WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version}
+            AND id > ${after} AND id <= ${window.toId} AND error IS NULL
+          ORDER BY id LIMIT ${CHUNK_ROWS}
+        )
+        SELECT max(id)::text AS last, count(*)::int AS n, min(at) AS first_at, max(at) AS last_at,
+               string_agg(concat_ws(',', ${cells}), E'\n' ORDER BY id) AS body
+        FROM w`);
+      const chunk = result.rows[0] as { last: string | null; n: number; first_at: Date | string | null; last_at: Date | string | null; body: string | null };
+      if (!chunk || chunk.n === 0 || chunk.last === null) break;
+      rows += chunk.n;
+      const first = new Date(chunk.first_at!);
+      const last = new Date(chunk.last_at!);
+      if (!start || first < start) start = first;
+      if (!end || last > end) end = last;
+      await write(`${chunk.body ?? ''}\n`);
+      after = Number(chunk.last);
+      if (chunk.n < CHUNK_ROWS) break;
+    }
+  } finally {
+    out.end();
+    await closed;
+  }
+  return { rows, start, end };
+}
+
+function csvQuote(text: string): string {
+  return `"${text.replace(/"/g, '""')}"`;
+}
+
+/** Data quality of one feature in a window: empty cells, and (for a text feature) values the reference never had. */
+export interface FeatureQuality {
+  column: string;
+  missingShare: number;
+  unseenShare: number;
+}
+
+/**
+ * Drift and data quality of a window of logged predictions against a model version's training reference. The reference
+ * is read, typed and sorted once per content hash and stored under `storeDir` (`storedReference`); each check only
+ * exports the features it needs from the prediction log and reads them column-wise.
+ */
+export async function checkPredictionWindow(
+  db: Db,
+  window: PredictionWindow,
+  reference: { path: string; sha256: string; storeDir: string },
+  names: { referenceName: string; currentName: string },
+): Promise<{ report: DriftReport; columns: PreparedColumn[]; quality: FeatureQuality[] }> {
+  const reader = await WindowReader.open();
+  const scratch = mkdtempSync(join(tmpdir(), 'ferry-window-'));
+  try {
+    const ref = await storedReference(reader, reference.path, reference.sha256, reference.storeDir);
+    const textInReference = new Set(ref.header.filter((name) => ref.columns.get(name)!.kind === 'labels'));
+    const path = join(scratch, 'window.csv');
+    await exportPredictionWindow(db, window, ref.header, path);
+    const cur = await reader.read(path);
+    await settleAcross(reader, ref, cur);
+    const quality = ref.header.map((column) => featureQuality(column, ref.columns.get(column)!, cur.columns.get(column)!, cur.rows, textInReference.has(column)));
+    const { report, columns } = await driftOfWindows(ref, cur, { ...names, keepColumns: true });
+    return { report, columns, quality };
+  } finally {
+    reader.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function featureQuality(column: string, ref: WindowValues, cur: WindowValues, rows: number, text: boolean): FeatureQuality {
+  let present = 0;
+  let unseen = 0;
+  if (cur.kind === 'numbers') present = cur.values.length;
+  else {
+    for (const [label, count] of cur.counts) {
+      present += count;
+      if (text && ref.kind === 'labels' && !ref.counts.has(label)) unseen += count;
+    }
+  }
+  return { column, missingShare: (rows - present) / Math.max(1, rows), unseenShare: unseen / Math.max(1, present) };
+}

@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:monitor [-- --rows N --reference-rows M]`: one monitor check (drift + data quality) over a window of N
+ * logged predictions × 20 features (default 1,000,000) against a training reference of M rows (default 1,000,000).
+ *
+ * The predictions go into the `predictions` table of an embedded Postgres (PGlite, served on 127.0.0.1) exactly as the
+ * model server logs them (`inputs` jsonb, one row per prediction); features f0…f19 are normals, f1, f2, f3, f5… shifted by
+ * 0.002·f like bench:drift. The check runs in a child process (bench/monitor-check.ts) measured by bench/drift/measure.py,
+ * so peak RSS is the worker's share of a check, not the database's: the first check of a version (reads, sorts and
+ * stores the reference), a later check (loads the stored reference), and the export of the window from Postgres alone.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { sql } from 'drizzle-orm';
+import { createDatabase } from '../src/db/client.js';
+import { startEmbeddedPostgres } from '../src/db/embedded.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isInteger(v) || v < 1 || v > 5_000_000) throw new Error(`--${name} must be an integer from 1 to 5,000,000`);
+  return v;
+}
+const rows = arg('rows', 1_000_000);
+const referenceRows = arg('reference-rows', 1_000_000);
+const FEATURES = 20;
+const shiftOf = (f: number): number => (f % 4 === 0 ? 0 : 0.002 * f);
+/** A standard normal by Box–Muller, in SQL (both Postgres and DuckDB have random() and ln). */
+const normal = 'sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())';
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-monitor-'));
+const server = await startEmbeddedPostgres();
+const database = createDatabase(server.url, { max: 2 });
+try {
+  console.log(`bench:monitor: ${rows.toLocaleString('en')} predictions × ${FEATURES} features, reference ${referenceRows.toLocaleString('en')} rows`);
+  console.log(`machine: nproc ${cpus().length}, ${cpus()[0]?.model}, load ${loadavg().map((l) => l.toFixed(1)).join(' / ')}, ${new Date().toISOString()}`);
+  await migrateDatabase(database.db);
+
+  const referencePath = join(dir, 'reference.csv');
+  const duck = await DuckDBInstance.create(':memory:');
+  const con = await duck.connect();
+  const refCols = Array.from({ length: FEATURES }, (_, f) => `${normal} AS f${f}`).join(', ');
+  await con.run(`COPY (SELECT ${refCols} FROM range(${referenceRows})) TO '${referencePath}' (HEADER, DELIMITER ',')`);
+  con.closeSync();
+  duck.closeSync();
+  const sha256 = createHash('sha256').update(readFileSync(referencePath)).digest('hex');
+
+  const t0 = performance.now();
+  const pairs = Array.from({ length: FEATURES }, (_, f) => `'f${f}', ${normal} + ${shiftOf(f)}`).join(', ');
+  for (let from = 0; from < rows; from += 100_000) {
+    const to = Math.min(rows, from + 100_000);
+    await database.db.execute(
+      sql.raw(`INSERT INTO predictions (request_id, model, version, env, inputs, outputs, latency_ms)
+               SELECT 'bench-' || g, 'bench', 1, 'production', jsonb_build_object(${pairs}), '{"label": 1}'::jsonb, 1
+               FROM generate_series(${from + 1}, ${to}) AS g`),
+    );
+  }
+  const [{ last }] = (await database.db.execute(sql`SELECT max(id)::int AS last FROM predictions`)).rows as [{ last: number }];
+  console.log(`  logged ${rows.toLocaleString('en')} predictions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const out = join(dir, 'check.out');
+  // Asynchronously: the database serves the child from this process's event loop.
+  const child = spawn('python3', [join(import.meta.dirname, 'drift', 'measure.py'), out, '--', process.execPath, '--import', 'tsx', join(import.meta.dirname, 'monitor-check.ts'), server.url, referencePath, sha256, join(dir, 'store'), String(last)], { stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await once(child, 'close');
+  const lines = stderr.trim().split('\n');
+  const measured = JSON.parse(lines.pop()!) as { seconds: number; maxRssKiB: number; code: number };
+  if (measured.code !== 0) throw new Error(`bench/monitor-check.ts exited ${measured.code}:\n${lines.slice(-20).join('\n')}`);
+  const check = JSON.parse(readFileSync(out, 'utf8')) as { exportS: number; rows: number; coldS: number; warmS: number; drifted: string[] };
+  const peak = measured.maxRssKiB / 1024;
+  console.log(`  window export from Postgres alone      ${check.exportS.toFixed(2)} s (${check.rows.toLocaleString('en')} rows)`);
+  console.log(`  first check of a version (stores ref)  ${check.coldS.toFixed(2)} s`);
+  console.log(`  later check (stored reference)         ${check.warmS.toFixed(2)} s`);
+  console.log(`  check process peak RSS                 ${peak.toFixed(0)} MiB (whole child: both checks and the export)`);
+  console.log(`  drifted features: ${check.drifted.join(', ') || 'none'}`);
+  console.log(`targets: later check ≤ 10 s: ${check.warmS <= 10 ? 'met' : 'missed'}; RSS ≤ 1 GB: ${peak <= 1024 ? 'met' : 'missed'}`);
+  console.log(`load at the end: ${loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
+} finally {
+  await database.close();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
