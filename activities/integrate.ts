@@ -1,9 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { Failure } from '../src/core/failures.js';
 import { sha256File } from '../src/artifacts/store.js';
 import { fingerprintEnvironment } from '../src/environment.js';
-import { ensureWorktree, isDirty, resolveCommit } from '../src/git.js';
+import { isDirty, resolveCommit } from '../src/git.js';
+import { checkoutCommit, ensureMirrorCommit, MissingCommitError, resolveRemoteRef } from '../src/git-remote.js';
+import { isCommitSha } from '../src/core/repo-spec.js';
 import type { PipelineSpec } from '../src/core/spec.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
@@ -23,33 +27,59 @@ export function workspacePath(home: string, workflowId: string): string {
   return join(home, 'workspaces', workflowId);
 }
 
+/** A local repository (`ferry dev`): the ref resolves in it, and uncommitted changes are refused unless allowed. */
+async function fromLocal(repo: string, ref: string, allowDirty: boolean): Promise<{ repo: string; commit: string; dirty: boolean }> {
+  const commit = await resolveCommit(repo, ref).catch((err: Error) => {
+    throw ApplicationFailure.nonRetryable(`integrate: ${err.message}; pass --ref with a branch, tag or commit of ${repo}`, Failure.IntegrateError);
+  });
+  const dirty = await isDirty(repo);
+  if (dirty && !allowDirty) {
+    throw ApplicationFailure.nonRetryable(
+      `integrate: ${repo} has uncommitted changes to tracked files; commit them (the run records a commit) or set repo.allowDirty: true`,
+      Failure.IntegrateError,
+    );
+  }
+  return { repo, commit, dirty };
+}
+
+/**
+ * A remote repository: a run submitted with Ferry arrives with its commit pinned; a ref that is not a SHA (a schedule's
+ * tick, a start made straight in Temporal) is resolved against the remote now. Either way the worker fetches the
+ * commit into its own mirror when it lacks it. A commit the remote does not have is not retried.
+ */
+async function fromRemote(home: string, url: string, ref: string): Promise<{ repo: string; commit: string; dirty: boolean }> {
+  const commit = isCommitSha(ref) ? ref : await resolveRemoteRef(url, ref);
+  // A first fetch of a large repository takes a while: keep the activity's heartbeat going meanwhile.
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(), 5_000);
+  try {
+    await ensureMirrorCommit(home, url, commit, (line) => ctx.heartbeat(line));
+  } catch (err) {
+    if (err instanceof MissingCommitError) throw ApplicationFailure.nonRetryable(`integrate: ${err.message}`, Failure.IntegrateError);
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+  return { repo: url, commit, dirty: false };
+}
+
 export function createIntegrateActivities({ home, cwd }: ActivityDeps) {
   return {
     /** Resolves the ref to a commit with real git, refuses a dirty tree unless allowed, checks out and hashes datasets. */
     async integrate(input: { workflowId: string; repo: PipelineSpec['repo']; ref?: string; datasets: PipelineSpec['datasets'] }): Promise<IntegrateResult> {
-      const repo = resolve(cwd, input.repo.path);
       const ref = input.ref ?? input.repo.ref;
-      const commit = await resolveCommit(repo, ref).catch((err: Error) => {
-        throw ApplicationFailure.nonRetryable(`integrate: ${err.message}; pass --ref with a branch, tag or commit of ${repo}`, 'IntegrateError');
-      });
-      const dirty = await isDirty(repo);
-      if (dirty && !input.repo.allowDirty) {
-        throw ApplicationFailure.nonRetryable(
-          `integrate: ${repo} has uncommitted changes to tracked files; commit them (the run records a commit) or set repo.allowDirty: true`,
-          'IntegrateError',
-        );
-      }
       const workspace = workspacePath(home, input.workflowId);
-      await ensureWorktree(repo, workspace, commit);
+      const { repo, commit, dirty } = input.repo.url ? await fromRemote(home, input.repo.url, ref) : await fromLocal(resolve(cwd, input.repo.path), ref, input.repo.allowDirty);
+      await checkoutCommit(home, repo, workspace, commit);
       const datasets = [];
       for (const [i, dataset] of input.datasets.entries()) {
         // Checked in the checkout itself: a committed symlink may lead anywhere, and a run started straight in Temporal
         // has not been through submission.
         const inside = resolveInside(workspace, dataset.path);
-        if (!inside.ok) throw ApplicationFailure.nonRetryable(`integrate: datasets[${i}].path: ${inside.problem}; commit the file itself inside the repository`, 'IntegrateError');
+        if (!inside.ok) throw ApplicationFailure.nonRetryable(`integrate: datasets[${i}].path: ${inside.problem}; commit the file itself inside the repository`, Failure.IntegrateError);
         const path = inside.path;
         if (!existsSync(path)) {
-          throw ApplicationFailure.nonRetryable(`integrate: dataset "${dataset.name}" (${dataset.path}) is not in commit ${commit.slice(0, 12)}; commit it or fix datasets[].path`, 'IntegrateError');
+          throw ApplicationFailure.nonRetryable(`integrate: dataset "${dataset.name}" (${dataset.path}) is not in commit ${commit.slice(0, 12)}; commit it or fix datasets[].path`, Failure.IntegrateError);
         }
         datasets.push({ name: dataset.name, path: dataset.path, sha256: await sha256File(path), bytes: statSync(path).size });
       }

@@ -11,7 +11,7 @@ import { stepRuns } from '../src/db/schema/index.js';
 import type { StepResult } from '../src/dsl/config.js';
 import type { StepSpec } from '../src/core/spec.js';
 import { FerryError } from '../src/core/errors.js';
-import { ensureWorktree } from '../src/git.js';
+import { checkoutCommit } from '../src/git-remote.js';
 import { ensureVenv } from '../src/python/venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
@@ -269,7 +269,7 @@ export function createStepActivities(deps: ActivityDeps) {
     async runStep(input: RunStepInput): Promise<StepOutput> {
       const started = Date.now();
       const workspace = workspacePath(home, input.workflowId);
-      await ensureWorktree(input.repo, workspace, input.commit);
+      await checkoutCommit(home, input.repo, workspace, input.commit);
       const outputDir = join(home, 'runs', input.workflowId, input.step.id, 'out');
       rmSync(outputDir, { recursive: true, force: true });
       mkdirSync(outputDir, { recursive: true });

@@ -52,6 +52,7 @@ export function resolveInside(root: string, path: string, what = 'the workspace'
  * checkout again, at the commit the run integrates.
  */
 export function assertPathsInside(loaded: LoadedPipeline, cwd: string): void {
+  if (loaded.spec.repo.url) return; // a remote repository: the activities check the commit each worker checks out
   const repo = resolve(cwd, loaded.spec.repo.path);
   let realRepo: string;
   try {

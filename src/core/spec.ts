@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cardSpecSchema } from './card-spec.js';
 import { durationSchema } from './duration.js';
+import { repoSpecSchema } from './repo-spec.js';
 import { MONITOR_METRICS, metricName, metricOptions, metricRuleProblems } from './monitor-metrics.js';
 import { riskCheckSchema } from './risk.js';
 
@@ -220,13 +221,7 @@ export const pipelineSpecSchema = z
     model: slug.optional(),
     owner: z.string().min(1).optional(),
     description: z.string().optional(),
-    repo: z
-      .strictObject({
-        path: z.string().min(1).default('.'),
-        ref: z.string().min(1).default('HEAD'),
-        allowDirty: z.boolean().default(false),
-      })
-      .default({ path: '.', ref: 'HEAD', allowDirty: false }),
+    repo: repoSpecSchema,
     datasets: z.array(z.strictObject({ name: slug, path: workspacePath('expected a file path') })).default([]),
     params: z.record(z.string(), scalar).default({}),
     seed: z.number().int().min(0).default(0),

@@ -96,7 +96,8 @@ export async function lineageOf(db: Executor, model: string, version: number): P
       .where(and(eq(aliasHistory.model, model), or(eq(aliasHistory.toVersion, version), eq(aliasHistory.fromVersion, version))))
       .orderBy(asc(aliasHistory.id)),
   ]);
-  const repo = (runRow?.spec as { repo?: { path?: string } } | undefined)?.repo?.path;
+  const specRepo = (runRow?.spec as { repo?: { path?: string; url?: string } } | undefined)?.repo;
+  const repo = specRepo?.url ?? specRepo?.path;
   return {
     model,
     version,

@@ -3,6 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Signer } from '../auth/attest.js';
 import { UsageError } from '../core/errors.js';
 import { signRunStart } from './start-attestation.js';
+import { pinCommit } from './submit.js';
 import { canonicalHash } from '../dsl/hash.js';
 import type { LoadedPipeline } from '../dsl/load.js';
 import type { PipelineSpec } from '../core/spec.js';
@@ -57,14 +58,16 @@ export async function startRun(client: Client, loaded: LoadedPipeline, options: 
   const { spec } = loaded;
   const model = spec.model ?? spec.name;
   const workflowId = options.workflowId ?? newRunId(spec.name);
-  const claim = { workflowId, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue };
+  // A remote repository's commit is resolved now and pinned (and signed) in the input: workers fetch that SHA.
+  const ref = await pinCommit(loaded, options.ref);
+  const claim = { workflowId, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref, taskQueue: options.taskQueue };
   const attestation = options.signer ? signRunStart(options.signer, claim) : undefined;
   // The trace's root: the client interceptor carries it into the workflow, its activities and child workflows.
   return withSpan(`ferry run ${spec.name}`, { 'ferry.pipeline': spec.name, 'ferry.model': model, 'ferry.run_id': workflowId, 'ferry.trigger': options.trigger }, () =>
     client.workflow.start<typeof pipelineRun>('pipelineRun', {
       workflowId,
       taskQueue: options.taskQueue,
-      args: [{ spec, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref: options.ref, taskQueue: options.taskQueue, ...(attestation ? { attestation } : {}) }],
+      args: [{ spec, specHash: loaded.specHash, trigger: options.trigger, triggeredBy: options.triggeredBy, ref, taskQueue: options.taskQueue, ...(attestation ? { attestation } : {}) }],
       typedSearchAttributes: [
         { key: searchAttributes.pipeline, value: spec.name },
         { key: searchAttributes.model, value: model },
@@ -72,7 +75,7 @@ export async function startRun(client: Client, loaded: LoadedPipeline, options: 
         { key: searchAttributes.stage, value: 'integrate' },
       ],
       staticSummary: `${spec.name} → model ${model}`,
-      staticDetails: `Pipeline **${spec.name}** (${loaded.file}), spec sha256 \`${loaded.specHash.slice(0, 16)}\`, triggered by ${options.trigger}${options.triggeredBy ? ` (${options.triggeredBy})` : ''}.`,
+      staticDetails: `Pipeline **${spec.name}** (${loaded.file}), spec sha256 \`${loaded.specHash.slice(0, 16)}\`${spec.repo.url ? `, ${spec.repo.url} at \`${ref}\`` : ''}, triggered by ${options.trigger}${options.triggeredBy ? ` (${options.triggeredBy})` : ''}.`,
     }),
   );
 }

@@ -5,6 +5,7 @@ import type { LoadedPipeline } from '../dsl/load.js';
 import { FerryError, UsageError } from '../core/errors.js';
 import { assertPolicies } from '../policy/index.js';
 import { assertPathsInside } from '../workspace-paths.js';
+import { resolveRemoteRef } from '../git-remote.js';
 
 /**
  * Checks a pipeline against the organisation's policies before it may start; a violation is audited and refuses the run
@@ -45,4 +46,22 @@ export function assertServable(loaded: LoadedPipeline, config: LoadedConfig): vo
       `add definePredictor('${model}', load) to predictors in ${config.file ?? 'ferry.config.ts'}` +
       `${registered.length ? ` (registered: ${registered.join(', ')})` : ''}, or deploy with target 'mlserver' (a Python model: scikit-learn, XGBoost, MLflow), 'kubernetes' or 'webhook'`,
   );
+}
+
+/**
+ * Pins the commit of a pipeline whose repository is a URL: `ref` (else `repo.ref`) is resolved against the remote now,
+ * so the run's input carries a SHA and every worker checks out the same commit whatever is pushed later. A wrong URL
+ * or an unknown ref is a `UsageError` naming the file, the field and the URL. A local repository is left to the
+ * worker (its ref resolves at integrate, as before); returns `ref` unchanged then.
+ */
+export async function pinCommit(loaded: LoadedPipeline, ref: string | undefined): Promise<string | undefined> {
+  const { url } = loaded.spec.repo;
+  if (!url) return ref;
+  const wanted = ref ?? loaded.spec.repo.ref;
+  try {
+    return await resolveRemoteRef(url, wanted);
+  } catch (err) {
+    const field = /^no branch or tag/.test((err as Error).message) ? (ref === undefined ? `repo.ref ${wanted}` : `--ref ${wanted}`) : `repo.url ${url}`;
+    throw new UsageError(`${loaded.file}: ${field}: ${(err as Error).message}; check the URL and this machine's git access (a credential helper or SSH keys)`, { cause: err });
+  }
 }

@@ -1,5 +1,6 @@
 import type { Signer } from '../auth/attest.js';
 import { signRunStart } from '../runs/start-attestation.js';
+import { pinCommit } from '../runs/submit.js';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { LoadedPipeline } from '../dsl/load.js';
@@ -67,6 +68,8 @@ export async function addSchedule(client: Client, loaded: LoadedPipeline, option
   const validId = scheduleIdSchema.safeParse(id);
   if (!validId.success) throw new UsageError(`--id ${id}: ${validId.error.issues[0]!.message}`);
   const model = spec.model ?? spec.name;
+  // A wrong URL or ref fails now, not at the first tick; the ref stays a name so each tick fetches and resolves it anew.
+  await pinCommit(loaded, options.ref);
   const claim = { scheduleId: id, specHash: loaded.specHash, trigger: 'schedule', triggeredBy: options.createdBy, ref: options.ref, taskQueue: options.taskQueue };
   const attestation = options.signer ? signRunStart(options.signer, claim) : undefined;
   const input: PipelineRunInput = { spec, specHash: loaded.specHash, trigger: 'schedule', triggeredBy: options.createdBy, ref: options.ref, taskQueue: options.taskQueue, ...(attestation ? { attestation } : {}) };
