@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { FerryError } from '../src/core/errors.js';
+import { sandboxAvailable, sandboxSpawn, type Sandbox } from './step-sandbox.js';
+
+export { sandboxFor } from './step-sandbox.js';
 
 /**
  * Command steps isolated from the worker: with `FERRY_STEP_USER` set (a user name or uid; the worker must run as root),
@@ -62,10 +65,14 @@ export function reclaimStepPaths(owned: string[]): void {
   for (const path of owned) if (existsSync(path)) chownTree(resolve(path), me);
 }
 
-/** The spawn of `sh -c script`: under setpriv (pdeathsig TERM), as the step user when isolated. */
-export function stepSpawn(script: string, user: StepUser | undefined, hasSetpriv: boolean): { file: string; args: string[] } {
+/**
+ * The spawn of `sh -c script`: under setpriv (pdeathsig TERM); as the step user when isolated, else in the default
+ * sandbox (activities/step-sandbox.ts) when `sandbox` is given and the kernel allows it.
+ */
+export function stepSpawn(script: string, user: StepUser | undefined, hasSetpriv: boolean, sandbox?: Sandbox): { file: string; args: string[] } {
   if (user) return { file: '/usr/bin/setpriv', args: ['--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--pdeathsig', 'TERM', '--', 'sh', '-c', script] };
-  return hasSetpriv ? { file: '/usr/bin/setpriv', args: ['--pdeathsig', 'TERM', '--', 'sh', '-c', script] } : { file: 'sh', args: ['-c', script] };
+  const inner = sandbox && sandboxAvailable() ? sandboxSpawn(script, sandbox) : { file: 'sh', args: ['-c', script] };
+  return hasSetpriv ? { file: '/usr/bin/setpriv', args: ['--pdeathsig', 'TERM', '--', inner.file, ...inner.args] } : inner;
 }
 
 const SECRET_NAME = /(SECRET|TOKEN|PASSWORD|PASSWD|SIGNING_KEY|PRIVATE|DATABASE_URL|CREDENTIALS|API_KEY)/;

@@ -15,7 +15,7 @@ import { checkoutCommit } from '../src/git-remote.js';
 import { ensureVenv } from '../src/python/venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
-import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
+import { prepareStepPaths, reclaimStepPaths, redactSecrets, sandboxFor, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
 import { datasetVariable, declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
@@ -155,7 +155,7 @@ export function createStepActivities(deps: ActivityDeps) {
       // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
       // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
       const script = `trap 'trap - TERM; kill 0' TERM; ${input.step.run} & wait $!`;
-      const how = stepSpawn(script, isolated, hasSetpriv);
+      const how = stepSpawn(script, isolated, hasSetpriv, sandboxFor(home, [workspace, outputDir, ...(outputs ? [outputs] : [])]));
       const child = spawn(how.file, how.args, {
         detached: true,
         cwd: workspace,

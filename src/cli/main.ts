@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
+import { errorLine } from './error-message.js';
 import { FERRY_VERSION } from '../package-info.js';
 import { addExamples } from './examples.js';
 import { collect, format } from './options.js';
@@ -276,7 +277,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
     const verbose = program.opts<{ verbose?: boolean }>().verbose;
-    process.stderr.write(`ferry: ${e.message}\n`);
+    process.stderr.write(`ferry: ${errorLine(err)}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
     return err instanceof FerryError ? err.exitCode : 1;
   }

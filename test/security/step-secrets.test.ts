@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,9 +6,10 @@ import { join } from 'node:path';
 import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepUserFrom } from '../../activities/step-isolation.js';
+import { sandboxAvailable } from '../../activities/step-sandbox.js';
 import { verifyDecision } from '../../src/auth/attest.js';
 import { addUser } from '../../src/auth/bootstrap.js';
-import { loadOrCreateKey } from '../../src/auth/keys.js';
+import { configDir, loadOrCreateKey } from '../../src/auth/keys.js';
 import { command, definePipeline } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { startRun } from '../../src/runs/start.js';
@@ -18,7 +20,10 @@ import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js
 // Attack #1 of the red-team pass: command steps inherited the worker's whole environment, ran as the worker's OS user
 // and could `cat FERRY_HOME/signing.key`; with the key they forged approvals. Now: steps get an allow-listed
 // environment and run as FERRY_STEP_USER (here: nobody), the worker holds no private key, and the secrets it does
-// hold (the database password) are files and memory another user cannot read. This test is the red team's step.
+// hold (the database password) are files and memory another user cannot read. Without FERRY_STEP_USER (a developer's
+// machine) the step runs in its own user, PID and mount namespaces: the worker's processes are not in its /proc, and
+// FERRY_HOME's secret files and the config directory are covered. This test is the red team's step, run both ways;
+// a decoy process started with the secrets in its environment stands for a worker launched with them.
 
 const [backend] = backends();
 
@@ -26,6 +31,7 @@ const [backend] = backends();
 const LOOT = [
   'env',
   'echo "--- proc environ"',
+  'echo "pids: $(ls /proc | grep -c "^[0-9]")"',
   'cat /proc/$PPID/environ',
   'for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; cat $p/cmdline 2>/dev/null; done',
   'echo "--- ferry home"',
@@ -34,7 +40,12 @@ const LOOT = [
   'echo "--- done"',
 ].join('; ');
 
-describe('a hostile command step learns no secret of the worker', () => {
+const ways = [
+  { way: 'as FERRY_STEP_USER=nobody', stepUser: 'nobody' },
+  { way: 'by default, in namespaces (no FERRY_STEP_USER)', stepUser: undefined },
+];
+
+describe.each(ways)('a hostile command step learns no secret of the worker ($way)', ({ stepUser }) => {
   let database: TestDatabase;
   let temporal: Awaited<ReturnType<typeof testClient>>;
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
@@ -50,6 +61,7 @@ describe('a hostile command step learns no secret of the worker', () => {
   let loot = '';
   let privateKeyPem = '';
   const pgPassword = `pg-${randomBytes(16).toString('hex')}`;
+  let decoy: ChildProcess | undefined;
 
   beforeAll(async () => {
     database = await backend!.create();
@@ -62,16 +74,18 @@ describe('a hostile command step learns no secret of the worker', () => {
     }
     writeFileSync(join(home, 'pg-password'), `${pgPassword}\n`, { mode: 0o600 });
     writeFileSync(join(home, 'signing.key'), `${secrets.FERRY_SIGNING_KEY}\n`, { mode: 0o600 });
+    decoy = spawn('sleep', ['600'], { env: { PATH: process.env.PATH, ...secrets, DATABASE_URL: database.url }, stdio: 'ignore' });
     const person = loadOrCreateKey('lee');
     privateKeyPem = readFileSync(person.file, 'utf8');
     temporal = await testClient();
-    worker = await startTestWorker({ db: database.db, taskQueue, home, cwd: makeRepo({ 'README.md': 'loot\n' }), extra: { stepUser: stepUserFrom('nobody') } });
+    worker = await startTestWorker({ db: database.db, taskQueue, home, cwd: makeRepo({ 'README.md': 'loot\n' }), extra: { stepUser: stepUserFrom(stepUser) } });
     const loaded = parsePipeline(definePipeline({ name: 'loot', build: [command('loot', `(${LOOT}) > out/loot.txt 2>&1; true`, { outputs: 'out' })] }), 'loot.ts');
     const handle = await startRun(temporal.client, loaded, { taskQueue, trigger: 'test' });
     await handle.result();
     loot = readFileSync(join(home, 'workspaces', handle.workflowId, 'out', 'loot.txt'), 'utf8');
   });
   afterAll(async () => {
+    decoy?.kill();
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -81,10 +95,15 @@ describe('a hostile command step learns no secret of the worker', () => {
     await database?.close();
   });
 
-  it('the step really ran as another user and tried everything', () => {
+  it('the step really ran isolated and tried everything', () => {
     expect(loot).toContain('--- proc environ');
     expect(loot).toContain('--- done');
-    expect(loot).toMatch(/USER=nobody/);
+    if (stepUser) expect(loot).toMatch(/USER=nobody/);
+    else {
+      expect(sandboxAvailable(), 'unshare with user namespaces on this machine').toBe(true);
+      // Its own PID namespace: the step's shell and its few children, never the worker's or the decoy's processes.
+      expect(Number(/pids: (\d+)/.exec(loot)?.[1])).toBeLessThan(10);
+    }
   });
 
   it('env, /proc/<pid>/environ and every file it could find hold no signing key, database URL or Slack/webhook secret', () => {
@@ -93,12 +112,19 @@ describe('a hostile command step learns no secret of the worker', () => {
     expect(loot).not.toContain(new URL(database.url).password);
     expect(loot).not.toContain(pgPassword);
     // A PEM header, spelled so that this file (which the step finds when the checkout is under /tmp) does not hold it.
-    expect(loot).not.toContain(`-----BEGIN ${'PRIVATE'} KEY`);
     expect(loot).not.toContain(privateKeyPem.split('\n')[1]);
+    const header = `-----BEGIN ${'PRIVATE'} KEY`;
+    if (stepUser) expect(loot).not.toContain(header);
+    else {
+      // Same uid, no FERRY_STEP_USER: files the worker's user keeps elsewhere (here: other test files' keys under /tmp)
+      // are in reach, as README's Security model says. FERRY_HOME and the config directory are not.
+      const found = [...loot.matchAll(new RegExp(`^== (.+)\\n(?:(?!== ).*\\n)*?${header}`, 'gm'))].map((m) => m[1]!);
+      for (const file of found) expect(file.startsWith(home) || file.startsWith(configDir()), file).toBe(false);
+    }
   });
 
-  it('FERRY_HOME is search-only for the step; its secret files stay 0600', () => {
-    expect(statSync(home).mode & 0o777).toBe(0o711);
+  it('FERRY_HOME is search-only for the step user (0711), or covered in the namespaces; its secret files stay 0600', () => {
+    expect(statSync(home).mode & 0o777).toBe(stepUser ? 0o711 : 0o700);
     expect(statSync(join(home, 'pg-password')).mode & 0o777).toBe(0o600);
   });
 
