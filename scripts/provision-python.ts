@@ -6,10 +6,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MLFLOW_REQUIREMENTS } from '../src/mlflow/server.js';
 import { MLSERVER_REQUIREMENTS } from '../src/mlserver/requirements.js';
+import { MOTO_REQUIREMENTS } from '../src/provision/moto.js';
 import { ensureVenv } from '../src/python/venv.js';
 
 const log = (line: string) => console.log(line);
-for (const [what, requirements] of [['MLServer', MLSERVER_REQUIREMENTS], ['MLflow', MLFLOW_REQUIREMENTS]] as const) {
+for (const [what, requirements] of [['MLServer', MLSERVER_REQUIREMENTS], ['MLflow', MLFLOW_REQUIREMENTS], ['moto (the SageMaker stand-in)', MOTO_REQUIREMENTS]] as const) {
   const venv = await ensureVenv({ requirements }, { log });
   log(`${what}: ${venv.dir}${venv.created ? ' (built)' : ' (cached)'}`);
 }

@@ -8,5 +8,6 @@ export { createMlserverTarget, type MlserverTargetOptions } from './mlserver.js'
 export { describeRoutes, normalizeRoutes, routeSchema, routesSchema, sameRoutes, type Route } from '../core/routes.js';
 export { planRollout, rollbackRoutes, type HealthGate, type RolloutStep, type Strategy } from '../core/rollout.js';
 export { DeploymentMismatchError, deployRequestSchema, liveStateSchema, verifyDeployment, verifyLiveState, type DeployRequest, type DeploymentTarget, type LiveState, type VerifyOptions } from './target.js';
+export { createSagemakerTarget, type SagemakerTargetOptions } from './sagemaker.js';
 export { createTarget, registeredArtifact, registeredArtifactUri, type TargetDeps, type TargetName } from './targets.js';
 export { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';

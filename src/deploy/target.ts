@@ -20,7 +20,7 @@ export type LiveState = z.infer<typeof liveStateSchema>;
 
 /** Where models are served: Ferry's model server (JS predictors, or MLServer behind it), Kubernetes (KServe), or a platform behind a webhook. */
 export interface DeploymentTarget {
-  readonly name: 'local' | 'kubernetes' | 'webhook' | 'mlserver';
+  readonly name: 'local' | 'kubernetes' | 'webhook' | 'mlserver' | 'sagemaker';
   /** Makes the target serve `req.routes`; applying the same routes twice changes nothing. */
   deploy(req: DeployRequest): Promise<{ generation: number }>;
   /** Reads what the target is actually serving (not what was last written). */

@@ -76,6 +76,9 @@ function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget 
       if (!store || !home) throw new FerryError('mlserver deployment target: needs the artifact store and FERRY_HOME (run it on a Ferry worker)');
       return createMlserverTarget({ db: deps.db, store, serveUrl: deps.serveUrl, mlserver: () => sharedMlserver(home) });
     }
+    case 'sagemaker':
+      // Built in code with createSagemakerTarget (an SDK client, a role, an image, the variants' data plane); a pipeline cannot select it yet.
+      throw new FerryError('sagemaker deployment target: not selectable from a pipeline yet; construct it with createSagemakerTarget and pass it to the deploy activities');
     default: {
       const unknown: never = name;
       throw new FerryError(`unknown deployment target "${String(unknown)}"; use local, mlserver, kubernetes or webhook`);

@@ -12,7 +12,7 @@ import { startKubeApiServer, type KubeApiServer } from '../../src/provision/kube
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { FerryError } from '../../src/core/errors.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
-import { startV2Pods, type V2Pods } from './v2-pods.js';
+import { predictThrough, startV2Pods, type V2Pods } from './v2-pods.js';
 
 const golden = (name: string) => join(import.meta.dirname, 'golden', name);
 
@@ -139,14 +139,7 @@ describe('the kubernetes (KServe) target on a real kube-apiserver', () => {
     await kube?.stop();
   });
 
-  const predict = async (n: number) => {
-    const statuses: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const res = await fetch(`${gateway.url}/v1/models/churn/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ env: 'production', inputs: [{ x: i }] }) });
-      statuses.push(res.status);
-    }
-    return statuses;
-  };
+  const predict = (n: number) => predictThrough(gateway.url, n);
   /** The InferenceService as the API server has it: Ferry's fields checked by its schema, the rest kept. */
   const liveIsvc = async () => {
     const raw = (await isvcs.get('churn-production')) as { spec: { predictor: { model?: { storageUri: string } } } };

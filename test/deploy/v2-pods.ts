@@ -42,3 +42,13 @@ export async function startV2Pods(failing: (pod: string) => boolean): Promise<V2
     close: () => new Promise((r) => server.close(() => r())),
   };
 }
+
+/** `n` predictions of churn in production through Ferry's gateway, one after another; their HTTP statuses. */
+export async function predictThrough(gatewayUrl: string, n: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${gatewayUrl}/v1/models/churn/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ env: 'production', inputs: [{ x: i }] }) });
+    statuses.push(res.status);
+  }
+  return statuses;
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeployActivities } from '../../activities/deploy.js';
+import { createFileStore } from '../../src/artifacts/store.js';
+import { configFrom } from '../../src/config.js';
+import { createSagemakerTarget } from '../../src/deploy/sagemaker.js';
+import { startMotoServer, type MotoServer } from '../../src/provision/moto.js';
+import { createModelServer, type ModelServer } from '../../src/serve/index.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+import { predictThrough, startV2Pods, type V2Pods } from './v2-pods.js';
+
+/**
+ * The SageMaker target against moto's server mode, a stand-in for the AWS service (which cannot be reached here): the
+ * control plane (models, endpoint configs, variant weights, DescribeEndpoint) is moto's; moto runs no containers, so
+ * each variant's model is a V2 "pod" the test serves, reached through Ferry's gateway, which logs every prediction —
+ * that log is the error signal the canary gate reads (moto has no CloudWatch invocation metrics of real traffic).
+ */
+describe('the sagemaker target on moto', () => {
+  const [backend] = backends();
+  let moto: MotoServer;
+  let client: SageMakerClient;
+  let database: TestDatabase;
+  let gateway: ModelServer;
+  let pods: V2Pods;
+  let activities: ReturnType<typeof createDeployActivities>;
+
+  beforeAll(async () => {
+    moto = await startMotoServer({ log: (line) => console.log(line) });
+    client = new SageMakerClient({ endpoint: moto.url, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    database = await backend!.create();
+    // v3 is a broken build: its variant's container answers 500 to every inference.
+    pods = await startV2Pods((pod) => pod === 'v3');
+    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 50, logger: { flushMs: 20 } });
+    const target = createSagemakerTarget({
+      db: database.db,
+      client,
+      roleArn: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
+      image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+      artifactUri: async (_model, version) => `s3://ferry-artifacts/sha256/${String(version).repeat(64)}`,
+      variantUrl: (_model, version) => pods.url(`v${version}`),
+      serveUrl: gateway.url,
+    });
+    const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
+    activities = createDeployActivities({ db: database.db, store: createFileStore(join(home, 'artifacts')), config: configFrom({}), home, cwd: home }, { targets: { sagemaker: target }, verify: { attempts: 100, intervalMs: 50 } });
+  }, 900_000);
+  afterAll(async () => {
+    await gateway?.close();
+    await pods?.close();
+    await database?.close();
+    await moto?.stop();
+  });
+
+  const predict = (n: number) => predictThrough(gateway.url, n);
+  const deploy = (routes: { version: number; percent: number }[], key: string, extra: { version?: number; reason?: string } = {}) =>
+    activities.applyRoutes({ model: 'churn', env: 'production', target: 'sagemaker', routes, idempotencyKey: key, strategy: 'canary', workflowId: key.split(':')[0], ...extra });
+  const weights = async () => {
+    const live = await client.send(new DescribeEndpointCommand({ EndpointName: 'churn-production' }));
+    return { status: live.EndpointStatus, config: live.EndpointConfigName, variants: (live.ProductionVariants ?? []).map((v) => [v.VariantName, v.CurrentWeight]) };
+  };
+
+  it('promotes a healthy canary and rolls an erroring one back, read back with DescribeEndpoint', async () => {
+    expect(await deploy([{ version: 1, percent: 100 }], 'wf-1:deploy:production')).toMatchObject({ status: 'live', live: { routes: [{ version: 1, percent: 100 }] } });
+    expect(await weights()).toMatchObject({ status: 'InService', variants: [['v1', 100]] });
+
+    const since2 = new Date(Date.now() - 1000).toISOString();
+    expect(await deploy([{ version: 1, percent: 80 }, { version: 2, percent: 20 }], 'wf-2:deploy:production', { version: 2 })).toMatchObject({ status: 'deploying', trafficPercent: 20 });
+    const canary = await weights();
+    expect(canary.variants).toEqual([['v1', 80], ['v2', 20]]);
+    const config = await client.send(new DescribeEndpointConfigCommand({ EndpointConfigName: canary.config! }));
+    expect(config.ProductionVariants?.map((v) => [v.VariantName, v.ModelName, v.InitialVariantWeight])).toEqual([['v1', 'churn-model-v1', 80], ['v2', 'churn-model-v2', 20]]);
+    // A weight-only step moves traffic in place (UpdateEndpointWeightsAndCapacities): the endpoint keeps its config.
+    expect(await deploy([{ version: 1, percent: 50 }, { version: 2, percent: 50 }], 'wf-2:deploy:production', { version: 2 })).toMatchObject({ trafficPercent: 50 });
+    expect(await weights()).toMatchObject({ config: canary.config, variants: [['v1', 50], ['v2', 50]] });
+    expect((await predict(40)).every((s) => s === 200)).toBe(true);
+    await expect.poll(async () => (await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 2, since: since2, maxErrorRate: 0.05 })).requests, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 2, since: since2, maxErrorRate: 0.05, workflowId: 'wf-2' })).toMatchObject({ healthy: true, errors: 0 });
+    expect(await deploy([{ version: 2, percent: 100 }], 'wf-2:deploy:production')).toMatchObject({ status: 'live', live: { routes: [{ version: 2, percent: 100 }] } });
+    expect((await weights()).variants).toEqual([['v2', 100]]);
+
+    const since3 = new Date(Date.now() - 1000).toISOString();
+    await deploy([{ version: 2, percent: 50 }, { version: 3, percent: 50 }], 'wf-3:deploy:production', { version: 3 });
+    expect((await weights()).variants).toEqual([['v2', 50], ['v3', 50]]);
+    const statuses = await predict(40);
+    expect(statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
+    await expect.poll(async () => (await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 3, since: since3, maxErrorRate: 0.05 })).errors, { timeout: 30_000 }).toBe(statuses.filter((s) => s === 502).length);
+    const unhealthy = await activities.checkCanaryHealth({ model: 'churn', env: 'production', version: 3, since: since3, maxErrorRate: 0.05, workflowId: 'wf-3' });
+    expect(unhealthy).toMatchObject({ healthy: false, errorRate: 1 });
+    expect(await deploy([{ version: 2, percent: 100 }], 'wf-3:deploy:production', { reason: unhealthy.reason })).toMatchObject({ status: 'rolled-back', live: { routes: [{ version: 2, percent: 100 }] } });
+    expect(await weights()).toMatchObject({ status: 'InService', variants: [['v2', 100]] });
+  }, 300_000);
+});
