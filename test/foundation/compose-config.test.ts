@@ -14,7 +14,7 @@ describe('docker compose config', () => {
   it('accepts the production-like stack', { timeout: 30 * 60_000 }, async () => {
     const [command, ...args] = await provisionComposeCli();
     const out = execFileSync(command!, [...args, '-f', 'docker-compose.yml', 'config', '--services'], { cwd: root, encoding: 'utf8' });
-    expect(out.trim().split('\n').sort()).toEqual(expect.arrayContaining(['grafana', 'postgres', 'prometheus', 'serve', 'temporal', 'temporal-ui', 'worker']));
+    expect(out.trim().split('\n').sort()).toEqual(expect.arrayContaining(['grafana', 'minio', 'minio-bucket', 'postgres', 'prometheus', 'serve', 'temporal', 'temporal-ui', 'webhook', 'worker', 'worker-2', 'worker-gpu']));
 
     // The same check refuses a file Compose would not run: it is a real check, not a parse.
     const dir = mkdtempSync(join(tmpdir(), 'ferry-compose-'));
