@@ -43,6 +43,8 @@ describe('npm run demo', () => {
   let first: DemoResult;
   const scrapes: { worker: string; serve: string }[] = [];
 
+  // The two tests that run a whole demo get its own room: on a busy 2-core machine one demo (two runs, two approvals,
+  // a canary of minimum requests per step, a monitor's rollback) takes longer than the suite's default 120 s.
   it('ends with production serving v1 after v2 is rolled back, alias history and a verified audit chain', async () => {
     let polling: ReturnType<typeof setInterval> | undefined;
     first = await runDemo({
@@ -86,7 +88,7 @@ describe('npm run demo', () => {
       await database.close();
       await pg.stop();
     }
-  });
+  }, 600_000);
 
   it('leaves every run, both versions and the alias moves in MLflow, tagged with their approvers', async () => {
     const mlflow = createMlflowClient({ trackingUri: mlflowServer.url });
@@ -239,5 +241,5 @@ describe('npm run demo', () => {
     expect(readFileSync(join(home, 'runs', 'churn-1', 'train.log'), 'utf8')).toBe("the user's run");
     expect(second.production).toBe(1);
     expect(second.auditOk).toBe(true);
-  });
+  }, 600_000);
 });
