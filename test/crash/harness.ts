@@ -192,7 +192,8 @@ async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 120_0
  */
 export async function runLifecycle(points: KillPoint[], log: (line: string) => void = (l) => process.stderr.write(`[crash] ${l}\n`)): Promise<LifecycleOutcome> {
   const home = mkdtempSync(join(tmpdir(), 'ferry-crash-home-'));
-  const effects = join(home, 'effects.txt');
+  // Outside FERRY_HOME: a command step's sandbox covers FERRY_HOME's entries (activities/step-sandbox.ts).
+  const effects = `${home}-effects.txt`;
   const project = writeProject(effects);
   const env = { FERRY_HOME: home, TEMPORAL_ADDRESS: '', DATABASE_URL: '', FERRY_TOKEN: '', FERRY_LOG_LEVEL: 'warn' };
   const t0 = Date.now();
@@ -380,6 +381,7 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
     appendFileSync(join(home, 'ferry-dev.log'), output);
     rmSync(project, { recursive: true, force: true });
     rmSync(home, { recursive: true, force: true });
+    rmSync(effects, { force: true });
   }
   return outcome;
 }

@@ -11,7 +11,8 @@ const ferrySrc = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 // `ferry dev` as a user runs it: real processes, the persistent embedded stack under FERRY_HOME, SIGKILL mid-run.
 describe('ferry dev survives a crash', () => {
   const home = mkdtempSync(join(tmpdir(), 'ferry-dev-home-'));
-  const effects = join(home, 'effects.txt');
+  // Outside FERRY_HOME: a command step's sandbox covers FERRY_HOME's entries (activities/step-sandbox.ts).
+  const effects = `${home}-effects.txt`;
   const repo = makeRepo({
     'package.json': '{ "type": "module" }\n',
     'pipelines/slow.ts': `import { command, definePipeline } from ${JSON.stringify(ferrySrc)};
@@ -28,7 +29,10 @@ export default definePipeline({
 `,
   });
   const env = { FERRY_HOME: home, TEMPORAL_ADDRESS: '', DATABASE_URL: '' };
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(effects, { force: true });
+  });
 
   it('lists runs from another process, resumes an in-flight run after SIGKILL, and repeats no finished step', async () => {
     let dev = await startFerry(['dev'], /Ctrl-C/, { cwd: repo, env });
