@@ -15,7 +15,7 @@ import { checkoutCommit } from '../src/git-remote.js';
 import { ensureVenv } from '../src/python/venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
-import { prepareStepPaths, reclaimStepPaths, redactSecrets, sandboxFor, secretValues, stepSpawn } from './step-isolation.js';
+import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
 import { datasetVariable, declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
@@ -155,7 +155,10 @@ export function createStepActivities(deps: ActivityDeps) {
       // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
       // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
       const script = `trap 'trap - TERM; kill 0' TERM; ${input.step.run} & wait $!`;
-      const how = stepSpawn(script, isolated, hasSetpriv, sandboxFor(home, [workspace, outputDir, ...(outputs ? [outputs] : [])]));
+      // The default namespace sandbox (activities/step-sandbox.ts) stays off: under it a step outlived its SIGKILLed
+      // worker and finished its side effects after the retry had started (test/foundation/dev-crash-restart.test.ts),
+      // and writes to covered FERRY_HOME paths vanished into /dev/null. Isolation is FERRY_STEP_USER's until it is fixed.
+      const how = stepSpawn(script, isolated, hasSetpriv);
       const child = spawn(how.file, how.args, {
         detached: true,
         cwd: workspace,
