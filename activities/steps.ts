@@ -155,9 +155,7 @@ export function createStepActivities(deps: ActivityDeps) {
       // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
       // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
       const script = `trap 'trap - TERM; kill 0' TERM; ${input.step.run} & wait $!`;
-      // The default namespace sandbox (activities/step-sandbox.ts) stays off: under it a step outlived its SIGKILLed
-      // worker and finished its side effects after the retry had started (test/foundation/dev-crash-restart.test.ts),
-      // and writes to covered FERRY_HOME paths vanished into /dev/null. Isolation is FERRY_STEP_USER's until it is fixed.
+      // No default namespace sandbox (step-sandbox.ts): under it a step outlived its SIGKILLed worker. FERRY_STEP_USER isolates.
       const how = stepSpawn(script, isolated, hasSetpriv);
       const child = spawn(how.file, how.args, {
         detached: true,
