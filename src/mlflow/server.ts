@@ -5,6 +5,7 @@ import { FerryError } from '../core/errors.js';
 import { freePort } from '../observability/endpoint.js';
 import { ensureVenv, type EnsureVenvOptions } from '../python/venv.js';
 import { inheritedEnv } from '../settings.js';
+import { supervise } from '../provision/process.js';
 
 /** The MLflow release Ferry's tests and `ferry mlflow server` run: pinned, installed into a cached venv. */
 export const MLFLOW_REQUIREMENTS = ['mlflow==3.17.2'] as const;
@@ -43,38 +44,17 @@ export async function startMlflowServer(options: StartMlflowServerOptions): Prom
     ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...inheritedEnv(), MLFLOW_TRACKING_URI: '', ...options.env } },
   );
-  let output = '';
-  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-4000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
-  const stop = async () => {
-    if (exited !== undefined) return;
-    const done = new Promise((r) => child.once('exit', r));
-    try {
-      process.kill(-child.pid!, 'SIGTERM'); // the server and its uvicorn/gunicorn workers
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, 5000);
-    await done;
-    clearTimeout(timer);
-  };
+  // The whole group: the server and its uvicorn/gunicorn workers.
+  const proc = supervise(child, { group: true });
+  const stop = proc.stop;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
-    if (exited !== undefined) throw new FerryError(`mlflow server exited (${exited}) before it was ready: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+    if (proc.exited() !== undefined) throw new FerryError(`mlflow server exited (${proc.exited()}) before it was ready: ${proc.output().trim().split('\n').slice(-5).join(' | ')}`);
     const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new FerryError(`mlflow server did not answer ${url}/health within ${Math.round((options.readyTimeoutMs ?? 120_000) / 1000)} s: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+      throw new FerryError(`mlflow server did not answer ${url}/health within ${Math.round((options.readyTimeoutMs ?? 120_000) / 1000)} s: ${proc.output().trim().split('\n').slice(-5).join(' | ')}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { freePort } from '../observability/endpoint.js';
 import { inheritedEnv } from '../settings.js';
+import { supervise, type Supervised } from './process.js';
 import { provisionKube, type ProvisionKubeOptions } from './kube.js';
 
 /** A real Kubernetes API server (no kubelet, no controllers) on loopback, with the etcd it stores objects in. */
@@ -28,30 +29,10 @@ export interface StartKubeApiServerOptions extends ProvisionKubeOptions {
   readyTimeoutMs?: number;
 }
 
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: () => number | null | undefined;
-  stop: () => Promise<void>;
-}
+type Proc = Supervised;
 
 function run(binary: string, args: string[]): Proc {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: inheritedEnv() });
-  let output = '';
-  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-6000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
-  const stop = async () => {
-    if (exited !== undefined) return;
-    const done = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await done;
-    clearTimeout(timer);
-  };
-  return { child, output: () => output, exited: () => exited, stop };
+  return supervise(spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: inheritedEnv() }), { keepChars: 6000 });
 }
 
 const lastLines = (p: Proc) => p.output().trim().split('\n').slice(-5).join(' | ');
