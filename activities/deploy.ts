@@ -1,5 +1,4 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { sendAlert, channelsFromEnv, type AlertChannel, type AlertInput } from '../src/alerts/index.js';
 import { appendAudit } from '../src/audit/index.js';
@@ -12,6 +11,7 @@ import { FerryError, UsageError } from '../src/core/errors.js';
 import { openIncident, type OpenIncidentInput } from '../src/incidents/index.js';
 import type { ActivityDeps } from './deps.js';
 import { envValue } from '../src/settings.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 
 export interface ApplyRoutesInput {
   model: string;
@@ -75,8 +75,8 @@ function currentWorkflowId(): string | undefined {
  * is a configuration or input problem that retrying will not fix.
  */
 function toFailure(err: unknown): unknown {
-  if (err instanceof DeploymentMismatchError) return ApplicationFailure.retryable(err.message, 'DeploymentMismatch', err.details);
-  if (err instanceof FerryError && err.details.retryable !== true) return ApplicationFailure.nonRetryable(err.message, err.name, err.details);
+  if (err instanceof DeploymentMismatchError) return new FerryFailure(Failure.DeploymentMismatch, err.message, { details: [err.details] });
+  if (err instanceof FerryError && err.details.retryable !== true) return FerryFailure.finalAs(err);
   return err;
 }
 
@@ -94,7 +94,7 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
      */
     async applyRoutes(input: ApplyRoutesInput): Promise<ApplyRoutesResult> {
       const parsed = routesSchema.safeParse(input.routes);
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`applyRoutes: routes ${JSON.stringify(input.routes)}: ${parsed.error.issues[0]!.message}`, 'UsageError');
+      if (!parsed.success) throw new FerryFailure(Failure.UsageError, `applyRoutes: routes ${JSON.stringify(input.routes)}: ${parsed.error.issues[0]!.message}`);
       const routes = normalizeRoutes(parsed.data);
       const workflowId = input.workflowId ?? currentWorkflowId();
       const key = input.idempotencyKey ?? `${workflowId ?? 'manual'}:deploy:${input.model}:${input.env}:${input.target}`;

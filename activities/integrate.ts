@@ -1,8 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { Failure } from '../src/core/failures.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 import { sha256File } from '../src/artifacts/store.js';
 import { fingerprintEnvironment } from '../src/environment.js';
 import { isDirty, resolveCommit } from '../src/git.js';
@@ -30,14 +29,11 @@ export function workspacePath(home: string, workflowId: string): string {
 /** A local repository (`ferry dev`): the ref resolves in it, and uncommitted changes are refused unless allowed. */
 async function fromLocal(repo: string, ref: string, allowDirty: boolean): Promise<{ repo: string; commit: string; dirty: boolean }> {
   const commit = await resolveCommit(repo, ref).catch((err: Error) => {
-    throw ApplicationFailure.nonRetryable(`integrate: ${err.message}; pass --ref with a branch, tag or commit of ${repo}`, Failure.IntegrateError);
+    throw new FerryFailure(Failure.IntegrateError, `integrate: ${err.message}; pass --ref with a branch, tag or commit of ${repo}`);
   });
   const dirty = await isDirty(repo);
   if (dirty && !allowDirty) {
-    throw ApplicationFailure.nonRetryable(
-      `integrate: ${repo} has uncommitted changes to tracked files; commit them (the run records a commit) or set repo.allowDirty: true`,
-      Failure.IntegrateError,
-    );
+    throw new FerryFailure(Failure.IntegrateError, `integrate: ${repo} has uncommitted changes to tracked files; commit them (the run records a commit) or set repo.allowDirty: true`);
   }
   return { repo, commit, dirty };
 }
@@ -55,7 +51,7 @@ async function fromRemote(home: string, url: string, ref: string): Promise<{ rep
   try {
     await ensureMirrorCommit(home, url, commit, (line) => ctx.heartbeat(line));
   } catch (err) {
-    if (err instanceof MissingCommitError) throw ApplicationFailure.nonRetryable(`integrate: ${err.message}`, Failure.IntegrateError);
+    if (err instanceof MissingCommitError) throw new FerryFailure(Failure.IntegrateError, `integrate: ${err.message}`);
     throw err;
   } finally {
     clearInterval(beat);
@@ -76,10 +72,10 @@ export function createIntegrateActivities({ home, cwd }: ActivityDeps) {
         // Checked in the checkout itself: a committed symlink may lead anywhere, and a run started straight in Temporal
         // has not been through submission.
         const inside = resolveInside(workspace, dataset.path);
-        if (!inside.ok) throw ApplicationFailure.nonRetryable(`integrate: datasets[${i}].path: ${inside.problem}; commit the file itself inside the repository`, Failure.IntegrateError);
+        if (!inside.ok) throw new FerryFailure(Failure.IntegrateError, `integrate: datasets[${i}].path: ${inside.problem}; commit the file itself inside the repository`);
         const path = inside.path;
         if (!existsSync(path)) {
-          throw ApplicationFailure.nonRetryable(`integrate: dataset "${dataset.name}" (${dataset.path}) is not in commit ${commit.slice(0, 12)}; commit it or fix datasets[].path`, Failure.IntegrateError);
+          throw new FerryFailure(Failure.IntegrateError, `integrate: dataset "${dataset.name}" (${dataset.path}) is not in commit ${commit.slice(0, 12)}; commit it or fix datasets[].path`);
         }
         datasets.push({ name: dataset.name, path: dataset.path, sha256: await sha256File(path), bytes: statSync(path).size });
       }

@@ -1,9 +1,9 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { appendAudit } from '../src/audit/index.js';
 import type { PipelineSpec } from '../src/core/spec.js';
 import { FerryError } from '../src/core/errors.js';
 import { assertPolicies } from '../src/policy/index.js';
 import type { ActivityDeps } from './deps.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 
 /** Policies again at promotion time: the organisation's rules may have changed since the run was submitted. */
 export function createPolicyActivities({ db, cwd }: ActivityDeps) {
@@ -29,7 +29,7 @@ export function createPolicyActivities({ db, cwd }: ActivityDeps) {
           details: { phase: 'promote', env: input.env, violations: err.details.violations as never },
           idempotencyKey: `${input.workflowId}:policy:${input.env}`,
         });
-        throw ApplicationFailure.nonRetryable(err.message, 'PolicyViolation');
+        throw new FerryFailure(Failure.PolicyViolation, err.message);
       }
     },
   };

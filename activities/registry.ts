@@ -1,4 +1,3 @@
-import { ApplicationFailure } from '@temporalio/common';
 import {
   getVersion,
   moveAlias,
@@ -13,6 +12,7 @@ import {
 import { FerryError } from '../src/core/errors.js';
 import { activityKey } from './audit.js';
 import type { ActivityDeps } from './deps.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 
 /** What a workflow needs to know about a resolved version (no large fields: it goes into workflow history). */
 export interface ResolvedVersion {
@@ -30,7 +30,7 @@ async function refusalsFinal<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof FerryError) throw ApplicationFailure.nonRetryable(err.message, 'RegistryError');
+    if (err instanceof FerryError) throw new FerryFailure(Failure.RegistryError, err.message);
     throw err;
   }
 }
@@ -66,7 +66,7 @@ export function createRegistryActivities({ db }: ActivityDeps) {
     /** Resolves `3`, `production` or `latest` to a version; a missing one fails without retries. */
     async resolveVersion(input: { model: string; ref: number | string }): Promise<ResolvedVersion> {
       const row = await getVersion(db, input.model, input.ref);
-      if (!row) throw ApplicationFailure.nonRetryable(`model ${input.model} has no version or alias "${input.ref}"`, 'VersionNotFound');
+      if (!row) throw new FerryFailure(Failure.VersionNotFound, `model ${input.model} has no version or alias "${input.ref}"`);
       const { model, version, status, metrics, artifactSha256, artifactUri, sourceWorkflowId } = row;
       return { model, version, status, metrics, artifactSha256, artifactUri, sourceWorkflowId };
     },

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { outputField } from '../src/dsl/config.js';
 import type { ChampionScores, GateResult } from '../src/core/gates.js';
@@ -8,6 +7,7 @@ import type { RiskCheck } from '../src/core/risk.js';
 import { storedCardData, type CardSpec } from '../src/modelcard/index.js';
 import { evaluateRiskChecks, perClassMetrics, score, type ScoreMetric } from '../src/risk/index.js';
 import type { ActivityDeps } from './deps.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 
 /** The held-out data an evaluation step hands to the risk checks: artifact `heldout`. */
 export const heldoutSchema = z.object({
@@ -48,7 +48,7 @@ const RESCORABLE: Record<string, ScoreMetric> = { accuracy: 'accuracy', macroF1:
 /** Reads and checks a held-out artifact already fetched to `path`. */
 function loadHeldout(path: string, what: string) {
   const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!heldout.success) throw ApplicationFailure.nonRetryable(`${what}: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`, 'StepOutputError');
+  if (!heldout.success) throw new FerryFailure(Failure.StepOutputError, `${what}: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`);
   return heldout.data;
 }
 
@@ -79,9 +79,9 @@ export function createRiskActivities({ config, db, store }: ActivityDeps) {
 
     async runRiskChecks(input: RiskCheckInput): Promise<RiskCheckOutput> {
       const predictor = config.predictors.get(input.model);
-      if (!predictor) throw ApplicationFailure.nonRetryable(`risk checks: no predictor for model "${input.model}" in ferry.config.ts; add definePredictor('${input.model}', …)`, 'StepNotFound');
+      if (!predictor) throw new FerryFailure(Failure.StepNotFound, `risk checks: no predictor for model "${input.model}" in ferry.config.ts; add definePredictor('${input.model}', …)`);
       if (!input.heldoutUri) {
-        throw ApplicationFailure.nonRetryable('risk checks: the evaluation returned no "heldout" artifact; write { features, rows, labels } as JSON and return it as artifacts.heldout', 'StepOutputError');
+        throw new FerryFailure(Failure.StepOutputError, 'risk checks: the evaluation returned no "heldout" artifact; write { features, rows, labels } as JSON and return it as artifacts.heldout');
       }
       const { features, rows, labels } = loadHeldout(await store.fetch(input.heldoutUri), 'risk checks');
       const predictFn = await predictor.load(await store.fetch(input.modelUri));

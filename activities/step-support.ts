@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ApplicationFailure } from '@temporalio/common';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 
 // What a step runs with and hands back, beside running it (steps.ts): its environment, its outputs path, its log's
 // tail, its params, the Python it ran on.
@@ -16,7 +16,7 @@ const LOG_TAIL_LINES = 20;
  */
 export function outputsPath(step: { id: string }, workspace: string, path: string): string {
   const inside = resolveInside(workspace, path);
-  if (!inside.ok) throw ApplicationFailure.nonRetryable(`step "${step.id}": outputs: ${inside.problem}; write outputs to a directory of the workspace`, 'StepOutputError');
+  if (!inside.ok) throw new FerryFailure(Failure.StepOutputError, `step "${step.id}": outputs: ${inside.problem}; write outputs to a directory of the workspace`);
   return inside.path;
 }
 

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { StoredArtifact } from '../src/artifacts/store.js';
@@ -19,6 +18,7 @@ import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSp
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
 import { datasetVariable, declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
+import { Failure, FerryFailure } from '../src/core/failures.js';
 
 export interface StepOutput {
   metrics: Record<string, number>;
@@ -73,7 +73,7 @@ export function createStepActivities(deps: ActivityDeps) {
     const stored: Record<string, StoredArtifact> = {};
     for (const [name, file] of Object.entries(named)) {
       const path = resolve(outputDir, file);
-      if (!existsSync(path)) throw ApplicationFailure.nonRetryable(`artifact "${name}" (${file}) was not written to the output directory`, 'StepOutputError');
+      if (!existsSync(path)) throw new FerryFailure(Failure.StepOutputError, `artifact "${name}" (${file}) was not written to the output directory`);
       stored[name] = await store.put(path);
     }
     return stored;
@@ -83,7 +83,7 @@ export function createStepActivities(deps: ActivityDeps) {
     const definition = config.steps.get(input.step.fn);
     if (!definition) {
       const known = [...config.steps.keys()].join(', ') || 'none';
-      throw ApplicationFailure.nonRetryable(`step "${input.step.id}": function "${input.step.fn}" is not registered in ferry.config.ts on this worker (registered: ${known})`, 'StepNotFound');
+      throw new FerryFailure(Failure.StepNotFound, `step "${input.step.id}": function "${input.step.fn}" is not registered in ferry.config.ts on this worker (registered: ${known})`);
     }
     // A step receives the pipeline params its schema declares (so `--param trees=80` reaches it), under its own.
     const declared = declaredParams(definition.params);
@@ -91,7 +91,7 @@ export function createStepActivities(deps: ActivityDeps) {
     const params = definition.params.safeParse({ ...inherited, ...input.step.params });
     if (!params.success) {
       const issue = params.error.issues[0]!;
-      throw ApplicationFailure.nonRetryable(`step "${input.step.id}": params.${issue.path.join('.')}: ${issue.message}`, 'InvalidParams');
+      throw new FerryFailure(Failure.InvalidParams, `step "${input.step.id}": params.${issue.path.join('.')}: ${issue.message}`);
     }
     const ctx = Context.current();
     const local = await fetchPrevious(store, input.previous);
@@ -136,9 +136,9 @@ export function createStepActivities(deps: ActivityDeps) {
     let venv: { hash: string; requirements: string; requirementsSha256: string } | undefined;
     if (input.step.requirements) {
       const inside = resolveInside(workspace, input.step.requirements);
-      if (!inside.ok) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": requirements: ${inside.problem}`, 'StepOutputError');
+      if (!inside.ok) throw new FerryFailure(Failure.StepOutputError, `step "${input.step.id}": requirements: ${inside.problem}`);
       const built = await ensureVenv({ requirementsFile: inside.path }, { log: (line) => ctx.heartbeat(line) }).catch((err: Error) => {
-        throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${err.message}`, 'PythonEnvironmentError');
+        throw new FerryFailure(Failure.PythonEnvironmentError, `step "${input.step.id}": ${err.message}`);
       });
       contract.VIRTUAL_ENV = built.dir;
       contract.PATH = `${join(built.dir, 'bin')}:${inheritedEnv().PATH ?? '/usr/bin:/bin'}`;
@@ -199,8 +199,7 @@ export function createStepActivities(deps: ActivityDeps) {
       // runs the same way in a terminal.
       const rerun = `cd ${shq(workspace)} && env ${Object.entries({ ...input.step.env, ...contract }).map(([k, v]) => `${k}=${shq(v)}`).join(' ')} sh -c ${shq(input.step.run)}`;
       const message = `step "${input.step.id}": \`${input.step.run}\` exited ${code} (attempt ${ctx.info.attempt}); log ${logPath}; last lines of ${stderr.trim() ? 'stderr' : 'its output'}:\n${tail(stderr.trim() ? stderr : captured)}\nrerun it locally with: ${rerun}`;
-      if (ctx.info.attempt <= input.step.retries) throw ApplicationFailure.retryable(message, 'CommandFailed');
-      throw ApplicationFailure.nonRetryable(message, 'CommandFailed');
+      throw new FerryFailure(Failure.CommandFailed, message, { final: ctx.info.attempt > input.step.retries });
     }
     let metrics: Record<string, number> = {};
     const artifacts: Record<string, StoredArtifact> = { log: logArtifact };
@@ -215,14 +214,14 @@ export function createStepActivities(deps: ActivityDeps) {
           json = undefined;
         }
         const parsed = metricsFileSchema.safeParse(json);
-        if (!parsed.success) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": ${input.step.outputs}/metrics.json must be a flat object of numbers, e.g. {"accuracy": 0.93}`, 'StepOutputError');
+        if (!parsed.success) throw new FerryFailure(Failure.StepOutputError, `step "${input.step.id}": ${input.step.outputs}/metrics.json must be a flat object of numbers, e.g. {"accuracy": 0.93}`);
         metrics = parsed.data;
       }
       const model = outputsPath(input.step, workspace, join(input.step.outputs, 'model'));
       if (existsSync(model)) artifacts.model = await storeOutput(input.step, model);
       for (const [name, path] of Object.entries(input.step.artifacts ?? {})) {
         const file = outputsPath(input.step, workspace, join(input.step.outputs, path));
-        if (!existsSync(file)) throw ApplicationFailure.nonRetryable(`step "${input.step.id}": artifact "${name}" (${input.step.outputs}/${path}) was not written; write it or drop it from artifacts`, 'StepOutputError');
+        if (!existsSync(file)) throw new FerryFailure(Failure.StepOutputError, `step "${input.step.id}": artifact "${name}" (${input.step.outputs}/${path}) was not written; write it or drop it from artifacts`);
         artifacts[name] = await storeOutput(input.step, file);
       }
     }
@@ -235,7 +234,7 @@ export function createStepActivities(deps: ActivityDeps) {
     try {
       return await store.put(path);
     } catch (err) {
-      if (err instanceof FerryError) throw ApplicationFailure.nonRetryable(`step "${step.id}": ${err.message}`, 'StepOutputError');
+      if (err instanceof FerryError) throw new FerryFailure(Failure.StepOutputError, `step "${step.id}": ${err.message}`);
       throw err;
     }
   }
@@ -287,7 +286,7 @@ export function createStepActivities(deps: ActivityDeps) {
             : input.step.outputs
               ? `write ${input.step.outputs}/metrics.json (e.g. {"accuracy": 0.93}; $FERRY_OUTPUT_DIR/metrics.json)`
               : 'give it outputs: "out" and write out/metrics.json (e.g. {"accuracy": 0.93})';
-          throw ApplicationFailure.nonRetryable(`evaluate step "${input.step.id}" reported no metrics; ${fix}`, 'StepOutputError');
+          throw new FerryFailure(Failure.StepOutputError, `evaluate step "${input.step.id}" reported no metrics; ${fix}`);
         }
         await record(input, { status: 'succeeded', output, durationMs: Date.now() - started });
         return output;

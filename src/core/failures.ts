@@ -45,3 +45,42 @@ export const Failure = Object.fromEntries(Object.keys(failureKinds).map((k) => [
 export function isFailureKind(type: string | null | undefined, ...kinds: FailureKind[]): boolean {
   return type !== null && type !== undefined && (kinds as string[]).includes(type);
 }
+
+/** Options of a {@link FerryFailure}. */
+export interface FerryFailureOptions {
+  /** Final even though the kind is retried (`retry: 'attempts'`): the step's declared attempts are used up. */
+  final?: boolean;
+  /** Passed on as the ApplicationFailure's details. */
+  details?: unknown[];
+}
+
+/**
+ * A failure of a catalogued kind, thrown by an activity. The worker's failure interceptor
+ * (`src/temporal/failure-interceptor.ts`) turns it into the ApplicationFailure workflows see: `type` is the kind,
+ * non-retryable when the kind is never retried or the failure is final. `type` and `nonRetryable` are the
+ * ApplicationFailure's own names, so code reading a failure reads either the same way.
+ */
+export class FerryFailure extends Error {
+  override name = 'FerryFailure';
+  readonly type: string;
+  readonly nonRetryable: boolean;
+  readonly details: unknown[];
+
+  constructor(kind: FailureKind, message: string, options: FerryFailureOptions = {}) {
+    super(message);
+    this.type = kind;
+    this.nonRetryable = failureKinds[kind].retry === 'never' || options.final === true;
+    this.details = options.details ?? [];
+  }
+
+  /**
+   * A deploy target's refusal, final, its class name (`FerryError`, `UsageError`, ...) as its type: what a workflow
+   * saw before the catalogue, kept so recorded histories and their readers stay the same.
+   */
+  static finalAs(err: Error & { details?: unknown }): FerryFailure {
+    const failure = new FerryFailure(Failure.UsageError, err.message, { final: true, details: err.details === undefined ? [] : [err.details] });
+    (failure as { type: string }).type = err.name;
+    failure.stack = err.stack;
+    return failure;
+  }
+}

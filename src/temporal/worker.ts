@@ -5,6 +5,7 @@ import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { lookupRunPipeline } from '../observability/lookup.js';
 import { createActivityObserver } from '../observability/activity-metrics.js';
 import { ferryActivityInterceptors } from '../observability/activity-interceptor.js';
+import { failureInterceptors } from './failure-interceptor.js';
 import { startTracing, tracingWorkerOptions } from '../observability/tracing.js';
 import { log } from '../log.js';
 
@@ -61,9 +62,10 @@ export async function createFerryWorker(options: FerryWorkerOptions): Promise<{ 
       taskQueue: options.taskQueue,
       activities: createActivities(options.deps),
       ...(runWorkflows ? (options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath, bundlerOptions: workflowBundlerOptions }) : {}),
-      // Tracing outermost, so the metrics and log interceptor runs inside the activity's span.
+      // Tracing outermost, so the metrics and log interceptor runs inside the activity's span; typed failures become
+      // ApplicationFailures innermost, so every interceptor sees what the workflow will.
       interceptors: {
-        activity: [...(traced?.activity ?? []), ferryActivityInterceptors(observer)],
+        activity: [...(traced?.activity ?? []), ferryActivityInterceptors(observer), failureInterceptors],
         ...(traced && runWorkflows && !options.workflowBundle ? { workflowModules: traced.workflowModules } : {}),
       },
       ...(traced ? { sinks: traced.sinks } : {}),

@@ -18,6 +18,15 @@ describe('the failure catalogue', () => {
     expect(thrown.filter((t) => !(t.type in failureKinds))).toEqual([]);
   });
 
+  it('is turned into ApplicationFailures in one place: no activity or library builds one but the failure interceptor', () => {
+    const interceptor = 'src/temporal/failure-interceptor.ts';
+    const builders = ['src', 'activities'].flatMap(files).filter((file) => file !== interceptor).flatMap((file) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(/ApplicationFailure\.(?:nonRetryable|retryable|create|fromError)\(|new ApplicationFailure\(/g)].map(() => file),
+    );
+    expect(builders).toEqual([]);
+    expect(readFileSync(join(root, interceptor), 'utf8')).toContain('ApplicationFailure.create(');
+  });
+
   it('is what workflow code uses: no failure type written as a string there', () => {
     const strings = files('workflows').flatMap((file) =>
       [...readFileSync(join(root, file), 'utf8').matchAll(/(?:nonRetryable\([^;]*?,\s*|type === |=== )'([A-Z][A-Za-z]+)'/gs)].map((m) => `${file}: ${m[1]}`),

@@ -1,13 +1,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployActivities } from '../../activities/deploy.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { queryAudit, verifyAuditChain } from '../../src/audit/index.js';
 import { configFrom } from '../../src/config.js';
+import { FerryFailure } from '../../src/core/failures.js';
 import { deployments, monitorChecks } from '../../src/db/schema/index.js';
 import { canaryHealth, createLocalTarget } from '../../src/deploy/index.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
@@ -84,11 +84,11 @@ describe.each(backends())('deploy activities ($name)', (backend) => {
       { targets: { local: createLocalTarget({ db: database.db, serveUrl: server.url }) }, verify: { attempts: 2, intervalMs: 10 } },
     );
     const err = await failing.applyRoutes({ model: 'toy', env: 'qa', target: 'local', routes: [{ version: 42, percent: 100 }], idempotencyKey: 'wf-x:qa' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect((err as ApplicationFailure).nonRetryable).toBe(false);
-    expect((err as ApplicationFailure).type).toBe('DeploymentMismatch');
+    expect(err).toBeInstanceOf(FerryFailure);
+    expect((err as FerryFailure).nonRetryable).toBe(false);
+    expect((err as FerryFailure).type).toBe('DeploymentMismatch');
     const bad = await failing.applyRoutes({ model: 'toy', env: 'qa', target: 'local', routes: [{ version: 1, percent: 60 }] }).catch((e: unknown) => e);
-    expect((bad as ApplicationFailure).nonRetryable).toBe(true);
+    expect((bad as FerryFailure).nonRetryable).toBe(true);
     expect((bad as Error).message).toContain('route percentages must sum to 100');
   });
 
