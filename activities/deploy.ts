@@ -1,15 +1,12 @@
-import { Context } from '@temporalio/activity';
 import { and, eq, ne, sql } from 'drizzle-orm';
-import { sendAlert, channelsFromEnv, type AlertChannel, type AlertInput } from '../src/alerts/index.js';
 import { appendAudit } from '../src/audit/index.js';
-import { deployments, monitorChecks } from '../src/db/schema/index.js';
+import { deployments } from '../src/db/schema/index.js';
 import { canaryHealth, type CanaryHealth, type CanaryHealthQuery } from '../src/deploy/canary-health.js';
 import { describeRoutes, normalizeRoutes, routesSchema, type Route } from '../src/core/routes.js';
 import { DeploymentMismatchError, verifyDeployment, type DeploymentTarget, type LiveState, type VerifyOptions } from '../src/deploy/target.js';
 import { createTarget, type TargetName } from '../src/deploy/targets.js';
-import { FerryError, UsageError } from '../src/core/errors.js';
-import { openIncident, type OpenIncidentInput } from '../src/incidents/index.js';
-import type { ActivityDeps } from './deps.js';
+import { FerryError } from '../src/core/errors.js';
+import { currentWorkflowId, type ActivityDeps } from './deps.js';
 import { envValue } from '../src/settings.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
 
@@ -38,36 +35,10 @@ export interface ApplyRoutesResult {
   trafficPercent: number;
 }
 
-export interface MonitorCheckInput {
-  model: string;
-  env: string;
-  version: number;
-  /** drift | performance | data-quality */
-  kind: string;
-  windowStart?: string;
-  windowEnd?: string;
-  result: Record<string, unknown>;
-  breached: boolean;
-  /** What the policy did about a breach: alert | rollback | retrain | escalate. */
-  action?: string;
-  workflowId?: string;
-  idempotencyKey: string;
-}
-
 /** Test seams: fixed targets instead of ones built from the environment, and read-back polling bounds. */
 export interface DeployActivityOverrides {
   targets?: Partial<Record<TargetName, DeploymentTarget>>;
   verify?: VerifyOptions;
-  alertChannels?: AlertChannel[];
-}
-
-/** The running activity's workflow id, or undefined when called outside Temporal (tests, scripts). */
-function currentWorkflowId(): string | undefined {
-  try {
-    return Context.current().info.workflowExecution?.workflowId;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -80,7 +51,7 @@ function toFailure(err: unknown): unknown {
   return err;
 }
 
-/** Deployment, canary-health, incident, monitor-check and alert activities (all idempotent by their keys). */
+/** Deployment and canary-health activities (idempotent by their keys). */
 export function createDeployActivities(deps: ActivityDeps, overrides: DeployActivityOverrides = {}) {
   const { db } = deps;
   // The model server URL is read when a local deploy needs it, so workers that never deploy locally need no setting.
@@ -169,57 +140,6 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
         idempotencyKey: input.idempotencyKey ?? (workflowId ? `${workflowId}:canary-health:${input.model}:${input.env}:v${input.version}:${new Date(input.since).toISOString()}` : undefined),
       });
       return health;
-    },
-
-    /** Opens an incident (idempotent by key, audited); returns its id and whether this call created it. */
-    async recordIncident(input: OpenIncidentInput): Promise<{ id: number; status: string; created: boolean }> {
-      const { incident, created } = await openIncident(db, { ...input, workflowId: input.workflowId ?? currentWorkflowId() });
-      return { id: incident.id, status: incident.status, created };
-    },
-
-    /** Stores one monitor check (idempotent by key) and audits it, breaches and actions included. */
-    async recordMonitorCheck(input: MonitorCheckInput): Promise<{ id: number; created: boolean }> {
-      if (!input.idempotencyKey) throw new UsageError('recordMonitorCheck: idempotencyKey is required (workflow id + check number)');
-      const workflowId = input.workflowId ?? currentWorkflowId();
-      return db.transaction(async (tx) => {
-        const [created] = await tx
-          .insert(monitorChecks)
-          .values({
-            model: input.model,
-            env: input.env,
-            version: input.version,
-            kind: input.kind,
-            windowStart: input.windowStart ? new Date(input.windowStart) : null,
-            windowEnd: input.windowEnd ? new Date(input.windowEnd) : null,
-            result: input.result,
-            breached: input.breached,
-            action: input.action ?? null,
-            workflowId: workflowId ?? null,
-            idempotencyKey: input.idempotencyKey,
-          })
-          .onConflictDoNothing({ target: monitorChecks.idempotencyKey })
-          .returning({ id: monitorChecks.id });
-        if (!created) {
-          const [row] = await tx.select({ id: monitorChecks.id }).from(monitorChecks).where(eq(monitorChecks.idempotencyKey, input.idempotencyKey));
-          return { id: row!.id, created: false };
-        }
-        await appendAudit(tx, {
-          actor: 'ferry',
-          action: input.breached ? 'monitor.breach' : 'monitor.check',
-          subjectKind: 'deployment',
-          subjectId: `${input.model}@${input.env}`,
-          workflowId,
-          reason: input.breached ? `${input.kind} breach${input.action ? `; action: ${input.action}` : ''}` : `${input.kind} within bounds`,
-          details: { model: input.model, env: input.env, version: input.version, kind: input.kind, checkId: created.id, breached: input.breached, action: input.action ?? null, result: input.result },
-          idempotencyKey: `monitor-check:${input.idempotencyKey}`,
-        });
-        return { id: created.id, created: true };
-      });
-    },
-
-    /** Sends an alert to the configured channels (webhook, Slack); a channel that fails is reported, not thrown. */
-    async sendAlert(input: AlertInput): Promise<{ sent: string[]; failed: { channel: string; error: string }[] }> {
-      return sendAlert(overrides.alertChannels ?? deps.alertChannels ?? channelsFromEnv(), input);
     },
   };
 }

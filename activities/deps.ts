@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { AlertChannel } from '../src/alerts/alert.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { LoadedConfig } from '../src/config.js';
@@ -37,4 +38,13 @@ export interface ApprovalNotice {
   version?: number;
   to?: string[];
   text: string;
+}
+
+/** The running activity's workflow id, or undefined when called outside Temporal (tests, scripts). */
+export function currentWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,6 +3,7 @@ import { createAuditActivities } from './audit.js';
 import { createDeployActivities } from './deploy.js';
 import type { ActivityDeps } from './deps.js';
 import { createGateActivities } from './gates.js';
+import { createIncidentActivities } from './incidents.js';
 import { createIntegrateActivities } from './integrate.js';
 import { createLineageActivities } from './lineage.js';
 import { createMonitorActivities } from './monitor.js';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createApprovalActivities(deps),
     ...createDeployActivities(deps),
+    ...createIncidentActivities(deps),
     ...createMonitorActivities(deps),
     ...createPolicyActivities(deps),
     ...createRiskActivities(deps),

@@ -8,7 +8,7 @@ import { createFileStore } from '../../src/artifacts/store.js';
 import { queryAudit, verifyAuditChain } from '../../src/audit/index.js';
 import { configFrom } from '../../src/config.js';
 import { FerryFailure } from '../../src/core/failures.js';
-import { deployments, monitorChecks } from '../../src/db/schema/index.js';
+import { deployments } from '../../src/db/schema/index.js';
 import { canaryHealth, createLocalTarget } from '../../src/deploy/index.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
@@ -90,17 +90,5 @@ describe.each(backends())('deploy activities ($name)', (backend) => {
     const bad = await failing.applyRoutes({ model: 'toy', env: 'qa', target: 'local', routes: [{ version: 1, percent: 60 }] }).catch((e: unknown) => e);
     expect((bad as FerryFailure).nonRetryable).toBe(true);
     expect((bad as Error).message).toContain('route percentages must sum to 100');
-  });
-
-  it('records monitor checks and incidents once per key, audited', async () => {
-    const check = { model: 'toy', env: 'production', version: 3, kind: 'drift', result: { driftedShare: 0.6 }, breached: true, action: 'rollback', workflowId: 'wf-monitor', idempotencyKey: 'wf-monitor:check:1' };
-    const a = await activities.recordMonitorCheck(check);
-    const b = await activities.recordMonitorCheck(check);
-    expect([a.created, b.created, b.id]).toEqual([true, false, a.id]);
-    const incident = await activities.recordIncident({ model: 'toy', env: 'production', kind: 'drift', summary: 'drifted share 0.6', idempotencyKey: 'wf-monitor:incident:1', workflowId: 'wf-monitor' });
-    expect((await activities.recordIncident({ model: 'toy', env: 'production', kind: 'drift', summary: 'drifted share 0.6', idempotencyKey: 'wf-monitor:incident:1' })).id).toBe(incident.id);
-    expect(await database.db.select().from(monitorChecks)).toHaveLength(1);
-    const actions = (await queryAudit(database.db, { model: 'toy' })).filter((x) => x.workflowId === 'wf-monitor').map((x) => x.action);
-    expect(actions).toEqual(['monitor.breach', 'incident.opened']);
   });
 });
