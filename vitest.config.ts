@@ -13,6 +13,7 @@ export default defineConfig({
     maxWorkers: 2,
     silent: 'passed-only',
     // Test files start many stacks at once: every `ferry dev` on free ports, not the stable 7233/8233/8080/9464.
-    env: { FERRY_LOG_LEVEL: 'error', FERRY_TEMPORAL_PORT: '0', FERRY_TEMPORAL_UI_PORT: '0', FERRY_SERVE_PORT: '0', FERRY_METRICS_PORT: '0' },
+    // One audit key for every process a test starts (each has its own FERRY_HOME), as in a deployment.
+    env: { FERRY_AUDIT_SECRET: 'test-audit-key-shared-by-every-process', FERRY_LOG_LEVEL: 'error', FERRY_TEMPORAL_PORT: '0', FERRY_TEMPORAL_UI_PORT: '0', FERRY_SERVE_PORT: '0', FERRY_METRICS_PORT: '0' },
   },
 });

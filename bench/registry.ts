@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
-import { auditHash, GENESIS_HASH, verifyAuditChain } from '../src/audit/index.js';
+import { auditHash, auditKey, auditMac, GENESIS_HASH, verifyAuditChain } from '../src/audit/index.js';
 import { createDatabase, type Database, type Db } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
@@ -130,7 +130,8 @@ async function seedAudit(pool: pg.Pool): Promise<number> {
   const base = Date.UTC(2025, 0, 1);
   const BATCH = 5_000;
   for (let first = 1; first <= RECORDS; first += BATCH) {
-    const cols: unknown[][] = Array.from({ length: 12 }, () => []);
+    const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+    const key = auditKey()!;
     for (let seq = first; seq < Math.min(first + BATCH, RECORDS + 1); seq++) {
       const content = {
         seq,
@@ -145,13 +146,13 @@ async function seedAudit(pool: pg.Pool): Promise<number> {
         details: { model: MODEL, toVersion: seq % VERSIONS, nested: { a: [1, 2, 3], b: 'x' } },
       };
       const hash = auditHash(prevHash, content);
-      const values = [seq, content.at.toISOString(), content.actor, content.action, content.subjectKind, content.subjectId, content.workflowId, content.temporalRunId, content.reason, JSON.stringify(content.details), prevHash, hash];
+      const values = [seq, content.at.toISOString(), content.actor, content.action, content.subjectKind, content.subjectId, content.workflowId, content.temporalRunId, content.reason, JSON.stringify(content.details), prevHash, hash, auditMac(key, { seq, prevHash, hash })];
       values.forEach((v, i) => cols[i]!.push(v));
       prevHash = hash;
     }
     await pool.query(
-      `insert into audit_log (seq, at, actor, action, subject_kind, subject_id, workflow_id, temporal_run_id, reason, details, prev_hash, hash)
-       select * from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::text[], $12::text[])`,
+      `insert into audit_log (seq, at, actor, action, subject_kind, subject_id, workflow_id, temporal_run_id, reason, details, prev_hash, hash, mac)
+       select * from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::text[])`,
       cols,
     );
   }

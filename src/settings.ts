@@ -27,6 +27,7 @@ const settings = {
   FERRY_ALERT_SECRET: [text().optional(), 'signs outgoing alert webhooks (X-Ferry-Signature); default FERRY_WEBHOOK_SECRET'],
   FERRY_DEPLOY_SECRET: [text().optional(), 'signs outgoing calls of the webhook deployment target; default FERRY_WEBHOOK_SECRET'],
   FERRY_MLFLOW_WEBHOOK_SECRET: [text().optional(), 'secret of MLflow registry webhooks (`ferry webhook`, POST /hooks/mlflow, X-MLflow-Signature); pipelines with `on.mlflow` start on matching events; unset: off'],
+  FERRY_AUDIT_SECRET: [z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(), "HMAC key (16+ characters) of the audit log's per-record MACs, the same for every process of a deployment; unset: generated into `$FERRY_HOME/audit-key` (0600)"],
   FERRY_LOG_LEVEL: [text().optional(), 'log level: trace, debug, info, warn, error, fatal or silent (default warn; the CLI uses error)'],
   FERRY_LOG_FORMAT: [text().optional(), 'log format, pretty or json; default pretty on a terminal, json otherwise'],
   FERRY_CACHE: [text().optional(), 'cache of provisioned tools and Python venvs; default ~/.cache/ferry'],

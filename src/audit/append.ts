@@ -4,6 +4,7 @@ import { auditLog } from '../db/schema/index.js';
 import { ACTION_PATTERN, type AuditAction } from './actions.js';
 import type { Executor } from './executor.js';
 import { auditHash, GENESIS_HASH } from './hash.js';
+import { auditKey, auditMac } from './key.js';
 
 // Any constant works; it only has to be the same in every Ferry process appending to one database.
 const AUDIT_LOCK = 0x61756469;
@@ -29,11 +30,13 @@ export type AuditRecord = typeof auditLog.$inferSelect;
  * so concurrent writers (any process) never fork the chain; `seq` is allocated under that lock rather than by the
  * sequence, because a rolled-back nextval would leave a gap that `verifyAuditChain` must report as a removed record.
  * Pass a transaction as `db` to make the record part of a larger write (it commits or rolls back with it).
+ * Every record carries the audit key's MAC over (seq, prevHash, hash) (src/audit/key.ts): Ferry's proof it wrote it.
  */
 export async function appendAudit(db: Executor, entry: AuditEntry): Promise<AuditRecord> {
   const input = auditEntrySchema.parse(entry);
   // jsonb drops undefined and re-orders keys: hash exactly what reading the row back will give.
   const details = JSON.parse(JSON.stringify(input.details)) as Record<string, unknown>;
+  const key = auditKey()!;
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK})`);
     if (input.idempotencyKey) {
@@ -56,9 +59,10 @@ export async function appendAudit(db: Executor, entry: AuditEntry): Promise<Audi
       details,
     };
     const hash = auditHash(prevHash, content);
+    const mac = auditMac(key, { seq: content.seq, prevHash, hash });
     const [row] = await tx
       .insert(auditLog)
-      .values({ ...content, idempotencyKey: input.idempotencyKey ?? null, prevHash, hash })
+      .values({ ...content, idempotencyKey: input.idempotencyKey ?? null, prevHash, hash, mac })
       .returning();
     return row!;
   });

@@ -1,7 +1,8 @@
-import { asc, gt } from 'drizzle-orm';
-import { auditLog } from '../db/schema/index.js';
+import { asc, gt, sql } from 'drizzle-orm';
+import { auditLog, auditMacFrom } from '../db/schema/index.js';
 import type { Executor } from './executor.js';
 import { auditHash, GENESIS_HASH } from './hash.js';
+import { auditKey, auditMacValid, type AuditKey } from './key.js';
 
 export interface AuditVerification {
   ok: boolean;
@@ -25,15 +26,30 @@ const columns = {
   details: auditLog.details,
   prevHash: auditLog.prevHash,
   hash: auditLog.hash,
+  mac: auditLog.mac,
 };
+
+/** Why a record from `audit_mac_from` on is not Ferry's, or undefined when its MAC verifies. */
+function macProblem(key: AuditKey | undefined, row: { seq: number; prevHash: string; hash: string; mac: string | null }): string | undefined {
+  if (row.mac === null) return 'not written by Ferry: it has no audit MAC (a correctly hashed row INSERTed behind Ferry\'s back)';
+  if (!key) return 'its audit MAC cannot be checked here: no audit key (set FERRY_AUDIT_SECRET, or run where FERRY_HOME/audit-key is)';
+  if (!auditMacValid(key, row)) return `not written by Ferry: its audit MAC does not verify with the audit key (${key.source}); forged, rewritten with a recomputed hash, or appended by a process with another key`;
+  return undefined;
+}
 
 /**
  * Recomputes the whole chain in seq order, `batchSize` rows at a time (keyset pagination: constant memory), and
  * names the first broken record: changed content (hash mismatch), a rewritten hash field, or a removed record
- * (a seq gap, or a prevHash that is not the previous record's hash). Default batch: 5,000 rows.
+ * (a seq gap, or a prevHash that is not the previous record's hash), and, from the seq migration 0006 recorded in
+ * `audit_mac_from` on, a record whose audit MAC is missing or wrong (not appended by Ferry; `key`: default this
+ * process's audit key). Default batch: 5,000 rows.
  */
-export async function verifyAuditChain(db: Executor, options: { batchSize?: number } = {}): Promise<AuditVerification> {
+export async function verifyAuditChain(db: Executor, options: { batchSize?: number; key?: AuditKey } = {}): Promise<AuditVerification> {
   const batchSize = options.batchSize ?? 5_000;
+  const key = options.key ?? auditKey({ create: false });
+  // The smallest seq counts: a row someone adds there can only make the check stricter. None at all: every record.
+  const [from] = await db.select({ seq: sql<number | null>`min(${auditMacFrom.seq})`.mapWith(Number) }).from(auditMacFrom);
+  const macFrom = from?.seq || 1;
   const fetchAfter = (seq: number | undefined) =>
     db
       .select(columns)
@@ -72,6 +88,8 @@ export async function verifyAuditChain(db: Executor, options: { batchSize?: numb
         // This record is consistent in itself, so the previous one was rewritten along with its hash (or removed and re-numbered).
         return broken(previous.seq, `record rewritten with a new hash (seq ${row.seq}'s prev_hash does not match it)`);
       }
+      const forged = row.seq >= macFrom ? macProblem(key, row) : undefined;
+      if (forged) return broken(row.seq, forged);
       previous = { seq: row.seq, hash: row.hash };
       checked += 1;
     }

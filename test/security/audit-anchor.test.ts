@@ -11,9 +11,10 @@ import { backends, type TestDatabase } from '../helpers/db.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 import { runFerry, waitFor } from '../helpers/cli.js';
 
-// Attack #10 of the red-team pass: deleting the last audit rows verified as intact, and a superuser rewrite with
-// rehashing was undetectable by design. The chain head is now anchored in a Temporal workflow's history (which no
-// database user can edit), and `ferry audit verify` compares the chain with those checkpoints.
+// Attack #10 of the red-team pass: deleting the last audit rows verified as intact, a superuser rewrite with
+// rehashing was undetectable by design, and a correctly hashed row INSERTed at the tail was anchored as genuine. The
+// chain head is now anchored in a Temporal workflow's history (which no database user can edit), every record carries
+// a MAC with the audit key (not in Postgres), and `ferry audit verify` checks both.
 
 const [backend] = backends();
 
@@ -84,7 +85,8 @@ describe('the audit chain is anchored outside Postgres', () => {
         prevHash = hash;
       }
     });
-    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true, checked: 6 });
+    // Without the audit key the rewriter cannot recompute the MACs: the chain itself names the first rewritten record.
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, checked: 2, firstBroken: { seq: 3, reason: expect.stringMatching(/^not written by Ferry: its audit MAC does not verify/) } });
     expect(await check()).toEqual({ ok: false, firstBroken: { seq: 6, reason: expect.stringMatching(/^record rewritten: its hash differs from the one anchored/) } });
     await restore();
   });
@@ -94,5 +96,21 @@ describe('the audit chain is anchored outside Postgres', () => {
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: false, firstBroken: { seq: 2, reason: 'content changed (hash mismatch)' } });
     await restore();
     expect(await check()).toMatchObject({ ok: true });
+  });
+
+  // Last: the anchor keeps the checkpoints it takes here.
+  it('a correctly hashed row INSERTed at the tail with plain SQL is anchored, and ferry audit verify still names it (exit 1)', async () => {
+    const legit = await appendAudit(database.db, { actor: 'alice', action: 'model.registered', subjectKind: 'model', subjectId: 'm7' });
+    const content = { seq: 8, at: new Date(), actor: 'lee', action: 'approval.decided', subjectKind: 'run', subjectId: 'run-forged', workflowId: null, temporalRunId: null, reason: null, details: { decision: 'approve' } };
+    const hash = auditHash(legit.hash, content);
+    // No superuser, no trigger switched off: an INSERT is all a database user with write access needs.
+    await database.db.execute(sql`insert into audit_log (seq, at, actor, action, subject_kind, subject_id, details, prev_hash, hash)
+      values (8, ${content.at.toISOString()}, 'lee', 'approval.decided', 'run', 'run-forged', ${JSON.stringify(content.details)}::jsonb, ${legit.hash}, ${hash})`);
+    await temporal.client.workflow.getHandle(AUDIT_ANCHOR_ID).signal(anchorNowSignal);
+    await waitFor(async () => ((await auditCheckpoints(temporal.client))?.some((c) => c.seq === 8 && c.hash === hash) ? true : undefined), 60_000, 'the forged seq 8 to be anchored');
+    expect(await check()).toMatchObject({ ok: true, newest: { seq: 8 } });
+    const cli = await runFerry(['audit', 'verify'], { env: { DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress'), FERRY_HOME: mkdtempSync(join(tmpdir(), 'ferry-anchor-cli-')) } });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/^ferry: audit_log seq 8: not written by Ferry: it has no audit MAC.*; 7 records before it verified/);
   });
 });

@@ -1,4 +1,4 @@
-import { bigserial, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * The append-only audit log. `hash` = sha256(prevHash + canonical JSON of the record's content); a trigger refuses
@@ -19,4 +19,15 @@ export const auditLog = pgTable('audit_log', {
   idempotencyKey: text('idempotency_key').unique(),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull().unique(),
+  /**
+   * HMAC-SHA256 over (seq, prevHash, hash) with the audit key, which only Ferry's processes hold (FERRY_AUDIT_SECRET or
+   * FERRY_HOME/audit-key, never Postgres): a correctly hashed row INSERTed by someone else has none that verifies.
+   * Null on records written before migration 0006 (`audit_mac_from` says from which seq one is required).
+   */
+  mac: text('mac'),
+});
+
+/** From which seq every audit record must carry a MAC: set once by migration 0006 (the first seq after the old rows). */
+export const auditMacFrom = pgTable('audit_mac_from', {
+  seq: bigint('seq', { mode: 'number' }).notNull(),
 });
