@@ -16,6 +16,7 @@ import { startRun } from '../../src/runs/start.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+import { setWorkerEnv } from './worker-env.js';
 
 // Attack #1 of the red-team pass: command steps inherited the worker's whole environment, ran as the worker's OS user
 // and could `cat FERRY_HOME/signing.key`; with the key they forged approvals. Now: steps get an allow-listed
@@ -57,7 +58,7 @@ describe.each(ways)('a hostile command step learns no secret of the worker ($way
     SLACK_BOT_TOKEN: `xoxb-${randomBytes(12).toString('hex')}`,
     FERRY_WEBHOOK_SECRET: `hook-${randomBytes(12).toString('hex')}`,
   };
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: (() => void) | undefined;
   let loot = '';
   let privateKeyPem = '';
   const pgPassword = `pg-${randomBytes(16).toString('hex')}`;
@@ -68,10 +69,7 @@ describe.each(ways)('a hostile command step learns no secret of the worker ($way
     await addUser(database.db, undefined, { name: 'root' });
     // What a worker holds: the database URL and Slack/webhook secrets in its environment, the password file in
     // FERRY_HOME (0600), a leftover signing.key from an older version — and people's keys in their config directory.
-    for (const [k, v] of Object.entries({ ...secrets, DATABASE_URL: database.url })) {
-      saved[k] = process.env[k];
-      process.env[k] = v;
-    }
+    restoreEnv = setWorkerEnv({ ...secrets, DATABASE_URL: database.url });
     writeFileSync(join(home, 'pg-password'), `${pgPassword}\n`, { mode: 0o600 });
     writeFileSync(join(home, 'signing.key'), `${secrets.FERRY_SIGNING_KEY}\n`, { mode: 0o600 });
     decoy = spawn('sleep', ['600'], { env: { PATH: process.env.PATH, ...secrets, DATABASE_URL: database.url }, stdio: 'ignore' });
@@ -86,10 +84,7 @@ describe.each(ways)('a hostile command step learns no secret of the worker ($way
   });
   afterAll(async () => {
     decoy?.kill();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    restoreEnv?.();
     await worker?.stop();
     await temporal?.close();
     await database?.close();
