@@ -4,7 +4,7 @@ import { appendAudit } from '../../src/audit/index.js';
 import { auditLog } from '../../src/db/schema/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { withTriggersDisabled } from '../registry/fixtures.js';
-import { ferry } from './ferry-cli.js';
+import { ferryOnDatabase as ferry } from '../helpers/cli.js';
 
 describe.each(backends())('ferry audit and ferry audit verify ($name)', (backend) => {
   let database: TestDatabase;

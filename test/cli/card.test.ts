@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerVersion } from '../../src/registry/index.js';
-import { ferry } from '../audit/ferry-cli.js';
+import { ferryOnDatabase as ferry } from '../helpers/cli.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { registration } from '../registry/fixtures.js';
 

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The `ferry` bin of this checkout. */
@@ -25,6 +28,14 @@ export function runFerry(args: string[], options: { cwd?: string; env?: NodeJS.P
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `ferry …` against a test database (PGlite's is a real wire-protocol URL) with no Temporal: TEMPORAL_ADDRESS
+ * points nowhere, so these commands must not need it. FERRY_HOME is empty, so no running `ferry dev` is picked up.
+ */
+export function ferryOnDatabase(args: string[], databaseUrl: string): Promise<CliResult> {
+  return runFerry(args, { env: { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: '127.0.0.1:7999', FERRY_HOME: mkdtempSync(join(tmpdir(), 'ferry-cli-')) } });
 }
 
 /** Starts a long-running `ferry …` (dev, worker, serve) and resolves once its stderr shows `ready`. */

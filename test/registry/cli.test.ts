@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvals } from '../../src/db/schema/index.js';
 import { recordExperiment } from '../../src/lineage/index.js';
 import { moveAlias, registerVersion } from '../../src/registry/index.js';
-import { ferry } from '../audit/ferry-cli.js';
+import { ferryOnDatabase as ferry } from '../helpers/cli.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { mermaidProblems } from '../lineage/mermaid-syntax.js';
 import { registration, sha } from './fixtures.js';
