@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { AlertChannel } from '../src/alerts/alert.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
-import type { LoadedConfig } from '../src/config.js';
+import type { LoadedConfig } from '../src/dsl/load-config.js';
 import type { Db } from '../src/db/client.js';
 import type { StepUser } from './step-isolation.js';
 

@@ -1,5 +1,5 @@
 import type { MonitorSpec } from '../src/core/spec.js';
-import { outputField } from '../src/dsl/config.js';
+import { outputField } from '../src/dsl/ferry-config.js';
 import { computeMetric, metricLabel, type MetricRule } from '../src/metrics/index.js';
 
 /** One metric bound of a monitor, judged on one window's labelled predictions. */

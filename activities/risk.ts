@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { outputField } from '../src/dsl/config.js';
+import { outputField } from '../src/dsl/ferry-config.js';
 import type { ChampionScores, GateResult } from '../src/core/gates.js';
 import { getVersion } from '../src/registry/read.js';
 import type { RiskCheck } from '../src/core/risk.js';

@@ -23,7 +23,7 @@ import { detectDriftInFiles } from '../src/drift/files.js';
 import { ks2sampSorted } from '../src/drift/ks.js';
 import { sharedFloat64, sortColumns } from '../src/drift/sort.js';
 import { driftReportSchema } from '../src/drift/schema.js';
-import { ensureVenv } from '../src/python/venv.js';
+import { ensureVenv } from '../src/provision/python-venv.js';
 import { mulberry32 } from '../src/risk/prng.js';
 import { BASELINE_REQUIREMENTS } from './drift/requirements.js';
 

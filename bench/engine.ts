@@ -22,9 +22,9 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import { z } from 'zod';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { createFileStore } from '../src/artifacts/store.js';
-import { configFrom } from '../src/config.js';
+import { configFrom } from '../src/dsl/load-config.js';
 import { runs } from '../src/db/schema/index.js';
-import { defineStep } from '../src/dsl/config.js';
+import { defineStep } from '../src/dsl/ferry-config.js';
 import { definePipeline, step } from '../src/dsl/define.js';
 import { parsePipeline } from '../src/dsl/load.js';
 import { readEnv } from '../src/settings.js';

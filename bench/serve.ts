@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { count, eq } from 'drizzle-orm';
 import { createFileStore } from '../src/artifacts/store.js';
-import { configFrom, type LoadedConfig } from '../src/config.js';
+import { configFrom, type LoadedConfig } from '../src/dsl/load-config.js';
 import type { Db } from '../src/db/client.js';
 import { createMlserverTarget } from '../src/deploy/mlserver.js';
 import { verifyDeployment } from '../src/deploy/target.js';
@@ -23,7 +23,7 @@ import { createDatabase } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { models, modelVersions, predictions, servingRoutes } from '../src/db/schema/index.js';
-import { definePredictor } from '../src/dsl/config.js';
+import { definePredictor } from '../src/dsl/ferry-config.js';
 import { createModelServer } from '../src/serve/index.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);

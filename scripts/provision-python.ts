@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { MLFLOW_REQUIREMENTS } from '../src/mlflow/server.js';
 import { MLSERVER_REQUIREMENTS } from '../src/mlserver/requirements.js';
 import { MOTO_REQUIREMENTS } from '../src/provision/moto.js';
-import { ensureVenv } from '../src/python/venv.js';
+import { ensureVenv } from '../src/provision/python-venv.js';
 
 const log = (line: string) => console.log(line);
 for (const [what, requirements] of [['MLServer', MLSERVER_REQUIREMENTS], ['MLflow', MLFLOW_REQUIREMENTS], ['moto (the SageMaker stand-in)', MOTO_REQUIREMENTS]] as const) {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { createFileStore } from '../src/artifacts/store.js';
-import { configFrom } from '../src/config.js';
+import { configFrom } from '../src/dsl/load-config.js';
 import { createDatabase } from '../src/db/client.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { migrateDatabase } from '../src/db/migrate.js';

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { appendAudit } from '../audit/index.js';
-import { signDecision, type Signer } from '../auth/attest.js';
-import { ensureKey } from '../auth/signing-keys.js';
-import type { FerryUser } from '../auth/roles.js';
-import type { Db } from '../db/client.js';
-import { approvals } from '../db/schema/index.js';
-import { FerryError, rootMessage, UsageError } from '../core/errors.js';
-import { decideUpdate, type DecisionResult } from '../../workflows/approval.js';
-import { statusQuery } from '../../workflows/pipeline.js';
-import { Failure, isFailureKind } from '../core/failures.js';
+import { appendAudit } from './audit/index.js';
+import { signDecision, type Signer } from './auth/attest.js';
+import { ensureKey } from './auth/signing-keys.js';
+import type { FerryUser } from './auth/roles.js';
+import type { Db } from './db/client.js';
+import { approvals } from './db/schema/index.js';
+import { FerryError, rootMessage, UsageError } from './core/errors.js';
+import { decideUpdate, type DecisionResult } from '../workflows/approval.js';
+import { statusQuery } from '../workflows/pipeline.js';
+import { Failure, isFailureKind } from './core/failures.js';
 
 export interface DecideRequest {
   workflowId: string;

@@ -1,6 +1,6 @@
 import { openArtifactStore } from './artifacts/open.js';
 import type { Worker } from '@temporalio/worker';
-import { loadConfig } from './config.js';
+import { loadConfig } from './dsl/load-config.js';
 import { devPorts, type FerryEnv } from './settings.js';
 import { watchProcessHealth } from './health/index.js';
 import { exposeWorkerMetrics } from './observability/worker-metrics.js';

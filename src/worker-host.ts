@@ -9,7 +9,7 @@ import { openArtifactStore } from './artifacts/open.js';
 import { outsideService, tcpProbe, watchService } from './health/index.js';
 import { createSlackClient, watchSlack } from './slack/client.js';
 import { createSlackNotifier } from './slack/notifier.js';
-import { loadConfig } from './config.js';
+import { loadConfig } from './dsl/load-config.js';
 import type { Db } from './db/client.js';
 import type { FerryEnv } from './settings.js';
 import { createFerryWorker } from './temporal/worker.js';

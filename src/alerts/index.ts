@@ -3,13 +3,13 @@ import { outsideService, reportFailure, reportUp } from '../health/index.js';
 import { log } from '../log.js';
 import { alertSchema, type AlertChannel, type AlertInput } from './alert.js';
 import { createSlackAlert } from './slack.js';
-import { createWebhookAlert } from './webhook.js';
+import { createWebhookAlert } from './webhook-alert.js';
 import { currentEnv, secretFor, type EnvSource } from '../settings.js';
 
 export { alertSchema, type Alert, type AlertChannel, type AlertInput } from './alert.js';
 export { SIGNATURE_HEADER, signBody, verifySignature } from './signature.js';
 export { createSlackAlert, slackMessage, type SlackAlertOptions } from './slack.js';
-export { createWebhookAlert, type WebhookAlertOptions } from './webhook.js';
+export { createWebhookAlert, type WebhookAlertOptions } from './webhook-alert.js';
 
 /** The channels the environment configures: webhook when `FERRY_ALERT_WEBHOOK_URL` is set, Slack when `SLACK_BOT_TOKEN` and `FERRY_ALERT_SLACK_CHANNEL` are. */
 export function channelsFromEnv(env: EnvSource = currentEnv()): AlertChannel[] {

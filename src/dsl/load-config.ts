@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { UsageError } from './core/errors.js';
-import { importProjectModule } from './dsl/load.js';
-import type { FerryConfig, GateDefinition, PredictorDefinition, StepDefinition } from './dsl/config.js';
+import { UsageError } from '../core/errors.js';
+import { importProjectModule } from './load.js';
+import type { FerryConfig, GateDefinition, PredictorDefinition, StepDefinition } from './ferry-config.js';
 
 export interface LoadedConfig {
   file?: string;

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { freePort } from '../observability/endpoint.js';
-import { ensureVenv, type EnsureVenvOptions } from '../python/venv.js';
+import { ensureVenv, type EnsureVenvOptions } from '../provision/python-venv.js';
 import { inheritedEnv } from '../settings.js';
 import { supervise } from '../provision/process.js';
 

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { log } from '../log.js';
 import { freePort } from '../observability/endpoint.js';
-import { ensureVenv } from '../python/venv.js';
+import { ensureVenv } from '../provision/python-venv.js';
 import { MLSERVER_REQUIREMENTS, MLSERVER_VERSION } from './requirements.js';
 import { currentEnv, type EnvSource } from '../settings.js';
 

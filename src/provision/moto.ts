@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { FerryError } from '../core/errors.js';
 import { freePort } from '../observability/endpoint.js';
-import { ensureVenv, type EnsureVenvOptions } from '../python/venv.js';
+import { ensureVenv, type EnsureVenvOptions } from './python-venv.js';
 import { inheritedEnv } from '../settings.js';
 import { supervise } from './process.js';
 

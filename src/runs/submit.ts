@@ -1,5 +1,5 @@
 import { appendAudit } from '../audit/index.js';
-import type { LoadedConfig } from '../config.js';
+import type { LoadedConfig } from '../dsl/load-config.js';
 import type { Db } from '../db/client.js';
 import type { LoadedPipeline } from '../dsl/load.js';
 import { FerryError, UsageError } from '../core/errors.js';

@@ -1,6 +1,6 @@
 import type { ArtifactStore } from '../artifacts/store.js';
 import type { Db } from '../db/client.js';
-import type { LoadedConfig } from '../config.js';
+import type { LoadedConfig } from '../dsl/load-config.js';
 import { FerryError } from '../core/errors.js';
 import { artifactPath } from './artifacts.js';
 import type { BackendSpec } from './backend-spec.js';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SpanKind, type Span } from '@opentelemetry/api';
-import type { LoadedConfig } from '../config.js';
+import type { LoadedConfig } from '../dsl/load-config.js';
 import type { Db } from '../db/client.js';
 import { log } from '../log.js';
 import { metricsContentType, registry } from '../observability/registry.js';

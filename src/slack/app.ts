@@ -7,7 +7,7 @@ import { log } from '../log.js';
 import { ACTION_APPROVE, ACTION_REJECT, REJECT_MODAL, approvalRequestMessage, buttonValueSchema, rejectModal, type ApprovalRequest } from './blocks.js';
 import { isUnreachable, outsideService, reportFailure } from '../health/index.js';
 import { callSlack, createSlackClient, slackClientOptions, watchSlack } from './client.js';
-import { decideFromSlack } from './decide.js';
+import { decideFromSlack } from './clicked-decision.js';
 import type { ApprovalPort } from './port.js';
 import { envValue } from '../settings.js';
 

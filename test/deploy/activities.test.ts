@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployActivities } from '../../activities/deploy.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { queryAudit, verifyAuditChain } from '../../src/audit/index.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { FerryFailure } from '../../src/core/failures.js';
 import { deployments } from '../../src/db/schema/index.js';
 import { canaryHealth, createLocalTarget } from '../../src/deploy/index.js';

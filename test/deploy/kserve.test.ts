@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployActivities } from '../../activities/deploy.js';
 import { createFileStore } from '../../src/artifacts/store.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { models, modelVersions } from '../../src/db/schema/index.js';
 import { createKubernetesTarget, inferenceServices, isvcSchema, loadKubeConfig, renderInferenceService, type InferenceServices } from '../../src/deploy/index.js';
 import { installInferenceServiceCrd } from '../../src/deploy/kserve-crds.js';

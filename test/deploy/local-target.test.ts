@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { servingRoutes } from '../../src/db/schema/index.js';
 import { createLocalTarget, DeploymentMismatchError, verifyDeployment, verifyLiveState, type DeploymentTarget } from '../../src/deploy/index.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';

@@ -5,7 +5,7 @@ import { DescribeEndpointCommand, DescribeEndpointConfigCommand, SageMakerClient
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployActivities } from '../../activities/deploy.js';
 import { createFileStore } from '../../src/artifacts/store.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { createSagemakerTarget } from '../../src/deploy/sagemaker.js';
 import { startMotoServer, type MotoServer } from '../../src/provision/moto.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runs, stepRuns } from '../../src/db/schema/index.js';
-import { defineStep } from '../../src/dsl/config.js';
+import { defineStep } from '../../src/dsl/ferry-config.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { command, definePipeline, gate, step } from '../../src/dsl/define.js';
 import { startRun } from '../../src/runs/start.js';

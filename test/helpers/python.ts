@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { ensureMlserverVenv, stopSharedMlservers } from '../../src/mlserver/server.js';
-import { ensureVenv } from '../../src/python/venv.js';
+import { ensureVenv } from '../../src/provision/python-venv.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import type { Backend } from './db.js';
 import { makeRepo } from './git.js';

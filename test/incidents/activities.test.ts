@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIncidentActivities } from '../../activities/incidents.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { queryAudit } from '../../src/audit/index.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 
 describe.each(backends())('incident activities ($name)', (backend) => {

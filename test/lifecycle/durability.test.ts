@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decide } from '../../src/approvals/decide.js';
+import { decide } from '../../src/approvals.js';
 import { approvals, modelVersions, runs, stepRuns } from '../../src/db/schema/index.js';
-import { defineStep, type FerryConfig } from '../../src/dsl/config.js';
+import { defineStep, type FerryConfig } from '../../src/dsl/ferry-config.js';
 import { approval, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { startRun } from '../../src/runs/start.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { signDecision } from '../../src/auth/attest.js';
 import { addToGroup, createUser, grantRole } from '../../src/auth/users.js';
 import type { Db } from '../../src/db/client.js';
-import { definePredictor, defineStep } from '../../src/dsl/config.js';
+import { definePredictor, defineStep } from '../../src/dsl/ferry-config.js';
 
 /** A trainer whose "model" is its params: deterministic, with a training reference for drift checks. */
 export const trainStep = defineStep('lc.train', z.object({ quality: z.number(), sleepMs: z.number().default(0) }), async (ctx, { quality, sleepMs }) => {

@@ -1,9 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../src/approvals/decide.js';
+import { decide } from '../../src/approvals.js';
 import { verifyAuditChain } from '../../src/audit/index.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { aliases, aliasHistory, approvals, auditLog, servingRoutes } from '../../src/db/schema/index.js';
 import { approval, definePipeline, gate, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';

@@ -16,7 +16,7 @@ import { command } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { exportVersion } from '../../src/mlflow/export.js';
 import { ensureMlserverVenv, sharedMlserver } from '../../src/mlserver/server.js';
-import { ensureVenv } from '../../src/python/venv.js';
+import { ensureVenv } from '../../src/provision/python-venv.js';
 import { startRun } from '../../src/runs/start.js';
 import definition from '../../pipelines/iris-python.js';
 import { runFerry } from '../helpers/cli.js';

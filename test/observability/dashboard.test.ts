@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { servingRoutes } from '../../src/db/schema/index.js';
 import { createActivityObserver } from '../../src/observability/activity-metrics.js';
 import { exposeWorkerMetrics } from '../../src/observability/worker-metrics.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStep } from '../../src/dsl/config.js';
+import { defineStep } from '../../src/dsl/ferry-config.js';
 import { logContext } from '../../src/log.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { definePipeline, gate, step } from '../../src/dsl/define.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { servingRoutes } from '../../src/db/schema/index.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { context, propagation } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { servingRoutes } from '../../src/db/schema/index.js';
 import { currentTracing, withSpan } from '../../src/observability/tracing.js';

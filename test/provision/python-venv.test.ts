@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ensureVenv } from '../../src/python/venv.js';
+import { ensureVenv } from '../../src/provision/python-venv.js';
 import { FerryError } from '../../src/core/errors.js';
 
 describe('ensureVenv', () => {

@@ -12,7 +12,7 @@ import { createLineageActivities } from '../../activities/lineage.js';
 import { createRegistryActivities } from '../../activities/registry.js';
 import { verifyAuditChain } from '../../src/audit/index.js';
 import { createFileStore } from '../../src/artifacts/store.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { aliasHistory, auditLog, experiments, lineageEdges, modelVersions } from '../../src/db/schema/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { countRows, registration, uniqueRun } from './fixtures.js';

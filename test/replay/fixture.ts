@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStep } from '../../src/dsl/config.js';
+import { defineStep } from '../../src/dsl/ferry-config.js';
 import { command, definePipeline, gate, step } from '../../src/dsl/define.js';
 import type { PipelineInput } from '../../src/core/spec.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/auth/bootstrap.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { auditLog, feedback, servingRoutes } from '../../src/db/schema/index.js';
 import { openIncident } from '../../src/incidents/index.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';

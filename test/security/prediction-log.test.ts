@@ -1,9 +1,9 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { createDatabase } from '../../src/db/client.js';
 import { predictions, servingRoutes } from '../../src/db/schema/index.js';
-import { definePredictor } from '../../src/dsl/config.js';
+import { definePredictor } from '../../src/dsl/ferry-config.js';
 import { FerryError } from '../../src/core/errors.js';
 import { createModelServer, createPredictionLogger, type PredictionRecord } from '../../src/serve/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';

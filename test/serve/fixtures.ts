@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { models, modelVersions } from '../../src/db/schema/index.js';
 import type { Db } from '../../src/db/client.js';
-import { definePredictor } from '../../src/dsl/config.js';
+import { definePredictor } from '../../src/dsl/ferry-config.js';
 
 /** A toy model artifact: `y = slope·x + intercept`, or a predictor that throws `fail`. */
 export interface ToyArtifact {

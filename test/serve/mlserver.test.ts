@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileStore, type ArtifactStore } from '../../src/artifacts/store.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { models, modelVersions } from '../../src/db/schema/index.js';
 import { createMlserverTarget } from '../../src/deploy/mlserver.js';
 import { verifyDeployment, type DeploymentTarget } from '../../src/deploy/target.js';

@@ -1,6 +1,6 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { predictions, servingRoutes } from '../../src/db/schema/index.js';
 import { createModelServer, createPredictionLogger } from '../../src/serve/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';

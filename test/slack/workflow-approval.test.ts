@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser } from '../../src/auth/index.js';
 import type { Session } from '../../src/cli/session.js';
 import { slackSigner, workflowApprovalPort } from '../../src/cli/commands/slack.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { aliases } from '../../src/db/schema/index.js';
 import { approval, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';

@@ -4,7 +4,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { createGateActivities } from '../../activities/gates.js';
 import type { ActivityDeps } from '../../activities/deps.js';
-import { configFrom } from '../../src/config.js';
+import { configFrom } from '../../src/dsl/load-config.js';
 import { FerryError, UsageError } from '../../src/core/errors.js';
 import { Failure, FerryFailure } from '../../src/core/failures.js';
 import { failureInterceptors } from '../../src/temporal/failure-interceptor.js';

@@ -8,7 +8,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMlflowClient } from '../../src/mlflow/client.js';
 import { startMlflowServer, type MlflowServer } from '../../src/mlflow/server.js';
-import { createWebhookServer, type WebhookServer } from '../../src/triggers/webhook.js';
+import { createWebhookServer, type WebhookServer } from '../../src/triggers/push-webhook.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { waitFor } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runs } from '../../src/db/schema/index.js';
-import { defineStep } from '../../src/dsl/config.js';
+import { defineStep } from '../../src/dsl/ferry-config.js';
 import { command, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { UsageError } from '../../src/core/errors.js';

@@ -1,4 +1,4 @@
-import { decide } from '../../approvals/decide.js';
+import { decide } from '../../approvals.js';
 import { ensureKey } from '../../auth/signing-keys.js';
 import { FerryError, UsageError } from '../../core/errors.js';
 import { printJson, say } from '../output.js';

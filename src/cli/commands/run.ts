@@ -5,7 +5,7 @@ import { requireRole } from '../../auth/roles.js';
 import { applyParams, startRun } from '../../runs/start.js';
 import { startSigner } from '../../runs/start-attestation.js';
 import { assertServable, checkSubmission } from '../../runs/submit.js';
-import { loadConfig } from '../../config.js';
+import { loadConfig } from '../../dsl/load-config.js';
 import { watchRun } from '../../runs/watch.js';
 import { printJson, say, workflowUrl } from '../output.js';
 import { openSession } from '../session.js';

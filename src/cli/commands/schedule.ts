@@ -5,7 +5,7 @@ import { appendAudit } from '../../audit/index.js';
 import { loadPipelineFile } from '../../dsl/load.js';
 import { applyParams } from '../../runs/start.js';
 import { assertServable, checkSubmission } from '../../runs/submit.js';
-import { loadConfig } from '../../config.js';
+import { loadConfig } from '../../dsl/load-config.js';
 import { addSchedule, listSchedules, parseEvery, removeSchedule } from '../../triggers/schedules.js';
 import { printJson, printTable, say } from '../output.js';
 import { openSession, type Session } from '../session.js';

@@ -1,7 +1,7 @@
 import { openArtifactStore } from '../../artifacts/open.js';
 import { createDatabase } from '../../db/client.js';
 import { migrateDatabase } from '../../db/migrate.js';
-import { loadConfig } from '../../config.js';
+import { loadConfig } from '../../dsl/load-config.js';
 import { readEnv } from '../../settings.js';
 import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';

@@ -1,4 +1,4 @@
-import { decide } from '../../approvals/decide.js';
+import { decide } from '../../approvals.js';
 import type { Signer } from '../../auth/attest.js';
 import { ensureKey } from '../../auth/signing-keys.js';
 import type { Db } from '../../db/client.js';
@@ -15,7 +15,7 @@ export function slackSigner(db: Db, ferryHome?: string): Promise<Signer> {
 }
 
 /**
- * The port behind Slack clicks: the same `decide` Update as `ferry approve|reject` (src/approvals/decide.ts), with
+ * The port behind Slack clicks: the same `decide` Update as `ferry approve|reject` (src/approvals.ts), with
  * `via: 'slack'`, signed with the Slack app's service key stating the Slack member whose click Slack's signature
  * vouched for. A rejection's reason travels as the decision's comment.
  */

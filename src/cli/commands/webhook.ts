@@ -2,7 +2,7 @@ import { ensureKey } from '../../auth/signing-keys.js';
 import { UsageError } from '../../core/errors.js';
 import { watchProcessHealth } from '../../health/index.js';
 import { originRepository } from '../../triggers/push-guard.js';
-import { createWebhookServer } from '../../triggers/webhook.js';
+import { createWebhookServer } from '../../triggers/push-webhook.js';
 import { say } from '../output.js';
 import { openSession } from '../session.js';
 import { envValue, secretFor } from '../../settings.js';

@@ -1,4 +1,4 @@
-import type { Predict } from '../../dsl/config.js';
+import type { Predict } from '../../dsl/ferry-config.js';
 import type { Backend } from './backend.js';
 
 /** Today's path: the model's predictor from ferry.config.ts, called in-process. */
