@@ -56,7 +56,13 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
   const { db } = deps;
   // The model server URL is read when a local deploy needs it, so workers that never deploy locally need no setting.
   const serveUrl = (deps as ActivityDeps & { serveUrl?: string }).serveUrl ?? envValue('FERRY_SERVE_URL');
-  const targetFor = (name: TargetName) => overrides.targets?.[name] ?? createTarget(name, { db, serveUrl, store: deps.store, home: deps.home });
+  // Built on first use and kept: a target holds clients (the SageMaker SDK's connections) worth reusing.
+  const built = new Map<TargetName, DeploymentTarget>();
+  const targetFor = (name: TargetName) => {
+    const target = overrides.targets?.[name] ?? built.get(name) ?? createTarget(name, { db, serveUrl, store: deps.store, home: deps.home, sagemaker: deps.sagemaker });
+    built.set(name, target);
+    return target;
+  };
 
   return {
     /**

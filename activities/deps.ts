@@ -3,6 +3,7 @@ import type { AlertChannel } from '../src/alerts/alert.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
 import type { LoadedConfig } from '../src/dsl/load-config.js';
 import type { Db } from '../src/db/client.js';
+import type { SagemakerEnv } from '../src/deploy/sagemaker-settings.js';
 import type { StepUser } from './step-isolation.js';
 
 /** What activities are built from (`createActivities(deps)`): injected so tests can pass their own. */
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   stepUser?: StepUser;
   /** Base URL of the model server the `local` target deploys to. */
   serveUrl?: string;
+  /** The `sagemaker` target's variables (`FERRY_SAGEMAKER_*`, `FERRY_ARTIFACTS`, `AWS_*`): its deploys and the Model Package mirror. */
+  sagemaker?: SagemakerEnv;
   /** Where alerts go instead of the channels the environment configures (a worker embedding Ferry, tests). */
   alertChannels?: AlertChannel[];
   /** Where approval notices go (the Slack app when configured). */

@@ -48,6 +48,8 @@ export async function hostWorker(options: HostWorkerOptions) {
       cwd: process.cwd(),
       serveUrl: options.serveUrl ?? options.env.FERRY_SERVE_URL,
       stepUser: stepUserFrom(options.env.FERRY_STEP_USER),
+      // Read by the sagemaker target and the Model Package mirror only when a deployment uses SageMaker.
+      sagemaker: options.env,
       // Approval requests go to Slack when a bot token and a channel are configured.
       notify:
         options.env.SLACK_BOT_TOKEN && options.env.FERRY_SLACK_CHANNEL

@@ -165,8 +165,8 @@ export const strategySchema = z.discriminatedUnion('kind', [
 export const deploySchema = z.strictObject({
   env: slug,
   approval: approvalSchema.optional(),
-  /** local: JS predictors in Ferry's model server; mlserver: Python models on MLServer behind it; kubernetes: KServe; webhook: your platform. */
-  target: z.enum(['local', 'kubernetes', 'webhook', 'mlserver']).default('local'),
+  /** local: JS predictors in Ferry's model server; mlserver: Python models on MLServer behind it; kubernetes: KServe; webhook: your platform; sagemaker: SageMaker endpoints. */
+  target: z.enum(['local', 'kubernetes', 'webhook', 'mlserver', 'sagemaker']).default('local'),
   strategy: strategySchema.default({ kind: 'all-at-once' }),
 });
 

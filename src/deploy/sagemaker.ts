@@ -17,6 +17,7 @@ import { normalizeRoutes, type Route } from '../core/routes.js';
 import type { Backends } from '../serve/backend-spec.js';
 import { inferenceServiceName } from './kserve-manifest.js';
 import { gatewayUrl, readGateway, writeServingRoutes } from './local.js';
+import { sagemakerCall } from './sagemaker-settings.js';
 import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
 
 export interface SagemakerTargetOptions {
@@ -32,7 +33,7 @@ export interface SagemakerTargetOptions {
    * Where the gateway reaches a version's variant as a V2 endpoint. SageMaker's data plane is InvokeEndpoint with
    * TargetVariant; the test's stand-in (moto runs no containers) serves each variant as a V2 "pod" instead.
    */
-  variantUrl(model: string, version: number): string;
+  variantUrl(model: string, version: number, endpoint: string): string;
   serveUrl?: string;
 }
 
@@ -49,15 +50,7 @@ const variantName = (version: number) => `v${version}`;
 export function createSagemakerTarget(options: SagemakerTargetOptions): DeploymentTarget {
   const { client } = options;
   const base = gatewayUrl(options.serveUrl, 'sagemaker');
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-      const status = e.$metadata?.httpStatusCode ?? 0;
-      throw new FerryError(`sagemaker deployment target: ${what}: ${e.name ?? 'Error'}: ${e.message}`, { cause: err, details: { retryable: status === 0 || status >= 500 || status === 429 } });
-    }
-  };
+  const call = <T>(what: string, fn: () => Promise<T>) => sagemakerCall('sagemaker deployment target', what, fn);
   const describe = (name: string) =>
     client.send(new DescribeEndpointCommand({ EndpointName: name })).catch((err: { name?: string; message?: string }) => {
       if (/ValidationException|ResourceNotFound/.test(`${err.name} ${err.message}`) && /not found|Could not find/i.test(err.message ?? '')) return undefined;
@@ -69,6 +62,9 @@ export function createSagemakerTarget(options: SagemakerTargetOptions): Deployme
     const exists = await client.send(new DescribeModelCommand({ ModelName: name })).then(() => true, () => false);
     if (!exists) {
       const ModelDataUrl = await options.artifactUri(model, version);
+      if (!ModelDataUrl.startsWith('s3://')) {
+        throw new FerryError(`sagemaker deployment target: ${model} v${version}'s artifact is ${ModelDataUrl}, which SageMaker cannot read (ModelDataUrl must be in S3); set FERRY_ARTIFACTS=s3://bucket/prefix and register the version again`);
+      }
       await call(`CreateModel ${name}`, () =>
         client.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: options.roleArn, PrimaryContainer: { Image: options.image, ModelDataUrl, Environment: { FERRY_MODEL: model, FERRY_MODEL_VERSION: String(version) } } })),
       );
@@ -104,7 +100,7 @@ export function createSagemakerTarget(options: SagemakerTargetOptions): Deployme
         } else await replaceEndpoint(endpoint, config);
       }
       const backends: Backends = {};
-      for (const r of routes) backends[String(r.version)] = { kind: 'v2', url: options.variantUrl(req.model, r.version), name: req.model, server: 'sagemaker' };
+      for (const r of routes) backends[String(r.version)] = { kind: 'v2', url: options.variantUrl(req.model, r.version, endpoint), name: req.model, server: 'sagemaker' };
       return writeServingRoutes(options.db, req, backends);
     },
     async readBack(req): Promise<LiveState> {

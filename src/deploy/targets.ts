@@ -8,6 +8,8 @@ import type { ArtifactStore } from '../artifacts/store.js';
 import { sharedMlserver } from '../mlserver/server.js';
 import { createLocalTarget } from './local.js';
 import { createMlserverTarget } from './mlserver.js';
+import { createSagemakerTarget } from './sagemaker.js';
+import { fillVariantUrl, sagemakerClient, sagemakerSettings, type SagemakerEnv } from './sagemaker-settings.js';
 import type { DeploymentTarget } from './target.js';
 import { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';
 
@@ -23,6 +25,8 @@ export interface TargetDeps {
   serveUrl?: string;
   kubernetes?: Partial<KubernetesTargetOptions>;
   webhook?: WebhookTargetOptions;
+  /** The `FERRY_SAGEMAKER_*`, `FERRY_ARTIFACTS` and `AWS_*` variables of the `sagemaker` target (checked when it is built). */
+  sagemaker?: SagemakerEnv;
 }
 
 /** A registered version's artifact URI, straight from `model_versions`. */
@@ -76,12 +80,22 @@ function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget 
       if (!store || !home) throw new FerryError('mlserver deployment target: needs the artifact store and FERRY_HOME (run it on a Ferry worker)');
       return createMlserverTarget({ db: deps.db, store, serveUrl: deps.serveUrl, mlserver: () => sharedMlserver(home) });
     }
-    case 'sagemaker':
-      // Built in code with createSagemakerTarget (an SDK client, a role, an image, the variants' data plane); a pipeline cannot select it yet.
-      throw new FerryError('sagemaker deployment target: not selectable from a pipeline yet; construct it with createSagemakerTarget and pass it to the deploy activities');
+    case 'sagemaker': {
+      const settings = sagemakerSettings(deps.sagemaker ?? {});
+      return createSagemakerTarget({
+        db: deps.db,
+        client: sagemakerClient(settings),
+        roleArn: settings.roleArn,
+        image: settings.image,
+        instanceType: settings.instanceType,
+        artifactUri: (model, version) => registeredArtifactUri(deps.db, model, version),
+        variantUrl: (model, version, endpoint) => fillVariantUrl(settings.variantUrl, { model, version, endpoint }),
+        serveUrl: deps.serveUrl,
+      });
+    }
     default: {
       const unknown: never = name;
-      throw new FerryError(`unknown deployment target "${String(unknown)}"; use local, mlserver, kubernetes or webhook`);
+      throw new FerryError(`unknown deployment target "${String(unknown)}"; use local, mlserver, kubernetes, webhook or sagemaker`);
     }
   }
 }

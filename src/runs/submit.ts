@@ -6,6 +6,8 @@ import { FerryError, UsageError } from '../core/errors.js';
 import { assertPolicies } from '../policy/index.js';
 import { assertPathsInside } from '../workspace-paths.js';
 import { resolveRemoteRef } from '../git-remote.js';
+import { missingSagemakerSetting, missingSettingMessage } from '../deploy/sagemaker-settings.js';
+import { currentEnv, envValue, type EnvSource } from '../settings.js';
 
 /**
  * Checks a pipeline against the organisation's policies before it may start; a violation is audited and refuses the run
@@ -34,9 +36,10 @@ export async function checkSubmission(db: Db, loaded: LoadedPipeline, actor: str
  * A deploy that can never succeed is refused before the run starts: the `local` target serves a model only through a
  * predictor registered in ferry.config.ts, so without one every deploy would be retried until it gave up.
  */
-export function assertServable(loaded: LoadedPipeline, config: LoadedConfig): void {
+export function assertServable(loaded: LoadedPipeline, config: LoadedConfig, env: EnvSource = currentEnv()): void {
   const { spec } = loaded;
   if (!spec.train) return;
+  assertSagemakerSettings(loaded, env);
   const model = spec.model ?? spec.name;
   const index = spec.deploy.findIndex((d) => d.target === 'local');
   if (index < 0 || config.predictors.has(model)) return;
@@ -64,4 +67,16 @@ export async function pinCommit(loaded: LoadedPipeline, ref: string | undefined)
     const field = /^no branch or tag/.test((err as Error).message) ? (ref === undefined ? `repo.ref ${wanted}` : `--ref ${wanted}`) : `repo.url ${url}`;
     throw new UsageError(`${loaded.file}: ${field}: ${(err as Error).message}; check the URL and this machine's git access (a credential helper or SSH keys)`, { cause: err });
   }
+}
+
+/**
+ * A `sagemaker` deploy without the settings it needs is refused at submission, naming the variable. Checked in this
+ * process's environment only where it is the workers' too (the embedded stack, no TEMPORAL_ADDRESS); workers of a
+ * cluster have their own, and refuse the registration or deploy with the same line.
+ */
+function assertSagemakerSettings(loaded: LoadedPipeline, env: EnvSource): void {
+  const index = loaded.spec.deploy.findIndex((d) => d.target === 'sagemaker');
+  if (index < 0 || envValue('TEMPORAL_ADDRESS', env)) return;
+  const missing = missingSagemakerSetting(env);
+  if (missing) throw new UsageError(missingSettingMessage(missing, `${loaded.file}: deploy[${index}] (${loaded.spec.deploy[index]!.env})`));
 }

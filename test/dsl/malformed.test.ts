@@ -28,7 +28,7 @@ const cases: [string, unknown, RegExp][] = [
   ['deploying the same environment twice', { ...base, deploy: [{ env: 'staging' }, { env: 'staging' }] }, /deploy\[1\]\.env: environment "staging" is deployed twice/],
   ['deploying without training', { apiVersion: 'ferry/v1', name: 'x', deploy: [{ env: 'staging' }] }, /train: a pipeline that deploys needs a train step/],
   ['zero required approvals', { ...base, deploy: [{ env: 'production', approval: { required: 0 } }] }, /deploy\[0\]\.approval\.required: expected a number ≥ 1, got 0/],
-  ['an unknown deployment target', { ...base, deploy: [{ env: 'production', target: 'sagemaker' }] }, /deploy\[0\]\.target: expected "local" or "kubernetes" or "webhook" or "mlserver", got "sagemaker"/],
+  ['an unknown deployment target', { ...base, deploy: [{ env: 'production', target: 'lambda' }] }, /deploy\[0\]\.target: expected "local" or "kubernetes" or "webhook" or "mlserver" or "sagemaker", got "lambda"/],
   ['a drift share above 1', { ...base, monitor: { maxDriftShare: 1.5 } }, /monitor\.maxDriftShare: expected a number ≤ 1, got 1\.5/],
   ['an unknown breach action', { ...base, monitor: { onBreach: 'panic' } }, /monitor\.onBreach: expected "alert" or "rollback" or "retrain", got "panic"/],
   ['a dataset without a path', { ...base, datasets: [{ name: 'train' }] }, /datasets\[0\]\.path: expected a string, got nothing/],
