@@ -9,7 +9,9 @@ import {
   type RegisterVersionInput,
   type SetVersionStatusInput,
 } from '../src/registry/index.js';
-import { FerryError } from '../src/core/errors.js';
+import { FerryError, UsageError } from '../src/core/errors.js';
+import { Failure } from '../src/core/failures.js';
+import { mirrorApproval } from '../src/deploy/sagemaker-packages.js';
 import { activityKey } from './audit.js';
 import type { ActivityDeps } from './deps.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
@@ -35,12 +37,31 @@ async function refusalsFinal<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A mirror failure: SageMaker down or throttled is retried (the registry write before it is idempotent); a missing
+ * setting or a request SageMaker refuses is final.
+ */
+async function mirrorFailures<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof UsageError) throw ApplicationFailure.nonRetryable(err.message, Failure.UsageError);
+    if (err instanceof FerryError && err.details.retryable !== true) throw ApplicationFailure.nonRetryable(err.message, Failure.RegistryError);
+    throw err;
+  }
+}
+
 /** Activities that write and read the model registry. Writes are idempotent under Temporal retries. */
-export function createRegistryActivities({ db }: ActivityDeps) {
+export function createRegistryActivities({ db, sagemaker }: ActivityDeps) {
+  /** A SageMaker deployment's versions have a Model Package whose approval follows the registry (a no-op for others). */
+  const mirror = (input: { model: string; version: number; actor?: string; workflowId?: string; reason?: string; idempotencyKey: string }) =>
+    mirrorFailures(() => mirrorApproval(db, sagemaker ?? {}, { ...input, actor: input.actor ?? 'ferry', idempotencyKey: `${input.idempotencyKey}:sagemaker` }));
+
   return {
     /** Registers the run's model version; a retry (same `sourceWorkflowId`) returns the version already registered. */
     async registerModelVersion(input: RegisterVersionInput): Promise<{ version: number }> {
       const { version } = await refusalsFinal(() => registerVersion(db, input));
+      await mirror({ model: input.model, version, actor: input.actor, workflowId: input.sourceWorkflowId, reason: 'registered', idempotencyKey: `${input.model}@${version}:registered` });
       return { version };
     },
 
@@ -55,6 +76,7 @@ export function createRegistryActivities({ db }: ActivityDeps) {
     async setModelVersionStatus(input: SetVersionStatusInput): Promise<{ changed: boolean }> {
       const idempotencyKey = input.idempotencyKey ?? activityKey();
       const { changed } = await refusalsFinal(() => setVersionStatus(db, { ...input, idempotencyKey }));
+      await mirror({ model: input.model, version: input.version, actor: input.actor, workflowId: input.workflowId, reason: input.reason, idempotencyKey });
       return { changed };
     },
 

@@ -9,5 +9,7 @@ export { describeRoutes, normalizeRoutes, routeSchema, routesSchema, sameRoutes,
 export { planRollout, rollbackRoutes, type HealthGate, type RolloutStep, type Strategy } from '../core/rollout.js';
 export { DeploymentMismatchError, deployRequestSchema, liveStateSchema, verifyDeployment, verifyLiveState, type DeployRequest, type DeploymentTarget, type LiveState, type VerifyOptions } from './target.js';
 export { createSagemakerTarget, type SagemakerTargetOptions } from './sagemaker.js';
+export { APPROVAL_OF, deploysToSagemaker, mirrorApproval, syncModelPackage, type ModelPackageState } from './sagemaker-packages.js';
+export { fillVariantUrl, missingSagemakerSetting, sagemakerClient, sagemakerSettings, type SagemakerEnv, type SagemakerSettings } from './sagemaker-settings.js';
 export { createTarget, registeredArtifact, registeredArtifactUri, type TargetDeps, type TargetName } from './targets.js';
 export { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';
