@@ -1,12 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeEndpointCommand, DescribeEndpointConfigCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelPackageGroupCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployActivities } from '../../activities/deploy.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { configFrom } from '../../src/dsl/load-config.js';
+import { models, modelVersions, runs } from '../../src/db/schema/index.js';
 import { createSagemakerTarget } from '../../src/deploy/sagemaker.js';
+import { mirrorApproval } from '../../src/deploy/sagemaker-packages.js';
+import { setVersionStatus } from '../../src/registry/index.js';
 import { startMotoServer, type MotoServer } from '../../src/provision/moto.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
@@ -91,4 +95,36 @@ describe('the sagemaker target on moto', () => {
     expect(await deploy([{ version: 2, percent: 100 }], 'wf-3:deploy:production', { reason: unhealthy.reason })).toMatchObject({ status: 'rolled-back', live: { routes: [{ version: 2, percent: 100 }] } });
     expect(await weights()).toMatchObject({ status: 'InService', variants: [['v2', 100]] });
   }, 300_000);
+
+  it("keeps each version's Model Package approval equal to the registry's status, one package per version, and leaves other models alone", async () => {
+    const env = { FERRY_SAGEMAKER_REGION: 'us-east-1', FERRY_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/ferry-sagemaker', FERRY_SAGEMAKER_IMAGE: 'ferry/serve:1', FERRY_SAGEMAKER_VARIANT_URL: 'http://127.0.0.1/{variant}', FERRY_ARTIFACTS: 's3://ferry-artifacts/runs' };
+    const register = async (model: string, target: string) => {
+      await database.db.insert(models).values({ name: model }).onConflictDoNothing();
+      const workflowId = `${model}-run`;
+      await database.db.insert(runs).values({ workflowId, temporalRunId: 'r', pipeline: model, specHash: 'h', spec: { deploy: [{ env: 'production', target }] }, trigger: 'test', status: 'running' });
+      await database.db.insert(modelVersions).values({ model, version: 1, metrics: {}, sourceWorkflowId: workflowId, pipeline: model, specHash: 'h', commit: '0'.repeat(40), params: {}, seed: 0, artifactSha256: 'a'.repeat(64), artifactUri: `s3://ferry-artifacts/runs/sha256/aa/${'a'.repeat(64)}` });
+    };
+    const mirror = () => mirrorApproval(database.db, env, { model: 'fraud', version: 1, actor: 'ferry' }, client);
+    const status = async (to: string) => {
+      await setVersionStatus(database.db, { model: 'fraud', version: 1, status: to as 'approved', actor: 'bob' });
+      return mirror();
+    };
+    const packages = async () => (await client.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'fraud' }))).ModelPackageSummaryList ?? [];
+
+    await register('fraud', 'sagemaker');
+    expect(await mirror()).toMatchObject({ approval: 'PendingManualApproval', changed: true });
+    expect(await status('approved')).toMatchObject({ approval: 'Approved', changed: true });
+    // Mirroring a status SageMaker already shows changes nothing there.
+    expect(await mirror()).toMatchObject({ approval: 'Approved', changed: false });
+    expect(await status('rolled-back')).toMatchObject({ approval: 'Rejected', changed: true });
+    const listed = await packages();
+    expect(listed.map((p) => [p.ModelPackageGroupName, p.ModelPackageVersion, p.ModelApprovalStatus])).toEqual([['fraud', 1, 'Rejected']]);
+    const audited = await database.db.query.auditLog.findMany({ where: (a) => eq(a.action, 'model.approval-mirrored') });
+    expect(audited.filter((a) => a.subjectId === 'fraud@1').map((a) => (a.details as { approval: string }).approval)).toEqual(['PendingManualApproval', 'Approved', 'Approved', 'Rejected']);
+
+    // A model deployed elsewhere has no Model Package Group, and needs no SageMaker setting.
+    await register('spam', 'mlserver');
+    expect(await mirrorApproval(database.db, {}, { model: 'spam', version: 1, actor: 'ferry' })).toBeUndefined();
+    await expect(client.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'spam' }))).rejects.toThrow(/does not exist|not found/i);
+  }, 120_000);
 });

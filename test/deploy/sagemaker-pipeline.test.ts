@@ -1,0 +1,196 @@
+/**
+ * A pipeline with `target: 'sagemaker'`, run end to end on the real Temporal dev server against moto's server mode (a
+ * stand-in for AWS, which cannot be reached here): artifacts in moto's S3, endpoints and Model Packages in moto's
+ * SageMaker. moto runs no containers, so each production variant's container is a V2 "pod" the test serves at the
+ * URL FERRY_SAGEMAKER_VARIANT_URL names; Ferry's gateway routes to it and logs every prediction, which is the canary's
+ * health signal. The worker gets its settings as `ferry worker` does: readEnv() of the variables, passed on.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeEndpointCommand, DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { and, asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decide } from '../../src/approvals.js';
+import { openArtifactStore } from '../../src/artifacts/open.js';
+import { verifyAuditChain } from '../../src/audit/index.js';
+import { configFrom } from '../../src/dsl/load-config.js';
+import { auditLog, deployments, modelVersions, servingRoutes } from '../../src/db/schema/index.js';
+import { approval, definePipeline, step } from '../../src/dsl/define.js';
+import { parsePipeline } from '../../src/dsl/load.js';
+import { rootMessage } from '../../src/core/errors.js';
+import type { PipelineInput } from '../../src/core/spec.js';
+import { startMotoServer, type MotoServer } from '../../src/provision/moto.js';
+import { startRun } from '../../src/runs/start.js';
+import { createModelServer, type ModelServer } from '../../src/serve/index.js';
+import { readEnv } from '../../src/settings.js';
+import { statusQuery } from '../../workflows/pipeline.js';
+import { asUser, seedPeople, trainStep, type Person } from '../lifecycle/fixture.js';
+import { waitFor } from '../helpers/cli.js';
+import { backends, type TestDatabase } from '../helpers/db.js';
+import { makeRepo } from '../helpers/git.js';
+import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+import { predictThrough, startV2Pods, type V2Pods } from './v2-pods.js';
+
+const model = 'churn';
+const endpoint = 'churn-production';
+const region = 'us-east-1';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
+  const [backend] = backends();
+  const taskQueue = uniqueQueue('sagemaker-pipeline');
+  let moto: MotoServer;
+  let sagemaker: SageMakerClient;
+  let database: TestDatabase;
+  let gateway: ModelServer;
+  let pods: V2Pods;
+  let people: Record<string, Person>;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let temporal: Awaited<ReturnType<typeof testClient>>;
+
+  beforeAll(async () => {
+    moto = await startMotoServer({ log: (line) => console.log(line) });
+    sagemaker = new SageMakerClient({ endpoint: moto.url, region, credentials });
+    const s3 = new S3Client({ endpoint: moto.url, region, forcePathStyle: true, credentials });
+    await s3.send(new CreateBucketCommand({ Bucket: 'ferry-artifacts' }));
+    s3.destroy();
+    database = await backend!.create();
+    people = await seedPeople(database.db);
+    // v3's container is a broken build: it answers 500 to every inference.
+    pods = await startV2Pods((pod) => pod === `${endpoint}-v3`);
+    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 50, logger: { flushMs: 20 } });
+    const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
+    const env = readEnv({
+      FERRY_HOME: home,
+      FERRY_ARTIFACTS: 's3://ferry-artifacts/runs',
+      AWS_ENDPOINT_URL_S3: moto.url,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      FERRY_SAGEMAKER_ENDPOINT_URL: moto.url,
+      FERRY_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
+      FERRY_SAGEMAKER_IMAGE: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+      FERRY_SAGEMAKER_INSTANCE_TYPE: 'ml.t2.medium',
+      FERRY_SAGEMAKER_VARIANT_URL: `${pods.url('')}{endpoint}-{variant}`,
+    });
+    worker = await startTestWorker({ db: database.db, taskQueue, home, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'sagemaker\n' }), extra: { store: openArtifactStore(env), serveUrl: gateway.url, sagemaker: env } });
+    temporal = await testClient();
+  }, 900_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await temporal?.close();
+    await gateway?.close();
+    await pods?.close();
+    await database?.close();
+    sagemaker?.destroy();
+    await moto?.stop();
+  });
+
+  const pipeline = (strategy: NonNullable<PipelineInput['deploy']>[number]['strategy']) =>
+    parsePipeline(
+      definePipeline({ name: 'churn-sagemaker', model, train: step('train', 'lc.train', { quality: 0.8 }), deploy: [{ env: 'production', target: 'sagemaker', approval: approval({ groups: ['ml-leads'] }), strategy }] }),
+      'churn-sagemaker.ts',
+    );
+  const canary = { kind: 'canary' as const, steps: [30, 100], bake: '3s', maxErrorRate: 0.05, minRequests: 5 };
+
+  /** Starts a run, waits for its approval and decides it (bob leads ml-leads; alice triggered the run). */
+  async function runDecided(strategy: Parameters<typeof pipeline>[0], decision: 'approve' | 'reject', version: number) {
+    const handle = await startRun(temporal.client, pipeline(strategy), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
+    await waitFor(async () => ((await handle.query(statusQuery)).approvals?.some((a) => a.env === 'production') ? true : undefined), 120_000, `run ${version} to wait for its approval`);
+    // Registered, awaiting approval: the package is there already, pending like the version.
+    expect(await packageApproval(version)).toEqual({ approval: 'PendingManualApproval', ferry: 'registered', registry: 'registered' });
+    expect(await decide({ client: temporal.client, db: database.db }, { workflowId: handle.workflowId, decision, user: asUser(people.bob!), via: 'cli' })).toMatchObject({ ok: true });
+    return handle;
+  }
+
+  /** The Model Package of Ferry's `version` as moto has it, beside the version's status in Ferry's registry. */
+  async function packageApproval(version: number) {
+    const list = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: model }));
+    const packages = await Promise.all((list.ModelPackageSummaryList ?? []).map((s) => sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: s.ModelPackageArn }))));
+    const mine = packages.filter((p) => p.CustomerMetadataProperties?.['ferry.version'] === String(version));
+    expect(mine).toHaveLength(1);
+    const [row] = await database.db.select({ status: modelVersions.status }).from(modelVersions).where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
+    return { approval: mine[0]!.ModelApprovalStatus, ferry: mine[0]!.CustomerMetadataProperties?.['ferry.status'], registry: row!.status };
+  }
+
+  const variants = async () => {
+    const live = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    return { status: live.EndpointStatus, variants: (live.ProductionVariants ?? []).map((v) => [v.VariantName, v.CurrentWeight]) };
+  };
+
+  /** Predictions through the gateway while `during` runs; their HTTP statuses. */
+  async function withTraffic<T>(during: () => Promise<T>): Promise<{ result: T; statuses: number[] }> {
+    const statuses: number[] = [];
+    let flowing = true;
+    const traffic = (async () => {
+      while (flowing) {
+        statuses.push(...(await predictThrough(gateway.url, 1)));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      return { result: await during(), statuses };
+    } finally {
+      flowing = false;
+      await traffic;
+    }
+  }
+
+  it('promotes a healthy canary, rolls an erroring one back, mirrors every approval to a Model Package, read back from moto', async () => {
+    // v1: approved, all at once.
+    const first = await runDecided({ kind: 'all-at-once' }, 'approve', 1);
+    expect(await first.result()).toMatchObject({ state: 'succeeded', modelVersion: 1 });
+    expect(await variants()).toEqual({ status: 'InService', variants: [['v1', 100]] });
+    expect(await packageApproval(1)).toEqual({ approval: 'Approved', ferry: 'approved', registry: 'approved' });
+    const [route] = await database.db.select().from(servingRoutes).where(eq(servingRoutes.model, model));
+    expect(route!.backends).toEqual({ 1: { kind: 'v2', url: pods.url(`${endpoint}-v1`), name: model, server: 'sagemaker' } });
+
+    // v2: a healthy canary under traffic through the gateway, promoted to 100%.
+    const second = await runDecided(canary, 'approve', 2);
+    const healthy = await withTraffic(() => second.result());
+    expect(healthy.result).toMatchObject({ state: 'succeeded', modelVersion: 2 });
+    expect(healthy.statuses.length).toBeGreaterThan(0);
+    expect(healthy.statuses.every((s) => s === 200)).toBe(true);
+    // The gateway sent the canary's share to v2's variant.
+    expect(pods.calls.get(`${endpoint}-v2`)).toBeGreaterThan(0);
+    expect(await variants()).toEqual({ status: 'InService', variants: [['v2', 100]] });
+    expect(await packageApproval(2)).toEqual({ approval: 'Approved', ferry: 'approved', registry: 'approved' });
+    const [promoted] = await database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, 2)));
+    expect(promoted).toMatchObject({ target: 'sagemaker', strategy: 'canary', status: 'live', trafficPercent: 100 });
+
+    // v3: approved, but its variant errors; the canary gate reads the gateway's log and rolls back to v2.
+    const third = await runDecided(canary, 'approve', 3);
+    const erroring = await withTraffic(() => third.result().then(() => 'succeeded', rootMessage));
+    expect(erroring.result).toMatch(/rolled back/);
+    expect(erroring.statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
+    expect(pods.calls.get(`${endpoint}-v3`)).toBeGreaterThan(0);
+    expect(await variants()).toEqual({ status: 'InService', variants: [['v2', 100]] });
+    const [rolledBack] = await database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, 3)));
+    expect(rolledBack).toMatchObject({ target: 'sagemaker', status: 'rolled-back', trafficPercent: 0 });
+    // Ferry's registry keeps v3 approved (only its rollout failed): so does SageMaker's.
+    expect(await packageApproval(3)).toEqual({ approval: 'Approved', ferry: 'approved', registry: 'approved' });
+    expect((await predictThrough(gateway.url, 5)).every((s) => s === 200)).toBe(true);
+
+    // v4: rejected by its approver; nothing deploys, and the package is Rejected.
+    const fourth = await runDecided(canary, 'reject', 4);
+    expect(await fourth.result()).toMatchObject({ state: 'rejected', modelVersion: 4 });
+    expect(await packageApproval(4)).toEqual({ approval: 'Rejected', ferry: 'rejected', registry: 'rejected' });
+    expect(await variants()).toEqual({ status: 'InService', variants: [['v2', 100]] });
+
+    // Every mirrored status is audited, on an intact chain.
+    const mirrored = await database.db.select({ subject: auditLog.subjectId, details: auditLog.details }).from(auditLog).where(eq(auditLog.action, 'model.approval-mirrored')).orderBy(asc(auditLog.seq));
+    expect(mirrored.map((m) => [m.subject, (m.details as { approval: string }).approval])).toEqual([
+      ['churn@1', 'PendingManualApproval'],
+      ['churn@1', 'Approved'],
+      ['churn@2', 'PendingManualApproval'],
+      ['churn@2', 'Approved'],
+      ['churn@3', 'PendingManualApproval'],
+      ['churn@3', 'Approved'],
+      ['churn@4', 'PendingManualApproval'],
+      ['churn@4', 'Rejected'],
+    ]);
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+  }, 900_000);
+});
