@@ -10,7 +10,6 @@ import {
   type SetVersionStatusInput,
 } from '../src/registry/index.js';
 import { FerryError, UsageError } from '../src/core/errors.js';
-import { Failure } from '../src/core/failures.js';
 import { mirrorApproval } from '../src/deploy/sagemaker-packages.js';
 import { activityKey } from './audit.js';
 import type { ActivityDeps } from './deps.js';
@@ -45,8 +44,8 @@ async function mirrorFailures<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof UsageError) throw ApplicationFailure.nonRetryable(err.message, Failure.UsageError);
-    if (err instanceof FerryError && err.details.retryable !== true) throw ApplicationFailure.nonRetryable(err.message, Failure.RegistryError);
+    if (err instanceof UsageError) throw new FerryFailure(Failure.UsageError, err.message);
+    if (err instanceof FerryError && err.details.retryable !== true) throw new FerryFailure(Failure.RegistryError, err.message);
     throw err;
   }
 }
