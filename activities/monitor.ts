@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { and, count, eq, gt, isNull, lte, max, min } from 'drizzle-orm';
 import { appendAudit } from '../src/audit/index.js';
 import { artifacts, feedback, monitorChecks, predictions } from '../src/db/schema/index.js';
-import { renderHtmlReport } from '../src/drift/index.js';
+import { renderHtmlReport, withFdrControl } from '../src/drift/index.js';
 import type { MonitorSpec } from '../src/core/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
@@ -153,12 +153,13 @@ export function createMonitorActivities(deps: ActivityDeps) {
 
       const ref = current.referenceSha256 ? await referencePath(current.referenceSha256) : undefined;
       if (ref && current.referenceSha256 && stats.n >= spec.minRows) {
-        const { report, columns, quality } = await checkPredictionWindow(
+        const { report: raw, columns, quality } = await checkPredictionWindow(
           db,
           { model, env, version: current.version, afterId, toId: cursor },
           { path: ref, sha256: current.referenceSha256, storeDir: join(home, 'drift-reference') },
           { referenceName: 'training reference', currentName: `${env} window` },
         );
+        const report = spec.driftFdr === undefined ? raw : withFdrControl(raw, spec.driftFdr);
         const dir = join(home, 'reports');
         mkdirSync(dir, { recursive: true });
         const reportPath = join(dir, `drift-${model}-${env}-v${current.version}-${input.check}.html`);

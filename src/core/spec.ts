@@ -174,6 +174,8 @@ export const monitorSchema = z.strictObject({
   every: durationSchema.default('1h'),
   /** Drift threshold on the share of drifted features. */
   maxDriftShare: z.number().min(0).max(1, 'expected a number ≤ 1').default(0.5),
+  /** Benjamini–Hochberg false discovery rate across the p-value-tested features (e.g. 0.05); unset: each at p < 0.05. */
+  driftFdr: z.number().gt(0).lt(1, 'expected a rate < 1, e.g. 0.05').optional(),
   /** A delayed-label bound on a metric that is better when higher (accuracy, precision, recall, f1, roc_auc, r2). */
   minMetric: z.strictObject({ metric: metricName, min: z.number(), ...metricOptions }).optional(),
   /** A delayed-label bound on a metric that is better when lower (log_loss, mae, rmse). */

@@ -23,3 +23,4 @@ export { twoProportionZTest } from './z-test.js';
 export { sturgesEdges, linspace, histogramCounts } from './histogram.js';
 export { igamc, chi2Sf, erfc, ndtr } from './special.js';
 export { renderHtmlReport } from './report-html.js';
+export { benjaminiHochberg, withFdrControl } from './fdr.js';
