@@ -9,6 +9,7 @@ import { FerryError } from '../src/core/errors.js';
 import { currentWorkflowId, type ActivityDeps } from './deps.js';
 import { envValue } from '../src/settings.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
+import { firstIssue } from '../src/dsl/issues.js';
 
 export interface ApplyRoutesInput {
   model: string;
@@ -71,7 +72,7 @@ export function createDeployActivities(deps: ActivityDeps, overrides: DeployActi
      */
     async applyRoutes(input: ApplyRoutesInput): Promise<ApplyRoutesResult> {
       const parsed = routesSchema.safeParse(input.routes);
-      if (!parsed.success) throw new FerryFailure(Failure.UsageError, `applyRoutes: routes ${JSON.stringify(input.routes)}: ${parsed.error.issues[0]!.message}`);
+      if (!parsed.success) throw new FerryFailure(Failure.UsageError, `applyRoutes: routes ${JSON.stringify(input.routes)}: ${firstIssue(parsed.error, input.routes).message}`);
       const routes = normalizeRoutes(parsed.data);
       const workflowId = input.workflowId ?? currentWorkflowId();
       const key = input.idempotencyKey ?? `${workflowId ?? 'manual'}:deploy:${input.model}:${input.env}:${input.target}`;

@@ -8,6 +8,7 @@ import { storedCardData, type CardSpec } from '../src/modelcard/index.js';
 import { evaluateRiskChecks, perClassMetrics, score, type ScoreMetric } from '../src/risk/index.js';
 import type { ActivityDeps } from './deps.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
+import { firstIssue } from '../src/dsl/issues.js';
 
 /** The held-out data an evaluation step hands to the risk checks: artifact `heldout`. */
 export const heldoutSchema = z.object({
@@ -47,8 +48,12 @@ const RESCORABLE: Record<string, ScoreMetric> = { accuracy: 'accuracy', macroF1:
 
 /** Reads and checks a held-out artifact already fetched to `path`. */
 function loadHeldout(path: string, what: string) {
-  const heldout = heldoutSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-  if (!heldout.success) throw new FerryFailure(Failure.StepOutputError, `${what}: heldout artifact: ${heldout.error.issues[0]?.path.join('.')}: ${heldout.error.issues[0]?.message}`);
+  const json: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  const heldout = heldoutSchema.safeParse(json);
+  if (!heldout.success) {
+    const issue = firstIssue(heldout.error, json);
+    throw new FerryFailure(Failure.StepOutputError, `${what}: heldout artifact: ${issue.path}: ${issue.message}`);
+  }
   return heldout.data;
 }
 

@@ -19,6 +19,7 @@ import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
 import { datasetVariable, declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
+import { firstIssue, joinPath } from '../src/dsl/issues.js';
 
 export interface StepOutput {
   metrics: Record<string, number>;
@@ -90,8 +91,8 @@ export function createStepActivities(deps: ActivityDeps) {
     const inherited = Object.fromEntries(Object.entries(input.pipelineParams).filter(([key]) => declared.includes(key)));
     const params = definition.params.safeParse({ ...inherited, ...input.step.params });
     if (!params.success) {
-      const issue = params.error.issues[0]!;
-      throw new FerryFailure(Failure.InvalidParams, `step "${input.step.id}": params.${issue.path.join('.')}: ${issue.message}`);
+      const issue = firstIssue(params.error, { ...inherited, ...input.step.params });
+      throw new FerryFailure(Failure.InvalidParams, `step "${input.step.id}": ${joinPath('params', issue.path)}: ${issue.message}`);
     }
     const ctx = Context.current();
     const local = await fetchPrevious(store, input.previous);

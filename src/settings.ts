@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from './core/errors.js';
-import { issueMessage } from './dsl/issues.js';
+import { firstIssue } from './dsl/issues.js';
 
 /**
  * Every environment variable Ferry reads, declared once: its zod type (with the default, if any) and what it is for.
@@ -101,8 +101,8 @@ export function readEnv(source: EnvSource = process.env): FerryEnv {
   const input = cleaned(source);
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`environment variable ${issue.path.join('.')}: ${issueMessage(issue, input)}; fix or unset it`);
+    const issue = firstIssue(parsed.error, input);
+    throw new UsageError(`environment variable ${issue.path}: ${issue.message}; fix or unset it`);
   }
   return parsed.data;
 }

@@ -11,6 +11,7 @@ import { join, relative, sep } from 'node:path';
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
+import { firstIssue } from '../dsl/issues.js';
 
 /** Format tag written into every manifest. */
 export const TREE_FORMAT = 'ferry-tree/v1';
@@ -64,6 +65,9 @@ export function parseManifest(bytes: Buffer | string, where: string): TreeManife
     throw new FerryError(`${where}: not a tree manifest (not JSON)`);
   }
   const parsed = treeManifestSchema.safeParse(json);
-  if (!parsed.success) throw new FerryError(`${where}: not a ${TREE_FORMAT} manifest (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+  if (!parsed.success) {
+    const issue = firstIssue(parsed.error, json);
+    throw new FerryError(`${where}: not a ${TREE_FORMAT} manifest (${issue.path}: ${issue.message})`);
+  }
   return parsed.data;
 }

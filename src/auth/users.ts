@@ -1,4 +1,5 @@
 import { and, asc, count, eq } from 'drizzle-orm';
+import type { z } from 'zod';
 import { appendAudit, type Executor } from '../audit/index.js';
 import { groupMembers, roleGrants, users } from '../db/schema/index.js';
 import { UsageError } from '../core/errors.js';
@@ -6,17 +7,18 @@ import { findUser, withGrants } from './lookup.js';
 import { roleSchema, type FerryUser, type Role } from './roles.js';
 import { groupNameSchema, newUserSchema, userNameSchema, type NewUser } from './schemas.js';
 import { hashToken, newToken } from './tokens.js';
+import { firstIssue, joinPath } from '../dsl/issues.js';
 
 /** Who made a change, for the audit record; `ferry` when the system itself acts. */
 export interface Actor {
   by?: string;
 }
 
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string; path: PropertyKey[] }[] } } }, value: unknown, what: string): T {
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new UsageError(`${what}${issue.path.length ? `.${issue.path.map(String).join('.')}` : ''}: ${issue.message}`);
+  const issue = firstIssue(parsed.error, value);
+  throw new UsageError(`${joinPath(what, issue.path)}: ${issue.message}`);
 }
 
 async function mustExist(db: Executor, name: string): Promise<FerryUser> {

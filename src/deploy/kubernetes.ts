@@ -8,6 +8,7 @@ import { inferenceServices, loadKubeConfig, type InferenceServices, type KubeCon
 import { inferenceServiceName, KSERVE_LABELS, renderInferenceService, type KServeRuntime } from './kserve-manifest.js';
 import { gatewayUrl, readGateway, writeServingRoutes } from './local.js';
 import type { DeployRequest, DeploymentTarget, LiveState } from './target.js';
+import { firstIssue } from '../dsl/issues.js';
 
 export interface KubernetesTargetOptions extends KubeConnection {
   db: Db;
@@ -94,7 +95,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Deploy
     const raw = await isvcs().get(name);
     if (raw === undefined) return undefined;
     const parsed = isvcSchema.safeParse(raw);
-    if (!parsed.success) throw new FerryError(`kubernetes deployment target: InferenceService ${namespace}/${name} is not one Ferry wrote (${parsed.error.issues[0]?.message}); delete it or pick another model/env`);
+    if (!parsed.success) throw new FerryError(`kubernetes deployment target: InferenceService ${namespace}/${name} is not one Ferry wrote (${firstIssue(parsed.error, raw).message}); delete it or pick another model/env`);
     return parsed.data;
   }
 

@@ -48,3 +48,34 @@ export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
       return /got /.test(issue.message) || issue.code === 'custom' ? issue.message : `${issue.message}, got ${got}`;
   }
 }
+
+/** The first issue of a failed parse, as people read it. */
+export interface FirstIssue {
+  /** Where in the value: `gates[1].min`; empty when the issue is about the whole value. */
+  path: string;
+  /** What is wrong with it, in a sentence ({@link issueMessage}). */
+  message: string;
+}
+
+/**
+ * The one formatter of zod errors: the first issue of `error` (from parsing `input`) as a path and a sentence, for a
+ * one-line message that names the file, flag or field and the fix.
+ * @example
+ * const parsed = schema.safeParse(body);
+ * if (!parsed.success) { const { path, message } = firstIssue(parsed.error, body); throw new UsageError(`body.${path}: ${message}`); }
+ */
+export function firstIssue(error: z.ZodError, input: unknown): FirstIssue {
+  const issue = error.issues[0];
+  if (!issue) return { path: '', message: error.message };
+  // A message the schema spells out (Ferry's are lower case: "expected a policy made with definePolicy") is kept as
+  // written; zod's own ("Invalid input: expected string, received undefined") is retold for people.
+  const own = /^[a-z]/.test(issue.message);
+  return { path: formatPath(issue.path), message: own ? issue.message : issueMessage(issue, input) };
+}
+
+/** `prefix` joined to a path (`body` + `name` → `body.name`, `inputs[0]` + `[1]` → `inputs[0][1]`); `prefix` alone for ''. */
+export function joinPath(prefix: string, path: string): string {
+  if (!path) return prefix;
+  if (!prefix) return path;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
+import { firstIssue } from '../dsl/issues.js';
 
 /**
  * MLflow's REST API (2.0 routes of an MLflow 3.x tracking server), as much of it as Ferry's mirror uses. Plain HTTP: no
@@ -82,7 +83,7 @@ export function createMlflowClient(options: MlflowClientOptions) {
       throw new MlflowError(route, res.status, err.data?.error_code ?? 'HTTP_ERROR', err.data?.message ?? text.slice(0, 200));
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new MlflowError(route, res.status, 'BAD_RESPONSE', `unexpected response shape: ${parsed.error.issues[0]?.path.join('.')}`);
+    if (!parsed.success) throw new MlflowError(route, res.status, 'BAD_RESPONSE', `unexpected response shape: ${firstIssue(parsed.error, json).path}`);
     return parsed.data;
   }
   const missing = (err: unknown) => err instanceof MlflowError && (err.code === 'RESOURCE_DOES_NOT_EXIST' || err.status === 404);

@@ -5,6 +5,7 @@ import type { CardSpec } from '../core/card-spec.js';
 import type { riskSectionSchema } from './risk-schema.js';
 import { modelCardSchema, type ModelCard, type ModelCardInput } from './schema.js';
 import type { z } from 'zod';
+import { firstIssue } from '../dsl/issues.js';
 
 type When = Date | string;
 
@@ -72,8 +73,8 @@ export function buildModelCard(parts: ModelCardParts): ModelCard {
   };
   const parsed = modelCardSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`model card for ${parts.model.name}@${v.version}: ${issue.path.join('.') || 'card'}: ${issue.message}`);
+    const issue = firstIssue(parsed.error, input);
+    throw new UsageError(`model card for ${parts.model.name}@${v.version}: ${issue.path || 'card'}: ${issue.message}`);
   }
   return parsed.data;
 }

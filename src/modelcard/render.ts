@@ -2,6 +2,7 @@ import { UsageError } from '../core/errors.js';
 import { renderModelCardHtml } from './render-html.js';
 import { renderModelCardMarkdown } from './render-md.js';
 import { modelCardSchema, type ModelCard, type ModelCardFormat } from './schema.js';
+import { firstIssue } from '../dsl/issues.js';
 
 const renderers: Record<ModelCardFormat, (card: ModelCard) => string> = {
   md: renderModelCardMarkdown,
@@ -19,8 +20,8 @@ export function renderModelCard(card: ModelCard | unknown, format: ModelCardForm
   if (!render) throw new UsageError(`--format: unknown model card format "${String(format)}"; use md, html or json`);
   const parsed = modelCardSchema.safeParse(card);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`model card: ${issue.path.join('.') || 'card'}: ${issue.message}`);
+    const issue = firstIssue(parsed.error, card);
+    throw new UsageError(`model card: ${issue.path || 'card'}: ${issue.message}`);
   }
   return render(parsed.data);
 }

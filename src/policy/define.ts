@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { formatPath } from '../dsl/issues.js';
+import { firstIssue } from '../dsl/issues.js';
 import { policySchema, type Policy, type PolicyCheck, type PolicyContext, type PolicyFinding } from './types.js';
 import type { PipelineSpec } from '../core/spec.js';
 
@@ -41,8 +41,8 @@ export function definePolicy(definition: PolicyDefinition): Policy {
   };
   const parsed = policySchema.safeParse(policy);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new UsageError(`policy "${definition.name}": ${formatPath(issue.path) || '(policy)'}: ${issue.message}`);
+    const issue = firstIssue(parsed.error, policy);
+    throw new UsageError(`policy "${definition.name}": ${issue.path || '(policy)'}: ${issue.message}`);
   }
   return Object.freeze(policy);
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { formatPath } from '../dsl/issues.js';
+import { firstIssue, joinPath } from '../dsl/issues.js';
 import type { PipelineSpec } from '../core/spec.js';
 import { FerryError, UsageError } from '../core/errors.js';
 import { checkPolicies, formatViolation } from './check.js';
@@ -41,9 +41,9 @@ export async function loadPolicies(cwd = process.cwd()): Promise<LoadedPolicy[]>
     items.forEach((item, i) => {
       const parsed = policySchema.safeParse(item);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const where = [...(Array.isArray(mod.default) ? [i] : []), ...issue.path];
-        throw new UsageError(`${file}: default export${where.length ? ` ${formatPath(where)}` : ''}: ${issue.message}; export definePolicy({ name, description, check }) or a list of them`);
+        const issue = firstIssue(parsed.error, item);
+        const where = joinPath(Array.isArray(mod.default) ? `[${i}]` : '', issue.path);
+        throw new UsageError(`${file}: default export${where ? ` ${where}` : ''}: ${issue.message}; export definePolicy({ name, description, check }) or a list of them`);
       }
       const clash = loaded.find((p) => p.name === parsed.data.name);
       if (clash) throw new UsageError(`${file}: policy "${parsed.data.name}" is also defined in ${clash.file}; give each policy its own name`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { firstIssue } from '../dsl/issues.js';
 
 /** `churn@3` or `churn@production`: a model and a version number or an alias. */
 export const modelRefSchema = z
@@ -15,6 +16,6 @@ export type ModelRef = z.output<typeof modelRefSchema>;
 /** Parses a `<model>@<version|alias>` argument; a malformed one is a usage error naming the argument. */
 export function parseModelRef(text: string, what = 'argument'): ModelRef {
   const parsed = modelRefSchema.safeParse(text);
-  if (!parsed.success) throw new UsageError(`${what} "${text}": ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success) throw new UsageError(`${what} "${text}": ${firstIssue(parsed.error, text).message}`);
   return parsed.data;
 }

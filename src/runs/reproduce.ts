@@ -12,6 +12,7 @@ import { lineageOf } from '../lineage/index.js';
 import { requireVersion } from '../registry/index.js';
 import type { pipelineRun } from '../../workflows/pipeline.js';
 import { newRunId } from './start.js';
+import { firstIssue } from '../dsl/issues.js';
 
 export interface Reproduction {
   model: string;
@@ -35,7 +36,10 @@ export async function reproduce(deps: { client: Client; db: Db; taskQueue: strin
   const [run] = await deps.db.select().from(runs).where(eq(runs.workflowId, row.sourceWorkflowId));
   if (!run) throw new FerryError(`${row.model}@${row.version}: its run ${row.sourceWorkflowId} is not recorded; it cannot be reproduced`);
   const parsed = pipelineSpecSchema.safeParse(run.spec);
-  if (!parsed.success) throw new FerryError(`${row.model}@${row.version}: the recorded spec no longer validates (${parsed.error.issues[0]?.message}); reproduce it with the Ferry version that ran it`);
+  if (!parsed.success) {
+    const issue = firstIssue(parsed.error, run.spec);
+    throw new FerryError(`${row.model}@${row.version}: the recorded spec no longer validates (${issue.path}: ${issue.message}); reproduce it with the Ferry version that ran it`);
+  }
   const spec = { ...parsed.data, deploy: [], monitor: undefined };
   const lineage = await lineageOf(deps.db, row.model, row.version);
   const workflowId = newRunId(`reproduce-${row.model}-v${row.version}`);

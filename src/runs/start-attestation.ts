@@ -10,6 +10,7 @@ import { canonicalHash } from '../dsl/hash.js';
 import type { PipelineSpec } from '../core/spec.js';
 import { FerryError } from '../core/errors.js';
 import { assertPolicies } from '../policy/index.js';
+import { firstIssue } from '../dsl/issues.js';
 
 export { runStartClaimSchema, type RunStartAttestation, type RunStartClaim };
 
@@ -59,7 +60,10 @@ export async function verifyRunStart(db: Executor, facts: RunStartFacts, cwd: st
     return refused('it is not signed; start runs with ferry run, the push webhook or ferry schedule');
   }
   const parsed = runStartClaimSchema.safeParse(facts.attestation.claim);
-  if (!parsed.success) return refused(`malformed start attestation (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+  if (!parsed.success) {
+    const issue = firstIssue(parsed.error, facts.attestation.claim);
+    return refused(`malformed start attestation (${issue.path}: ${issue.message})`);
+  }
   const claim = parsed.data;
   const key = await activeKey(db, claim.keyId);
   if (!key) return refused(`key ${claim.keyId} is not registered or was revoked`);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { firstIssue, joinPath } from '../dsl/issues.js';
 
 /** An error that becomes an HTTP response: its status and a JSON body `{ error, ...extra }`. */
 export class HttpError extends Error {
@@ -34,8 +35,8 @@ export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema
   }
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new HttpError(400, `body.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issue = firstIssue(parsed.error, body);
+    throw new HttpError(400, `${issue.path ? joinPath('body', issue.path) : 'body.(root)'}: ${issue.message}`);
   }
   return parsed.data;
 }

@@ -5,6 +5,7 @@ import { log } from '../log.js';
 import { backendOf, backendsSchema, type Backends } from './backend-spec.js';
 import type { Backend } from './backends/index.js';
 import { backendKey, type ModelCache } from './model-cache.js';
+import { firstIssue } from '../dsl/issues.js';
 
 /** What the server serves for one model in one environment: only states whose every version loaded. */
 export interface ServedState {
@@ -42,7 +43,7 @@ export function createRouteTable(db: Db, models: ModelCache) {
     const specs = backendsSchema.safeParse(row.backends ?? {});
     if (current && current.generation === row.generation && sameRoutes(current.routes, routes) && JSON.stringify(current.backendSpecs) === JSON.stringify(specs.data)) return;
     try {
-      if (!specs.success) throw new Error(`serving_routes.backends of ${row.model}/${row.env}: ${specs.error.issues[0]!.message} at ${specs.error.issues[0]!.path.join('.')}`);
+      if (!specs.success) throw new Error(`serving_routes.backends of ${row.model}/${row.env}: ${firstIssue(specs.error, row.backends ?? {}).message} at ${firstIssue(specs.error, row.backends ?? {}).path}`);
       const backends = new Map<number, Backend>();
       for (const r of routes) backends.set(r.version, await models.get(row.model, r.version, backendOf(specs.data, r.version)));
       live.set(k, { model: row.model, env: row.env, generation: row.generation, routes, backendSpecs: specs.data, backends });

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { mlflowWorkflowId } from '../core/ids.js';
-import { issueMessage } from '../dsl/issues.js';
+import { firstIssue } from '../dsl/issues.js';
 import { listensTo, MLFLOW_HEADERS, mlflowDeliveryIdSchema, mlflowDeliveryRefusal, mlflowParams, readMlflowEvent } from './mlflow-event.js';
 import { findPipelines } from './push-pipelines.js';
 import { startTriggeredRuns, type PushRunsDeps } from './push-runs.js';
@@ -19,7 +19,7 @@ export async function handleMlflowDelivery(deps: PushRunsDeps, secret: string, h
   const refusal = mlflowDeliveryRefusal(raw, secret, headers);
   if (refusal) throw new HttpError(401, refusal);
   const delivery = mlflowDeliveryIdSchema.safeParse(headers[MLFLOW_HEADERS.delivery]);
-  if (!delivery.success) throw new HttpError(400, `X-MLflow-Delivery-Id: ${delivery.error.issues[0]!.message}`);
+  if (!delivery.success) throw new HttpError(400, `X-MLflow-Delivery-Id: ${firstIssue(delivery.error, headers[MLFLOW_HEADERS.delivery]).message}`);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
@@ -27,7 +27,7 @@ export async function handleMlflowDelivery(deps: PushRunsDeps, secret: string, h
     throw new HttpError(400, 'body: expected the JSON MLflow posts ({"entity", "action", "data"})');
   }
   const { event, ignored, error } = readMlflowEvent(body);
-  if (error) throw new HttpError(400, `body: ${issueMessage(error.issues[0]!, body)}`);
+  if (error) throw new HttpError(400, `body: ${firstIssue(error, body).message}`);
   if (!event) return { status: 202, body: { delivery: delivery.data, ignored: `event ${ignored}: only model_version.created and model_version_alias.created start runs`, started: [] } };
   const { matched, errors } = await findPipelines(deps.projectDir, (loaded) => listensTo(loaded, event));
   const ids = matched.map((p) => mlflowWorkflowId(p.spec.name, delivery.data));

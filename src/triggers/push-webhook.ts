@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatPath } from '../dsl/issues.js';
+import { firstIssue, joinPath } from '../dsl/issues.js';
 import { GITHUB_SIGNATURE_HEADER, verifyGithubSignature } from './github-signature.js';
 import { branchOf, deliveryIdSchema, pushEventSchema, pusherOf } from './push-event.js';
 import { startPushRuns, type PushRunsDeps } from './push-runs.js';
@@ -88,11 +88,12 @@ export function createWebhookServer(options: WebhookOptions): WebhookServer {
     if (event === 'ping') return { status: 200, body: { ok: true } };
     if (event !== 'push') return { status: 202, body: { ignored: `event ${String(event)}: only push events start runs`, started: [] } };
     const delivery = deliveryIdSchema.safeParse(req.headers['x-github-delivery']);
-    if (!delivery.success) throw new HttpError(400, `X-GitHub-Delivery: ${delivery.error.issues[0]!.message}`);
-    const parsed = pushEventSchema.safeParse(parseJson(raw, req.headers['content-type']));
+    if (!delivery.success) throw new HttpError(400, `X-GitHub-Delivery: ${firstIssue(delivery.error, req.headers['x-github-delivery']).message}`);
+    const body = parseJson(raw, req.headers['content-type']);
+    const parsed = pushEventSchema.safeParse(body);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new HttpError(400, `body.${formatPath(issue.path)}: ${issue.message}`);
+      const issue = firstIssue(parsed.error, body);
+      throw new HttpError(400, `${joinPath('body', issue.path)}: ${issue.message}`);
     }
     const push = parsed.data;
     checkRepository(options.repository, push.repository.full_name);

@@ -8,6 +8,7 @@ import { durationMs, durationSchema } from '../core/duration.js';
 import { FerryError, UsageError } from '../core/errors.js';
 import { searchAttributes } from '../core/search-attributes.js';
 import type { PipelineRunInput } from '../../workflows/pipeline.js';
+import { firstIssue } from '../dsl/issues.js';
 
 /** What Ferry keeps in a schedule's memo, so `list` can show it without re-reading pipeline files. */
 const scheduleMemoSchema = z.object({
@@ -50,7 +51,7 @@ export interface ScheduleRow {
 /** Parses `--every`: a duration such as `1d`, at least one second; anything else is a usage error naming the flag. */
 export function parseEvery(every: string): number {
   const parsed = durationSchema.safeParse(every);
-  if (!parsed.success) throw new UsageError(`--every ${every}: ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success) throw new UsageError(`--every ${every}: ${firstIssue(parsed.error, every).message}`);
   const ms = durationMs(parsed.data);
   if (ms < 1000) throw new UsageError(`--every ${every}: expected at least 1s`);
   return ms;
@@ -66,7 +67,7 @@ export async function addSchedule(client: Client, loaded: LoadedPipeline, option
   const { spec } = loaded;
   const id = options.id ?? `${spec.name}-every-${options.every}`;
   const validId = scheduleIdSchema.safeParse(id);
-  if (!validId.success) throw new UsageError(`--id ${id}: ${validId.error.issues[0]!.message}`);
+  if (!validId.success) throw new UsageError(`--id ${id}: ${firstIssue(validId.error, id).message}`);
   const model = spec.model ?? spec.name;
   // A wrong URL or ref fails now, not at the first tick; the ref stays a name so each tick fetches and resolves it anew.
   await pinCommit(loaded, options.ref);

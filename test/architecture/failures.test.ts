@@ -38,3 +38,14 @@ describe('the failure catalogue', () => {
     for (const kind of NON_RETRYABLE) expect(failureKinds[kind as keyof typeof failureKinds]?.retry, kind).toBe('never');
   });
 });
+
+describe('zod errors', () => {
+  it('are formatted by one function in Ferry (src/dsl/issues.ts firstIssue), not by hand', () => {
+    // Workflow code keeps its own messages: they are in recorded histories. pipelines/ are user examples.
+    const formatter = 'src/dsl/issues.ts';
+    const byHand = ['src', 'activities'].flatMap(files).filter((file) => file !== formatter).flatMap((file) =>
+      [...readFileSync(join(root, file), 'utf8').matchAll(/\.issues\[0\]/g)].map(() => file),
+    );
+    expect(byHand).toEqual([]);
+  });
+});

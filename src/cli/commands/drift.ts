@@ -10,6 +10,7 @@ import { FerryError, UsageError } from '../../core/errors.js';
 import { detectDriftInFiles } from '../../drift/files.js';
 import { renderHtmlReport } from '../../drift/report-html.js';
 import { type DriftReport, driftMethodOptionSchema } from '../../drift/schema.js';
+import { firstIssue } from '../../dsl/issues.js';
 
 const formatSchema = z.enum(['json', 'text', 'html']);
 
@@ -76,8 +77,8 @@ function num(x: number): string {
 export async function driftCommand(opts: DriftCommandOptions, stdout: TextWriter = process.stdout): Promise<void> {
   const parsed = optionsSchema.safeParse(opts);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || 'options';
+    const issue = firstIssue(parsed.error, opts);
+    const field = issue.path || 'options';
     throw new UsageError(`ferry drift: --${field} is required (${issue.message}); pass --reference A.csv --current B.csv`, {
       details: { field },
     });
