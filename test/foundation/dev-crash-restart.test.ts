@@ -64,5 +64,6 @@ export default definePipeline({
       await new Promise((r) => dev.child.once('exit', r));
     }
     expect(await processesMentioning(home)).toEqual([]);
-  });
+    // Two `ferry dev` start-ups, a SIGKILL and a resumed run: under a loaded CI machine this passed 120 s (headroom, not a speed bound).
+  }, 360_000);
 });
