@@ -8,6 +8,7 @@ import { createIntegrateActivities } from './integrate.js';
 import { createLineageActivities } from './lineage.js';
 import { createMonitorActivities } from './monitor.js';
 import { createPolicyActivities } from './policies.js';
+import { createReconcileActivities } from './reconcile.js';
 import { createRegistryActivities } from './registry.js';
 import { createRiskActivities } from './risk.js';
 import { createRunActivities } from './runs.js';
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIncidentActivities(deps),
     ...createMonitorActivities(deps),
     ...createPolicyActivities(deps),
+    ...createReconcileActivities(deps),
     ...createRiskActivities(deps),
     ...createStartCheckActivities(deps),
   };

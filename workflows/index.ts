@@ -3,3 +3,4 @@ export { monitor } from './monitor.js';
 export { pipelineRun } from './pipeline.js';
 export { promotion } from './promotion.js';
 export { auditAnchor } from './audit-anchor.js';
+export { reconcile } from './reconcile.js';

@@ -38,6 +38,8 @@ export const EXAMPLES: Record<string, string[]> = {
   'audit verify': ['npx ferry audit verify', 'npx ferry audit verify --no-anchor'],
   serve: ['npx ferry serve --port 8080', 'npx ferry serve --config ferry.config.ts --host 0.0.0.0'],
   incidents: ['npx ferry incidents --status open', 'npx ferry incidents ack 3 --reason "looking into it"'],
+  monitor: ['npx ferry monitor history penguins --env production'],
+  'monitor history': ['npx ferry monitor history penguins --env production', 'npx ferry monitor history penguins --env canary --limit 10 --json'],
   approve: ['FERRY_TOKEN=… npx ferry approve penguins-1a2b3c --env production --comment "metrics reviewed"'],
   reject: ['FERRY_TOKEN=… npx ferry reject penguins-1a2b3c --reason "fairness by island too low"'],
   approvals: ['npx ferry approvals'],

@@ -195,6 +195,17 @@ program
   .addOption(format())
   .action(async (action, id, opts) => (await import('./commands/incidents.js')).incidentsCommand(action, id, opts));
 
+const monitorCmd = program.command('monitor').description("a model's monitor: what it checked");
+monitorCmd
+  .command('history')
+  .description('every recorded check of a monitor: time, rules, values, and what each shadow rule would have done')
+  .argument('<model>', 'the model')
+  .requiredOption('--env <env>', 'the environment the monitor watches', 'production')
+  .option('--limit <n>', 'how many checks, newest first', '50')
+  .option('--json', 'JSON on stdout (same as --format json)')
+  .addOption(format())
+  .action(async (model, opts) => (await import('./commands/monitor-history.js')).monitorHistoryCommand(model, opts));
+
 program
   .command('approve')
   .description('approve a run waiting for approval (signed, validated by the run, audited)')

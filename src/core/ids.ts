@@ -8,6 +8,11 @@ export function monitorWorkflowId(model: string, env: string): string {
   return `monitor-${model}-${env}`;
 }
 
+/** One reconcile loop per environment: it compares every model's live serving there with what Ferry deployed. */
+export function reconcileWorkflowId(env: string): string {
+  return `reconcile-${env}`;
+}
+
 /** One promotion per model and environment at a time: the workflow id makes concurrent ones impossible. */
 export function promotionWorkflowId(model: string, env: string): string {
   return `promote-${model}-${env}`;
