@@ -2,6 +2,7 @@ import { ensureAuditAnchor } from './audit/anchor.js';
 import { stepUserFrom } from '../activities/step-isolation.js';
 import { Client, Connection } from '@temporalio/client';
 import { log } from './log.js';
+import { UsageError } from './core/errors.js';
 import { startMlflowMirror } from './mlflow/loop.js';
 import { startReconciler } from './runs/reconcile.js';
 import { resolve } from 'node:path';
@@ -14,6 +15,7 @@ import type { Db } from './db/client.js';
 import type { FerryEnv } from './settings.js';
 import { createFerryWorker } from './temporal/worker.js';
 import { installRuntime } from './temporal/runtime.js';
+import { temporalConnection } from './temporal/tls.js';
 import type { WorkerOptions } from '@temporalio/worker';
 
 export interface HostWorkerOptions {
@@ -25,6 +27,21 @@ export interface HostWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The model server the `local` deployment target drives. */
   serveUrl?: string;
+}
+
+/**
+ * In production mode (`TEMPORAL_ADDRESS` set) steps must run isolated from the worker: without FERRY_STEP_USER a
+ * worker refuses to start, unless FERRY_STEP_ISOLATION=none says so explicitly; that returns the warning to print at
+ * start. The embedded default (`ferry dev`) runs steps as the developer's own user.
+ */
+export function requireStepIsolation(env: Pick<FerryEnv, 'TEMPORAL_ADDRESS' | 'FERRY_STEP_USER' | 'FERRY_STEP_ISOLATION'>): { warning?: string } {
+  if (!env.TEMPORAL_ADDRESS || env.FERRY_STEP_USER) return {};
+  if (env.FERRY_STEP_ISOLATION === 'none') {
+    return { warning: "FERRY_STEP_ISOLATION=none: command steps run as this worker's own user and can read its environment, memory and files; set FERRY_STEP_USER in production" };
+  }
+  throw new UsageError(
+    `FERRY_STEP_USER is not set: a worker on a shared Temporal cluster (TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS}) runs steps as another OS user; set FERRY_STEP_USER to an unprivileged user (e.g. nobody) and run the worker as root, or set FERRY_STEP_ISOLATION=none to accept unisolated steps`,
+  );
 }
 
 /** Builds a worker with the project's ferry.config.ts and the local artifact store: what `dev`, `worker` and `demo` run. */
@@ -83,7 +100,7 @@ export function watchWorkerServices(env: FerryEnv): () => void {
  * outside Ferry, runs wedged by a failing workflow task). Each change is logged and audited; failures only logged.
  */
 export async function startRunReconciler(options: { address: string; namespace: string; db: Db; everyMs?: number; anchorTaskQueue?: string }): Promise<() => Promise<void>> {
-  const connection = await Connection.connect({ address: options.address });
+  const connection = await Connection.connect(temporalConnection(options.address));
   // The audit chain's head is anchored in Temporal by one workflow per namespace (src/audit/anchor.ts).
   if (options.anchorTaskQueue) await ensureAuditAnchor(new Client({ connection, namespace: options.namespace }), options.anchorTaskQueue).catch((err: unknown) => log.warn({ err }, `audit anchor not started: ${(err as Error).message}`));
   const reconciler = startReconciler(options.db, new Client({ connection, namespace: options.namespace }), {

@@ -112,7 +112,7 @@ export async function startClusterStack(say: (line: string) => void): Promise<Cl
     const machines = new Map<string, ReturnType<typeof machine>>();
     push(penguinsProject({ path: '.' }, 30), 'penguins: first model');
 
-    const shared = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: NAMESPACE, DATABASE_URL: databaseUrl, FERRY_TASK_QUEUE: 'ferry' };
+    const shared = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: NAMESPACE, DATABASE_URL: databaseUrl, FERRY_TASK_QUEUE: 'ferry', FERRY_STEP_USER: 'nobody' };
     /** A machine directory: a clone of the remote as its working directory, and FERRY_HOME, caches, config beside it. */
     const machine = (name: string) => {
       const dir = join(base, name);

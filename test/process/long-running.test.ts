@@ -99,7 +99,7 @@ describe('the long-running commands as processes', () => {
     client = new Client({ connection, namespace });
     // The deployment's signing identity, which `ferry worker` on a cluster must be pinned to: the webhook's service key.
     const verifyKey = loadOrCreateKey('webhook', { service: true, ferryHome: home }).keyId;
-    env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, DATABASE_URL: pg.url, FERRY_HOME: home, FERRY_TASK_QUEUE: taskQueue, FERRY_VERIFY_KEY: verifyKey };
+    env = { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: namespace, DATABASE_URL: pg.url, FERRY_HOME: home, FERRY_TASK_QUEUE: taskQueue, FERRY_VERIFY_KEY: verifyKey, FERRY_STEP_ISOLATION: 'none' };
 
     const serve = await procs.start('ferry serve', ['serve', '--port', '0', '--refresh-ms', '100'], /Ferry model server on (http:\/\/[^\s]+)/, { cwd: repo, env });
     serveUrl = serve.ready[1]!;

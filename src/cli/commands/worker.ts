@@ -6,7 +6,7 @@ import { watchProcessHealth } from '../../health/index.js';
 import { exposeWorkerMetrics } from '../../observability/worker-metrics.js';
 import { resolveEndpoints } from '../../stack.js';
 import { registerSearchAttributes } from '../../temporal/register-search-attributes.js';
-import { hostWorker, startMlflowMirrorFor, startRunReconciler, watchWorkerServices } from '../../worker-host.js';
+import { hostWorker, requireStepIsolation, startMlflowMirrorFor, startRunReconciler, watchWorkerServices } from '../../worker-host.js';
 import { say } from '../output.js';
 
 /** `ferry worker`: one more worker for a shared stack (a Temporal cluster and a Postgres server, or a running ferry dev). */
@@ -14,6 +14,8 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
   const env = readEnv();
   // Before anything connects: a worker on a cluster without the deployment's key must not start at all.
   requireVerificationKey(env);
+  const isolation = requireStepIsolation(env);
+  if (isolation.warning) say(`warning: ${isolation.warning}`);
   const endpoints = resolveEndpoints(env);
   const database = createDatabase(endpoints.databaseUrl);
   // Slack, an alert receiver or a deploy target being down is degraded service, shown in `ferry status`; never a crash.
