@@ -8,6 +8,7 @@ import { ferryActivityInterceptors } from '../observability/activity-interceptor
 import { failureInterceptors } from './failure-interceptor.js';
 import { startTracing, tracingWorkerOptions } from '../observability/tracing.js';
 import { log } from '../log.js';
+import { temporalConnection } from './tls.js';
 
 /** Path of the workflow code workers bundle (`workflows/index.ts`). */
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -46,7 +47,7 @@ export interface FerryWorkerOptions {
  * and log fields; with `OTEL_EXPORTER_OTLP_ENDPOINT` set, workflows and activities are traced too.
  */
 export async function createFerryWorker(options: FerryWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect(temporalConnection(options.address));
   const runWorkflows = options.workflows ?? true;
   const tracing = startTracing('ferry-worker');
   const traced = tracing ? tracingWorkerOptions(tracing) : undefined;

@@ -50,14 +50,35 @@ const DYNAMIC_CONFIG = {
 
 type Yaml = Record<string, Record<string, unknown>>;
 
+/** PEM files of an mTLS frontend: its certificate and key, the CA its clients' certificates must chain to, and the name in its certificate. */
+export interface FrontendTls {
+  certFile: string;
+  keyFile: string;
+  clientCaFile: string;
+  serverName: string;
+}
+
+/** `global.tls.frontend`: the frontend serves TLS and requires a client certificate; the worker service, its own client, presents the frontend's. */
+const frontendTlsConfig = (tls: FrontendTls) => ({
+  frontend: {
+    server: { certFile: tls.certFile, keyFile: tls.keyFile, requireClientAuth: true, clientCaFiles: [tls.clientCaFile] },
+    client: { serverName: tls.serverName, rootCaFiles: [tls.clientCaFile] },
+  },
+});
+
+/** How the harness itself reaches the frontend: plaintext, or mTLS with the frontend's own certificate. */
+const harnessTls = (tls: FrontendTls | undefined) =>
+  tls && { serverNameOverride: tls.serverName, serverRootCACertificate: readFileSync(tls.clientCaFile), clientCertPair: { crt: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } };
+
 /** The module's development-postgres12.yaml with this server's address and role, loopback free ports, no archival or fixed metrics/pprof ports. */
-async function writeConfig(template: string, pg: PostgresServer, dir: string): Promise<{ file: string; frontendPort: number; persistence: string }> {
+async function writeConfig(template: string, pg: PostgresServer, dir: string, tls?: FrontendTls): Promise<{ file: string; frontendPort: number; persistence: string }> {
   const config = parse(readFileSync(template, 'utf8')) as Yaml;
   const persistence = config.persistence as { defaultStore: string; datastores: Record<string, { sql: Record<string, unknown> }> };
   for (const store of Object.values(persistence.datastores)) Object.assign(store.sql, { connectAddr: `${pg.host}:${pg.port}`, user: ROLE, password: PASSWORD });
   const global = config.global as Record<string, unknown>;
   delete global.pprof;
   delete global.metrics;
+  if (tls) global.tls = frontendTlsConfig(tls);
   const ports: Record<string, { grpcPort: number; membershipPort: number; bindOnLocalHost: boolean; httpPort?: number }> = {};
   for (const service of SERVICES) ports[service] = { grpcPort: await freePort(), membershipPort: await freePort(), bindOnLocalHost: true };
   ports.frontend!.httpPort = await freePort();
@@ -79,11 +100,11 @@ async function writeConfig(template: string, pg: PostgresServer, dir: string): P
 }
 
 /** Resolves once the frontend answers GetSystemInfo (the cluster is then ready to take namespaces and workers). */
-async function waitForFrontend(address: string, alive: () => boolean, tail: () => string, timeoutMs = 120_000): Promise<void> {
+async function waitForFrontend(address: string, alive: () => boolean, tail: () => string, tls?: FrontendTls, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      const connection = await Connection.connect({ address, connectTimeout: 2000, tls: harnessTls(tls) });
       try {
         await connection.workflowService.getSystemInfo({});
         await connection.workflowService.listNamespaces({ pageSize: 1 });
@@ -123,12 +144,12 @@ const waitForMembership = (pg: PostgresServer, alive: () => boolean, tail: () =>
  * A Temporal Server 1.29.1 cluster on `pg` (the binaries come from the cache, built the first time): schemas created
  * with temporal-sql-tool, one process per service on loopback free ports.
  */
-export async function startTemporalCluster(pg: PostgresServer, options: { onProgress?: (line: string) => void } = {}): Promise<TemporalCluster> {
+export async function startTemporalCluster(pg: PostgresServer, options: { onProgress?: (line: string) => void; tls?: FrontendTls } = {}): Promise<TemporalCluster> {
   const { server, sqlTool, schemaDir, configTemplate } = await provisionTemporalServer({ onProgress: options.onProgress });
   await pg.createRole(ROLE, PASSWORD);
   createSchemas(sqlTool, schemaDir, pg);
   const dir = mkdtempSync(join(tmpdir(), 'ferry-temporal-cluster-'));
-  const { frontendPort, persistence } = await writeConfig(configTemplate, pg, dir);
+  const { frontendPort, persistence } = await writeConfig(configTemplate, pg, dir, options.tls);
   const address = `127.0.0.1:${frontendPort}`;
   const procs: Partial<Record<Service, ChildProcess>> = {};
   const logs: Record<Service, string> = { frontend: '', history: '', matching: '', worker: '' };
@@ -169,7 +190,7 @@ export async function startTemporalCluster(pg: PostgresServer, options: { onProg
     async restartFrontend() {
       await halt('frontend');
       launch('frontend');
-      await waitForFrontend(address, () => alive('frontend'), () => logs.frontend);
+      await waitForFrontend(address, () => alive('frontend'), () => logs.frontend, options.tls);
     },
     async stop() {
       stopping = true;
@@ -181,7 +202,7 @@ export async function startTemporalCluster(pg: PostgresServer, options: { onProg
     launch('frontend');
     await waitForRow(pg, 'SELECT count(*) AS n FROM cluster_metadata_info', () => alive('frontend'), () => logs.frontend);
     for (const service of SERVICES.filter((s) => s !== 'frontend')) launch(service);
-    await waitForFrontend(address, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'));
+    await waitForFrontend(address, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'), options.tls);
     await waitForMembership(pg, () => SERVICES.every(alive), () => SERVICES.map((s) => `[${s}] ${logs[s]}`).join('\n'));
   } catch (err) {
     await cluster.stop();

@@ -7,6 +7,7 @@ import { withDatabase } from '../db-session.js';
 import type { FerryEnv } from '../../settings.js';
 import type { AuditCheckpoint } from '../../../workflows/audit-anchor.js';
 import { resolveEndpoints } from '../../stack.js';
+import { temporalConnection } from '../../temporal/tls.js';
 import { auditCheckpoints, checkAgainstCheckpoints } from '../../audit/anchor.js';
 import { printJson, printTable } from '../output.js';
 
@@ -69,7 +70,7 @@ async function anchoredCheckpoints(env: FerryEnv): Promise<AuditCheckpoint[] | u
   } catch {
     return undefined;
   }
-  const connection = await Connection.connect({ address: endpoints.temporalAddress, connectTimeout: '5s' }).catch(() => undefined);
+  const connection = await Connection.connect({ ...temporalConnection(endpoints.temporalAddress), connectTimeout: '5s' }).catch(() => undefined);
   if (!connection) return undefined;
   try {
     return await auditCheckpoints(new Client({ connection, namespace: endpoints.namespace }));
