@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileWorkflowId } from '../../src/core/ids.js';
-import { auditLog, incidents } from '../../src/db/schema/index.js';
+import { auditLog, incidents, modelVersions } from '../../src/db/schema/index.js';
 import { createLocalTarget } from '../../src/deploy/local.js';
 import type { ReconcileInput } from '../../workflows/reconcile.js';
 import { waitFor } from '../helpers/cli.js';
@@ -12,7 +12,7 @@ import { modelNames, runPipeline, startHarness, type Harness } from './harness.j
 // A model swapped on the serving side behind Ferry's back (the local target written directly, as an operator's script
 // would) is found by the reconcile loop of its environment: an incident, and with `restore` the approved v1 back.
 describe.each(backends().slice(0, 1))('reconciliation on the local target ($name)', (backend) => {
-  const models = modelNames('recon', ['restored', 'reported'] as const);
+  const models = modelNames('recon', ['restored', 'reported', 'rejected'] as const);
   const suffix = randomBytes(3).toString('hex');
   let h: Harness;
 
@@ -80,5 +80,18 @@ describe.each(backends().slice(0, 1))('reconciliation on the local target ($name
     const audit = await h.database.db.select().from(auditLog).where(eq(auditLog.subjectId, `${model}@${env}`));
     expect(audit.filter((r) => r.action === 'reconcile.mismatch')).toHaveLength(2);
     expect(audit.some((r) => /^reconcile: restored/.test(r.reason ?? ''))).toBe(false);
+  });
+
+  it('a version the registry has rejected serving as Ferry deployed it is reported as unapproved', async () => {
+    const model = models.rejected;
+    const env = `recon-c-${suffix}`;
+    expect((await runPipeline(h, model, 0.8, { deploy: [{ env }] })).result).toMatchObject({ state: 'succeeded', modelVersion: 1 });
+    await h.database.db.update(modelVersions).set({ status: 'rejected' }).where(and(eq(modelVersions.model, model), eq(modelVersions.version, 1)));
+    const state = await (await startReconcile({ env, every: '1s', maxChecks: 1 })).result();
+    expect(state).toMatchObject({ checks: 1, findings: 1, restores: 0 });
+    const [incident] = await h.database.db.select().from(incidents).where(and(eq(incidents.model, model), eq(incidents.env, env)));
+    expect(incident?.summary).toMatch(/serves v1:100, Ferry deployed v1:100 \(v1 rejected\)/);
+    const [audit] = await h.database.db.select().from(auditLog).where(and(eq(auditLog.subjectId, `${model}@${env}`), eq(auditLog.action, 'reconcile.mismatch')));
+    expect(audit?.details).toMatchObject({ kind: 'unapproved', offending: [{ version: 1, status: 'rejected' }] });
   });
 });
