@@ -6,6 +6,7 @@ export const AUDIT_ACTIONS = [
   'run.started',
   'run.finished',
   'run.reconciled',
+  'reconcile.mismatch',
   'run.terminated',
   'gate.result',
   'approval.decision',
