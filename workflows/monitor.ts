@@ -3,6 +3,7 @@ import {
   ParentClosePolicy,
   continueAsNew,
   defineQuery,
+  defineSignal,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,7 +15,7 @@ import type { Activities } from '../activities/index.js';
 import type { LabelWindow, MonitorCheckResult } from '../activities/monitor.js';
 import { durationMs } from '../src/core/duration.js';
 import type { MonitorSpec, PipelineSpec } from '../src/core/spec.js';
-import { monitorIncidentKey } from '../src/core/ids.js';
+import { breachLineageId, monitorIncidentKey } from '../src/core/ids.js';
 import { quick } from './presets.js';
 import { runPromotion } from './promotion.js';
 import type { PipelineRunWorkflow } from './lifecycle/types.js';
@@ -40,8 +41,10 @@ export interface MonitorInput {
   model: string;
   env: string;
   spec: MonitorSpec;
-  /** What a retrain runs again. */
+  /** What a retrain runs again: the spec of the version in production (each promotion hands over its own). */
   pipeline: { spec: PipelineSpec; specHash: string; taskQueue: string };
+  /** The run whose version is in production: a retrain's parent. Absent in monitors started before it was recorded. */
+  run?: string;
   state?: MonitorState;
   /** Checks per workflow run before continuing as new (keeps history small). Default 50. */
   checksPerRun?: number;
@@ -53,7 +56,11 @@ export interface MonitorActionRecord {
   summary: string;
 }
 
-export const monitorStateQuery = defineQuery<MonitorState & { model: string; env: string }>('monitorState');
+export const monitorStateQuery = defineQuery<MonitorState & { model: string; env: string; spec?: MonitorSpec; run?: string }>('monitorState');
+
+/** What a promotion hands the running monitor: the promoted version's monitor settings, spec and run. */
+export type MonitorFollow = Pick<MonitorInput, 'spec' | 'pipeline' | 'run'>;
+export const monitorFollowSignal = defineSignal<[MonitorFollow]>('monitorFollow');
 
 
 const act = proxyActivities<Activities>({ ...quick, startToCloseTimeout: '5m' });
@@ -64,9 +71,17 @@ const act = proxyActivities<Activities>({ ...quick, startToCloseTimeout: '5m' })
  * or retrain — with a cooldown and a budget of automatic actions, after which it escalates to a person.
  */
 export async function monitor(input: MonitorInput): Promise<void> {
-  const { model, env, spec } = input;
+  const { model, env } = input;
+  // The live deployment's settings: replaced by each promotion's `monitorFollow` (a signal issues no command, so
+  // histories without one replay as before).
+  let current: MonitorFollow = { spec: input.spec, pipeline: input.pipeline, ...(input.run ? { run: input.run } : {}) };
+  let spec = current.spec;
   const state: MonitorState = input.state ?? { generation: 0, checks: 0, recent: [], actions: 0, pendingWindows: [], escalated: false };
-  setHandler(monitorStateQuery, () => ({ ...state, model, env }));
+  setHandler(monitorStateQuery, () => ({ ...state, model, env, spec, ...(current.run ? { run: current.run } : {}) }));
+  setHandler(monitorFollowSignal, (next) => {
+    current = next;
+    spec = next.spec;
+  });
   // Runs recorded before `generationChecks` existed have no such field: they keep the input's (or 50).
   const perRun = spec.generationChecks ?? input.checksPerRun ?? 50;
   let checksThisRun = 0;
@@ -89,7 +104,7 @@ export async function monitor(input: MonitorInput): Promise<void> {
     }
     checksThisRun += 1;
     if (checksThisRun >= perRun || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof monitor>({ ...input, state: { ...state, generation: state.generation + 1 } });
+      await continueAsNew<typeof monitor>({ ...input, ...current, state: { ...state, generation: state.generation + 1 } });
     }
   }
 
@@ -109,7 +124,7 @@ export async function monitor(input: MonitorInput): Promise<void> {
     let outcome: Record<string, unknown> = {};
     try {
       if (spec.onBreach === 'rollback') outcome = await rollback(summary);
-      if (spec.onBreach === 'retrain') outcome = await retrain(summary);
+      if (spec.onBreach === 'retrain') outcome = await retrain(summary, incident.id);
     } catch (err) {
       // A rollback with nowhere to go (or a failed one) must not end the monitor: a person takes over.
       if (!(err instanceof ChildWorkflowFailure)) throw err;
@@ -130,21 +145,23 @@ export async function monitor(input: MonitorInput): Promise<void> {
 
   async function rollback(reason: string): Promise<Record<string, unknown>> {
     const done = await runPromotion(
-      { model, env, target: input.pipeline.spec.deploy.find((d) => d.env === env)?.target ?? 'local', strategy: { kind: 'all-at-once' }, kind: 'rollback', actor: 'ferry-monitor', reason: `automatic rollback: ${reason}` },
+      { model, env, target: current.pipeline.spec.deploy.find((d) => d.env === env)?.target ?? 'local', strategy: { kind: 'all-at-once' }, kind: 'rollback', actor: 'ferry-monitor', reason: `automatic rollback: ${reason}` },
       { staticSummary: `automatic rollback of ${model} in ${env}` },
     );
     return { from: done.from ?? null, to: done.version, state: done.state };
   }
 
-  async function retrain(reason: string): Promise<Record<string, unknown>> {
-    const { spec: pipelineSpec, specHash, taskQueue } = input.pipeline;
+  /** A retrain of the version in production, through the same gates and approvals; its lineage names the run and the breach. */
+  async function retrain(reason: string, incidentId: number): Promise<Record<string, unknown>> {
+    const { spec: pipelineSpec, specHash, taskQueue } = current.pipeline;
+    const parentRuns = [...(current.run ? [current.run] : []), breachLineageId(incidentId)];
     const workflowId = `${pipelineSpec.name}-retrain-${workflowInfo().runId.slice(0, 8)}-${state.checks}`;
     await startChild<PipelineRunWorkflow>('pipelineRun', {
       workflowId,
-      args: [{ spec: pipelineSpec, specHash, trigger: 'retrain', triggeredBy: 'ferry-monitor', taskQueue, parentRuns: [] }],
+      args: [{ spec: pipelineSpec, specHash, trigger: 'retrain', triggeredBy: 'ferry-monitor', taskQueue, parentRuns }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `retrain ${model}: ${reason}`,
     });
-    return { retrainWorkflowId: workflowId };
+    return { retrainWorkflowId: workflowId, parentRuns };
   }
 }

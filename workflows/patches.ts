@@ -29,6 +29,8 @@ export function decidePatches() {
     signedStart: patched('signed-start'),
     /** No-regression gates compare with production scored on the candidate's evaluation data (`scoreProduction`). */
     championScoring: patched('champion-scoring'),
+    /** A run that finds its environment's monitor already running hands it the promoted version's settings, spec and run. */
+    monitorFollows: patched('monitor-follows'),
   };
 }
 

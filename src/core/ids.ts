@@ -13,6 +13,16 @@ export function reconcileWorkflowId(env: string): string {
   return `reconcile-${env}`;
 }
 
+/** The breach (monitor incident) a retrain was started by, as a `parentRuns` entry: lineage records it as an incident. */
+export function breachLineageId(incidentId: number): string {
+  return `incident:${incidentId}`;
+}
+
+/** A `parentRuns` entry's lineage node: `incident:<id>` is the breach that caused a retrain, anything else a run. */
+export function parentNode(entry: string): { kind: 'run' | 'incident'; id: string } {
+  return entry.startsWith('incident:') ? { kind: 'incident', id: entry.slice('incident:'.length) } : { kind: 'run', id: entry };
+}
+
 /** One promotion per model and environment at a time: the workflow id makes concurrent ones impossible. */
 export function promotionWorkflowId(model: string, env: string): string {
   return `promote-${model}-${env}`;

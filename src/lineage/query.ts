@@ -1,4 +1,5 @@
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { breachLineageId } from '../core/ids.js';
 import type { Executor } from '../audit/executor.js';
 import { aliases, aliasHistory, approvals, artifacts, datasets, deployments, experiments, lineageEdges, modelVersions, runs } from '../db/schema/index.js';
 import { RELATIONS } from './nodes.js';
@@ -55,9 +56,9 @@ export async function lineageOf(db: Executor, model: string, version: number): P
       .where(and(eq(lineageEdges.toKind, 'run'), eq(lineageEdges.toId, run), eq(lineageEdges.fromKind, 'dataset'), eq(lineageEdges.relation, RELATIONS.used)))
       .orderBy(asc(datasets.name)),
     db
-      .select({ id: lineageEdges.fromId })
+      .select({ id: lineageEdges.fromId, kind: lineageEdges.fromKind })
       .from(lineageEdges)
-      .where(and(eq(lineageEdges.toKind, 'run'), eq(lineageEdges.toId, run), eq(lineageEdges.fromKind, 'run')))
+      .where(and(eq(lineageEdges.toKind, 'run'), eq(lineageEdges.toId, run), inArray(lineageEdges.fromKind, ['run', 'incident'])))
       .orderBy(asc(lineageEdges.id)),
     db
       .select({ spec: runs.spec, temporalRunId: runs.temporalRunId, trigger: runs.trigger, triggeredBy: runs.triggeredBy })
@@ -114,7 +115,7 @@ export async function lineageOf(db: Executor, model: string, version: number): P
       run,
       ...(runRow ? { temporalRunId: runRow.temporalRunId, trigger: runRow.trigger, triggeredBy: runRow.triggeredBy } : {}),
       ...(experiment ? { environment: experiment.environment } : {}),
-      parentRuns: parents.map((p) => p.id),
+      parentRuns: parents.map((p) => (p.kind === 'incident' ? breachLineageId(Number(p.id)) : p.id)),
     },
     artifact: artifact
       ? { sha256: artifact.sha256, uri: artifact.uri, kind: artifact.kind, size: artifact.size, mediaType: artifact.mediaType }

@@ -3,6 +3,7 @@ import { appendAudit } from '../audit/append.js';
 import type { Executor } from '../audit/executor.js';
 import { artifacts, modelVersions, models } from '../db/schema/index.js';
 import { FerryError } from '../core/errors.js';
+import { parentNode } from '../core/ids.js';
 import { modelVersionId, RELATIONS } from '../lineage/nodes.js';
 import { recordDataset, recordEdge } from '../lineage/record.js';
 import { lockModel } from './lock.js';
@@ -67,7 +68,7 @@ export async function registerVersion(db: Executor, input: RegisterVersionInput)
       const stored = await recordDataset(tx, dataset);
       await recordEdge(tx, { from: { kind: 'dataset', id: String(stored.id) }, to: run, relation: RELATIONS.used, workflowId });
     }
-    for (const parent of v.parentRuns) await recordEdge(tx, { from: { kind: 'run', id: parent }, to: run, relation: RELATIONS.triggered, workflowId });
+    for (const parent of v.parentRuns) await recordEdge(tx, { from: parentNode(parent), to: run, relation: RELATIONS.triggered, workflowId });
     await recordEdge(tx, { from: run, to: artifact, relation: RELATIONS.produced, workflowId });
     await recordEdge(tx, { from: artifact, to: version, relation: RELATIONS.packagedAs, workflowId });
     await recordEdge(tx, { from: run, to: version, relation: RELATIONS.registered, workflowId });
