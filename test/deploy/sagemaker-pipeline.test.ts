@@ -8,11 +8,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand, DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../src/approvals.js';
 import { openArtifactStore } from '../../src/artifacts/open.js';
 import { verifyAuditChain } from '../../src/audit/index.js';
 import { configFrom } from '../../src/dsl/load-config.js';
@@ -21,22 +19,19 @@ import { approval, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { rootMessage } from '../../src/core/errors.js';
 import type { PipelineInput } from '../../src/core/spec.js';
-import { startMotoServer, type MotoServer } from '../../src/provision/moto.js';
+import type { MotoServer } from '../../src/provision/moto.js';
 import { startRun } from '../../src/runs/start.js';
 import { createModelServer, type ModelServer } from '../../src/serve/index.js';
 import { readEnv } from '../../src/settings.js';
-import { statusQuery } from '../../workflows/pipeline.js';
-import { asUser, seedPeople, trainStep, type Person } from '../lifecycle/fixture.js';
-import { waitFor } from '../helpers/cli.js';
+import { seedPeople, trainStep, type Person } from '../lifecycle/fixture.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
 import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
-import { predictThrough, startV2Pods, type V2Pods } from './v2-pods.js';
+import { credentials, decideWhenAsked, region, startMotoArtifacts } from './pipeline-harness.js';
+import { predictThrough, startV2Pods, withTraffic, type V2Pods } from './v2-pods.js';
 
 const model = 'churn';
 const endpoint = 'churn-production';
-const region = 'us-east-1';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
   const [backend] = backends();
@@ -51,11 +46,9 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
   let temporal: Awaited<ReturnType<typeof testClient>>;
 
   beforeAll(async () => {
-    moto = await startMotoServer({ log: (line) => console.log(line) });
+    let aws: Record<string, string>;
+    ({ moto, env: aws } = await startMotoArtifacts());
     sagemaker = new SageMakerClient({ endpoint: moto.url, region, credentials });
-    const s3 = new S3Client({ endpoint: moto.url, region, forcePathStyle: true, credentials });
-    await s3.send(new CreateBucketCommand({ Bucket: 'ferry-artifacts' }));
-    s3.destroy();
     database = await backend!.create();
     people = await seedPeople(database.db);
     // v3's container is a broken build: it answers 500 to every inference.
@@ -64,11 +57,7 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
     const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
     const env = readEnv({
       FERRY_HOME: home,
-      FERRY_ARTIFACTS: 's3://ferry-artifacts/runs',
-      AWS_ENDPOINT_URL_S3: moto.url,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...aws,
       FERRY_SAGEMAKER_ENDPOINT_URL: moto.url,
       FERRY_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
       FERRY_SAGEMAKER_IMAGE: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
@@ -98,10 +87,10 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
   /** Starts a run, waits for its approval and decides it (bob leads ml-leads; alice triggered the run). */
   async function runDecided(strategy: Parameters<typeof pipeline>[0], decision: 'approve' | 'reject', version: number) {
     const handle = await startRun(temporal.client, pipeline(strategy), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
-    await waitFor(async () => ((await handle.query(statusQuery)).approvals?.some((a) => a.env === 'production') ? true : undefined), 120_000, `run ${version} to wait for its approval`);
     // Registered, awaiting approval: the package is there already, pending like the version.
-    expect(await packageApproval(version)).toEqual({ approval: 'PendingManualApproval', ferry: 'registered', registry: 'registered' });
-    expect(await decide({ client: temporal.client, db: database.db }, { workflowId: handle.workflowId, decision, user: asUser(people.bob!), via: 'cli' })).toMatchObject({ ok: true });
+    await decideWhenAsked({ temporal, database, approver: people.bob! }, handle, decision, version, async () => {
+      expect(await packageApproval(version)).toEqual({ approval: 'PendingManualApproval', ferry: 'registered', registry: 'registered' });
+    });
     return handle;
   }
 
@@ -120,24 +109,6 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
     return { status: live.EndpointStatus, variants: (live.ProductionVariants ?? []).map((v) => [v.VariantName, v.CurrentWeight]) };
   };
 
-  /** Predictions through the gateway while `during` runs; their HTTP statuses. */
-  async function withTraffic<T>(during: () => Promise<T>): Promise<{ result: T; statuses: number[] }> {
-    const statuses: number[] = [];
-    let flowing = true;
-    const traffic = (async () => {
-      while (flowing) {
-        statuses.push(...(await predictThrough(gateway.url, 1)));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    try {
-      return { result: await during(), statuses };
-    } finally {
-      flowing = false;
-      await traffic;
-    }
-  }
-
   it('promotes a healthy canary, rolls an erroring one back, mirrors every approval to a Model Package, read back from moto', async () => {
     // v1: approved, all at once.
     const first = await runDecided({ kind: 'all-at-once' }, 'approve', 1);
@@ -149,7 +120,7 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
 
     // v2: a healthy canary under traffic through the gateway, promoted to 100%.
     const second = await runDecided(canary, 'approve', 2);
-    const healthy = await withTraffic(() => second.result());
+    const healthy = await withTraffic(gateway.url, () => second.result());
     expect(healthy.result).toMatchObject({ state: 'succeeded', modelVersion: 2 });
     expect(healthy.statuses.length).toBeGreaterThan(0);
     expect(healthy.statuses.every((s) => s === 200)).toBe(true);
@@ -162,7 +133,7 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
 
     // v3: approved, but its variant errors; the canary gate reads the gateway's log and rolls back to v2.
     const third = await runDecided(canary, 'approve', 3);
-    const erroring = await withTraffic(() => third.result().then(() => 'succeeded', rootMessage));
+    const erroring = await withTraffic(gateway.url, () => third.result().then(() => 'succeeded', rootMessage));
     expect(erroring.result).toMatch(/rolled back/);
     expect(erroring.statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
     expect(pods.calls.get(`${endpoint}-v3`)).toBeGreaterThan(0);

@@ -52,3 +52,21 @@ export async function predictThrough(gatewayUrl: string, n: number): Promise<num
   }
   return statuses;
 }
+
+/** Predictions through the gateway (one every 20 ms) while `during` runs; their HTTP statuses. */
+export async function withTraffic<T>(gatewayUrl: string, during: () => Promise<T>): Promise<{ result: T; statuses: number[] }> {
+  const statuses: number[] = [];
+  let flowing = true;
+  const traffic = (async () => {
+    while (flowing) {
+      statuses.push(...(await predictThrough(gatewayUrl, 1)));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    return { result: await during(), statuses };
+  } finally {
+    flowing = false;
+    await traffic;
+  }
+}
