@@ -55,7 +55,7 @@ export async function startDevStack(options: { env: FerryEnv; taskQueue?: string
     stops.push(() => connection.close());
     const unprobe = watchWorkerServices(env);
     stops.push(async () => unprobe());
-    stops.push(await startRunReconciler({ address: stack.temporalAddress, namespace: stack.namespace, db: stack.database.db, anchorTaskQueue: env.FERRY_TASK_QUEUE }));
+    stops.push(await startRunReconciler({ address: stack.temporalAddress, namespace: stack.namespace, db: stack.database.db, anchorTaskQueue: env.FERRY_TASK_QUEUE, servingReconcile: { mode: env.FERRY_RECONCILE, every: env.FERRY_RECONCILE_EVERY } }));
     const ui = stack.uiUrl ? `${stack.uiUrl}/namespaces/${stack.namespace}` : undefined;
     stops.push(await startMlflowMirrorFor({ env, db: stack.database.db, databaseUrl: env.DATABASE_URL, temporalUiUrl: ui }));
     const withdraw = writeDevState(env.FERRY_HOME, { temporalAddress: stack.temporalAddress, namespace: stack.namespace, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl, serveUrl: server.url });

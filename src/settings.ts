@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationSchema } from './core/duration.js';
 import { UsageError } from './core/errors.js';
 import { firstIssue } from './dsl/issues.js';
 
@@ -74,6 +75,8 @@ const settings = {
   FERRY_MLSERVER_REPOSITORY: [text().optional(), 'model repository directory of FERRY_MLSERVER_URL'],
   MLFLOW_TRACKING_URI: [z.string().regex(/^https?:\/\//, 'expected an http(s):// URL of an MLflow tracking server').optional(), 'an MLflow tracking server (`http(s)://`) that workers and `ferry dev` mirror runs, versions and aliases into; unset: off'],
   FERRY_MLFLOW_ALIAS_DRIFT: [z.enum(['report', 'restore']).default('report'), "an alias moved by hand in MLflow: `report` it (default), or `restore` Ferry's placement"],
+  FERRY_RECONCILE: [z.enum(['off', 'report', 'restore']).default('report'), "each environment with a live deployment gets a reconcile loop (`reconcile-<env>`) comparing what its targets serve with the registry: `report` mismatches as incidents (default), `restore` also redeploy the approved state, `off`"],
+  FERRY_RECONCILE_EVERY: [durationSchema.default('5m'), 'between two reconcile checks of an environment (default 5m)'],
   FERRY_VERIFY_KEY: [z.string().regex(/^ed25519:[0-9a-f]{32}$/, 'expected a key id, ed25519: and 32 hex digits (printed by ferry users key)').optional(), "key id of the deployment's signing identity; required by `ferry worker` when TEMPORAL_ADDRESS is set (every worker of a deployment pins the same one)"],
   FERRY_ARTIFACTS: [z.string().regex(/^(s3|file):\/\//, 'expected s3://bucket/prefix or file:///absolute/path').optional(), 'artifact store: `s3://bucket/prefix` (content-addressed objects; every worker downloads into `$FERRY_HOME/cache/artifacts`) or `file:///path`; unset: `$FERRY_HOME/artifacts` on this machine'],
   AWS_ACCESS_KEY_ID: [text().optional(), 'credentials of the `s3://` artifact store and the sagemaker target; unset: the AWS SDK default chain (profile, instance role)'],

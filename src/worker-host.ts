@@ -5,6 +5,7 @@ import { log } from './log.js';
 import { UsageError } from './core/errors.js';
 import { startMlflowMirror } from './mlflow/loop.js';
 import { startReconciler } from './runs/reconcile.js';
+import { ensureReconcilers, type ReconcilePolicy } from './deploy/reconcile-start.js';
 import { resolve } from 'node:path';
 import { openArtifactStore } from './artifacts/open.js';
 import { outsideService, tcpProbe, watchService } from './health/index.js';
@@ -99,16 +100,31 @@ export function watchWorkerServices(env: FerryEnv): () => void {
  * Keeps Postgres run rows in step with Temporal from this process: once at start-up, then every minute (runs closed
  * outside Ferry, runs wedged by a failing workflow task). Each change is logged and audited; failures only logged.
  */
-export async function startRunReconciler(options: { address: string; namespace: string; db: Db; everyMs?: number; anchorTaskQueue?: string }): Promise<() => Promise<void>> {
+export async function startRunReconciler(options: { address: string; namespace: string; db: Db; everyMs?: number; anchorTaskQueue?: string; servingReconcile?: ReconcilePolicy }): Promise<() => Promise<void>> {
   const connection = await Connection.connect(temporalConnection(options.address));
+  const client = new Client({ connection, namespace: options.namespace });
   // The audit chain's head is anchored in Temporal by one workflow per namespace (src/audit/anchor.ts).
-  if (options.anchorTaskQueue) await ensureAuditAnchor(new Client({ connection, namespace: options.namespace }), options.anchorTaskQueue).catch((err: unknown) => log.warn({ err }, `audit anchor not started: ${(err as Error).message}`));
-  const reconciler = startReconciler(options.db, new Client({ connection, namespace: options.namespace }), {
+  if (options.anchorTaskQueue) await ensureAuditAnchor(client, options.anchorTaskQueue).catch((err: unknown) => log.warn({ err }, `audit anchor not started: ${(err as Error).message}`));
+  // Each environment with a live deployment gets its serving reconcile loop (src/deploy/reconcile-start.ts): now, and
+  // every minute for environments deployed to since.
+  const serving = options.servingReconcile;
+  const queue = options.anchorTaskQueue;
+  const ensureServing = () =>
+    serving && queue
+      ? ensureReconcilers(client, options.db, queue, serving)
+          .then((envs) => envs.forEach((env) => log.info({ env }, `reconcile loop of ${env} started (${serving.mode}, every ${serving.every})`)))
+          .catch((err: unknown) => log.warn({ err }, `reconcile loops not started: ${(err as Error).message}`))
+      : Promise.resolve();
+  await ensureServing();
+  const servingTimer = setInterval(() => void ensureServing(), options.everyMs ?? 60_000);
+  servingTimer.unref();
+  const reconciler = startReconciler(options.db, client, {
     everyMs: options.everyMs,
     onChange: (run) => log.warn({ workflowId: run.workflowId, was: run.was, now: run.now }, `run ${run.workflowId}: ${run.was} → ${run.now} (${run.reason})`),
     onError: (err) => log.warn({ err }, `run reconciliation failed: ${(err as Error).message}`),
   });
   return async () => {
+    clearInterval(servingTimer);
     await reconciler.stop();
     await connection.close();
   };

@@ -43,12 +43,19 @@ export async function reconcileEnvironment(
     .from(deployments)
     .where(and(eq(deployments.env, input.env), eq(deployments.status, 'live')))
     .orderBy(desc(deployments.id));
+  // A rollout in progress (a canary or blue/green step: a `deploying` row newer than the live one) owns the routes until
+  // it finishes; judging it against the live row would report, or with restore revert, the canary itself.
+  const rolling = await db
+    .select({ model: deployments.model, id: deployments.id })
+    .from(deployments)
+    .where(and(eq(deployments.env, input.env), eq(deployments.status, 'deploying')));
   const seen = new Set<string>();
   const findings: ReconcileFinding[] = [];
   for (const d of live) {
     // The newest live deployment of a model is the one that counts; older rows are superseded in all but name.
     if (seen.has(d.model)) continue;
     seen.add(d.model);
+    if (rolling.some((r) => r.model === d.model && r.id > d.id)) continue;
     const expected = normalizeRoutes(((d.details ?? {}) as { routes?: Route[] }).routes ?? [{ version: d.version, percent: 100 }]);
     const target = d.target as TargetName;
     const state = await targetFor(target).readBack({ model: d.model, env: input.env });

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileWorkflowId } from '../../src/core/ids.js';
-import { auditLog, incidents, modelVersions } from '../../src/db/schema/index.js';
+import { auditLog, deployments, incidents, modelVersions } from '../../src/db/schema/index.js';
+import { reconcileEnvironment } from '../../src/deploy/reconcile.js';
+import { ensureReconcilers } from '../../src/deploy/reconcile-start.js';
 import { createLocalTarget } from '../../src/deploy/local.js';
 import type { ReconcileInput } from '../../workflows/reconcile.js';
 import { waitFor } from '../helpers/cli.js';
@@ -12,7 +14,7 @@ import { modelNames, runPipeline, startHarness, type Harness } from './harness.j
 // A model swapped on the serving side behind Ferry's back (the local target written directly, as an operator's script
 // would) is found by the reconcile loop of its environment: an incident, and with `restore` the approved v1 back.
 describe.each(backends().slice(0, 1))('reconciliation on the local target ($name)', (backend) => {
-  const models = modelNames('recon', ['restored', 'reported', 'rejected'] as const);
+  const models = modelNames('recon', ['restored', 'reported', 'rejected', 'started', 'canary'] as const);
   const suffix = randomBytes(3).toString('hex');
   let h: Harness;
 
@@ -93,5 +95,45 @@ describe.each(backends().slice(0, 1))('reconciliation on the local target ($name
     expect(incident?.summary).toMatch(/serves v1:100, Ferry deployed v1:100 \(v1 rejected\)/);
     const [audit] = await h.database.db.select().from(auditLog).where(and(eq(auditLog.subjectId, `${model}@${env}`), eq(auditLog.action, 'reconcile.mismatch')));
     expect(audit?.details).toMatchObject({ kind: 'unapproved', offending: [{ version: 1, status: 'rejected' }] });
+  });
+
+  it('ferry dev and ferry worker start one loop per environment with a live deployment, leave a running one alone, and start none when off', async () => {
+    const model = models.started;
+    const env = `recon-d-${suffix}`;
+    expect((await runPipeline(h, model, 0.8, { deploy: [{ env }] })).result).toMatchObject({ state: 'succeeded', modelVersion: 1 });
+    expect(await ensureReconcilers(h.client, h.database.db, h.taskQueue, { mode: 'off', every: '1h' })).toEqual([]);
+    const started = await ensureReconcilers(h.client, h.database.db, h.taskQueue, { mode: 'report', every: '1h' });
+    try {
+      expect(started).toContain(env);
+      expect(await ensureReconcilers(h.client, h.database.db, h.taskQueue, { mode: 'restore', every: '1h' })).not.toContain(env);
+      const handle = h.client.workflow.getHandle(reconcileWorkflowId(env));
+      const state = await waitFor(async () => {
+        const s = await handle.query<{ checks: number; findings: number }>('reconcileState');
+        return s.checks >= 1 ? s : undefined;
+      }, 60_000, 'the first check');
+      expect(state.findings).toBe(0);
+      expect(await h.database.db.select().from(incidents).where(and(eq(incidents.model, model), eq(incidents.env, env)))).toEqual([]);
+    } finally {
+      for (const e of started) await h.client.workflow.getHandle(reconcileWorkflowId(e)).terminate('test finished').catch(() => undefined);
+    }
+  });
+
+  it('a canary in progress (a deploying row newer than the live one) is left to its promotion, and reported once it is over', async () => {
+    const model = models.canary;
+    const env = `recon-e-${suffix}`;
+    expect((await runPipeline(h, model, 0.8, { deploy: [{ env }] })).result).toMatchObject({ state: 'succeeded', modelVersion: 1 });
+    expect((await runPipeline(h, model, 0.9)).result).toMatchObject({ state: 'succeeded', modelVersion: 2 });
+    const target = createLocalTarget({ db: h.database.db, serveUrl: h.server.url });
+    const routes = [{ version: 1, percent: 90 }, { version: 2, percent: 10 }];
+    await target.deploy({ model, env, version: 2, routes });
+    await h.server.refresh();
+    const [row] = await h.database.db
+      .insert(deployments)
+      .values({ model, version: 2, env, target: 'local', strategy: 'canary', status: 'deploying', trafficPercent: 10, idempotencyKey: `test:${model}:canary`, details: { routes } })
+      .returning();
+    expect(await reconcileEnvironment(h.database.db, { env, auditKey: `test:${env}:1` }, () => target)).toEqual([]);
+    await h.database.db.update(deployments).set({ status: 'rolled-back' }).where(eq(deployments.id, row!.id));
+    const findings = await reconcileEnvironment(h.database.db, { env, auditKey: `test:${env}:2` }, () => target);
+    expect(findings.map((f) => [f.model, f.kind])).toEqual([[model, 'swapped']]);
   });
 });

@@ -31,7 +31,7 @@ export async function worker(opts: { taskQueue?: string; config?: string }): Pro
     const { worker: w, connection } = await hostWorker({ env, address: endpoints.temporalAddress, db: database.db, taskQueue: opts.taskQueue, configFile: opts.config });
     say(`Ferry worker polling task queue "${w.options.taskQueue}" on ${endpoints.temporalAddress} (Ctrl-C to stop)`);
     say(`Metrics at ${metrics.url} (FERRY_METRICS_PORT sets the port)`);
-    const stopReconciler = await startRunReconciler({ address: endpoints.temporalAddress, namespace: endpoints.namespace, db: database.db, anchorTaskQueue: env.FERRY_TASK_QUEUE });
+    const stopReconciler = await startRunReconciler({ address: endpoints.temporalAddress, namespace: endpoints.namespace, db: database.db, anchorTaskQueue: env.FERRY_TASK_QUEUE, servingReconcile: { mode: env.FERRY_RECONCILE, every: env.FERRY_RECONCILE_EVERY } });
     const stopMirror = await startMlflowMirrorFor({ env, db: database.db, databaseUrl: env.DATABASE_URL });
     try {
       await w.run();
