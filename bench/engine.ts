@@ -28,6 +28,7 @@ import { defineStep } from '../src/dsl/ferry-config.js';
 import { definePipeline, step } from '../src/dsl/define.js';
 import { parsePipeline } from '../src/dsl/load.js';
 import { readEnv } from '../src/settings.js';
+import { failureInterceptors } from '../src/temporal/failure-interceptor.js';
 import { resolveCommit } from '../src/git.js';
 import { startRun } from '../src/runs/start.js';
 import { startStack } from '../src/stack.js';
@@ -158,8 +159,8 @@ async function run(): Promise<void> {
     const plainQueue = `bench-plain-${suffix}`;
     const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
     connections.push(workerConnection);
-    const ferryWorker = await Worker.create({ connection: workerConnection, taskQueue: ferryQueue, activities, workflowBundle: ferryBundle });
-    const plainWorker = await Worker.create({ connection: workerConnection, taskQueue: plainQueue, activities, workflowBundle: plainBundle });
+    const ferryWorker = await Worker.create({ connection: workerConnection, taskQueue: ferryQueue, activities, workflowBundle: ferryBundle, interceptors: { activity: [failureInterceptors] } });
+    const plainWorker = await Worker.create({ connection: workerConnection, taskQueue: plainQueue, activities, workflowBundle: plainBundle, interceptors: { activity: [failureInterceptors] } });
     const connection = await Connection.connect({ address: stack.temporalAddress });
     connections.push(connection);
     const client = new Client({ connection, namespace: stack.namespace });
