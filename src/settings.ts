@@ -70,7 +70,7 @@ const settings = {
   FERRY_SAGEMAKER_ROLE_ARN: [text().optional(), 'execution role ARN the sagemaker target creates models with (required by that target)'],
   FERRY_SAGEMAKER_IMAGE: [text().optional(), 'inference container image of the sagemaker target (required by that target)'],
   FERRY_SAGEMAKER_INSTANCE_TYPE: [text().optional(), 'instance type of each production variant of the sagemaker target; default ml.m5.large'],
-  FERRY_SAGEMAKER_VARIANT_URL: [text().optional(), "V2 URL template where the gateway reaches a variant of the sagemaker target, `{endpoint}`, `{variant}`, `{model}`, `{version}` filled in (required by that target)"],
+  FERRY_SAGEMAKER_VARIANT_URL: [text().optional(), "V2 URL template where the gateway reaches a variant of the sagemaker target, `{endpoint}`, `{variant}`, `{model}`, `{version}` filled in; unset: the gateway calls InvokeEndpoint"],
   FERRY_MLSERVER_URL: [text().optional(), 'an MLServer already running; unset: Ferry starts one'],
   FERRY_MLSERVER_REPOSITORY: [text().optional(), 'model repository directory of FERRY_MLSERVER_URL'],
   MLFLOW_TRACKING_URI: [z.string().regex(/^https?:\/\//, 'expected an http(s):// URL of an MLflow tracking server').optional(), 'an MLflow tracking server (`http(s)://`) that workers and `ferry dev` mirror runs, versions and aliases into; unset: off'],

@@ -28,8 +28,8 @@ export interface SagemakerSettings {
   roleArn: string;
   image: string;
   instanceType: string;
-  /** The V2 base URL the gateway reaches a variant at, with `{endpoint}`, `{variant}`, `{model}`, `{version}` filled in. */
-  variantUrl: string;
+  /** A V2 base URL the gateway reaches a variant at instead of InvokeEndpoint (`{endpoint}`, `{variant}`, `{model}`, `{version}` filled in). */
+  variantUrl?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
@@ -49,9 +49,8 @@ export function missingSagemakerSetting(env: SagemakerEnv): MissingSetting | und
     return { name: 'FERRY_SAGEMAKER_ROLE_ARN', problem: `"${env.FERRY_SAGEMAKER_ROLE_ARN}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)` };
   }
   if (!env.FERRY_SAGEMAKER_IMAGE) return { name: 'FERRY_SAGEMAKER_IMAGE', problem: 'the inference container image the models run in (an ECR image URI)' };
-  if (!env.FERRY_SAGEMAKER_VARIANT_URL) return { name: 'FERRY_SAGEMAKER_VARIANT_URL', problem: "the V2 URL Ferry's gateway reaches each variant at, e.g. http://proxy:8080/{endpoint}/{variant}" };
-  const sample = env.FERRY_SAGEMAKER_VARIANT_URL.replace(PLACEHOLDERS, 'x');
-  if (!URL.canParse(sample) || !/^https?:$/.test(new URL(sample).protocol)) {
+  const sample = env.FERRY_SAGEMAKER_VARIANT_URL?.replace(PLACEHOLDERS, 'x');
+  if (sample !== undefined && (!URL.canParse(sample) || !/^https?:$/.test(new URL(sample).protocol))) {
     return { name: 'FERRY_SAGEMAKER_VARIANT_URL', problem: `"${env.FERRY_SAGEMAKER_VARIANT_URL}" is not an http(s) URL template ({endpoint}, {variant}, {model}, {version})` };
   }
   if (!env.FERRY_ARTIFACTS?.startsWith('s3://')) return { name: 'FERRY_ARTIFACTS', problem: 'an s3://bucket/prefix artifact store: SageMaker reads ModelDataUrl from S3' };
@@ -80,7 +79,7 @@ export function sagemakerSettings(env: SagemakerEnv, where = 'sagemaker deployme
     roleArn: env.FERRY_SAGEMAKER_ROLE_ARN!,
     image: env.FERRY_SAGEMAKER_IMAGE!,
     instanceType: env.FERRY_SAGEMAKER_INSTANCE_TYPE ?? 'ml.m5.large',
-    variantUrl: env.FERRY_SAGEMAKER_VARIANT_URL!,
+    ...(env.FERRY_SAGEMAKER_VARIANT_URL ? { variantUrl: env.FERRY_SAGEMAKER_VARIANT_URL } : {}),
     ...(credentials ? { credentials } : {}),
   };
 }

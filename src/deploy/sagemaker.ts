@@ -29,11 +29,14 @@ export interface SagemakerTargetOptions {
   image: string;
   instanceType?: string;
   artifactUri(model: string, version: number): Promise<string>;
+  /** The endpoints' region, and SageMaker's URL when it is not AWS's: where the gateway calls InvokeEndpoint. */
+  region: string;
+  endpointUrl?: string;
   /**
-   * Where the gateway reaches a version's variant as a V2 endpoint. SageMaker's data plane is InvokeEndpoint with
-   * TargetVariant; the test's stand-in (moto runs no containers) serves each variant as a V2 "pod" instead.
+   * Where the gateway reaches a version's variant as a V2 endpoint instead of InvokeEndpoint (FERRY_SAGEMAKER_VARIANT_URL:
+   * a proxy in front of the variants, or the pipeline test's V2 "pods", since moto runs no containers).
    */
-  variantUrl(model: string, version: number, endpoint: string): string;
+  variantUrl?(model: string, version: number, endpoint: string): string;
   serveUrl?: string;
 }
 
@@ -100,7 +103,11 @@ export function createSagemakerTarget(options: SagemakerTargetOptions): Deployme
         } else await replaceEndpoint(endpoint, config);
       }
       const backends: Backends = {};
-      for (const r of routes) backends[String(r.version)] = { kind: 'v2', url: options.variantUrl(req.model, r.version, endpoint), name: req.model, server: 'sagemaker' };
+      for (const r of routes) {
+        backends[String(r.version)] = options.variantUrl
+          ? { kind: 'v2', url: options.variantUrl(req.model, r.version, endpoint), name: req.model, server: 'sagemaker' }
+          : { kind: 'sagemaker', endpoint, variant: variantName(r.version), region: options.region, ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}) };
+      }
       return writeServingRoutes(options.db, req, backends);
     },
     async readBack(req): Promise<LiveState> {

@@ -89,7 +89,9 @@ function configuredTarget(name: TargetName, deps: TargetDeps): DeploymentTarget 
         image: settings.image,
         instanceType: settings.instanceType,
         artifactUri: (model, version) => registeredArtifactUri(deps.db, model, version),
-        variantUrl: (model, version, endpoint) => fillVariantUrl(settings.variantUrl, { model, version, endpoint }),
+        region: settings.region,
+        ...(settings.endpoint ? { endpointUrl: settings.endpoint } : {}),
+        ...(settings.variantUrl ? { variantUrl: (model: string, version: number, endpoint: string) => fillVariantUrl(settings.variantUrl!, { model, version, endpoint }) } : {}),
         serveUrl: deps.serveUrl,
       });
     }

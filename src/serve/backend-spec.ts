@@ -6,6 +6,7 @@ import { z } from 'zod';
  * - `js`: the predictor registered with `definePredictor(model, load)`.
  * - `v2`: any Open Inference Protocol (V2) endpoint — MLServer (Ferry's `mlserver` target), KServe, Triton —
  *   at `url`, serving `name` (and `version`, when the server keeps several).
+ * - `sagemaker`: a production variant of a SageMaker endpoint, called with InvokeEndpoint.
  */
 export const backendSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('js') }),
@@ -18,6 +19,15 @@ export const backendSpecSchema = z.discriminatedUnion('kind', [
     version: z.string().min(1).optional(),
     /** Which server it is, for metadata and messages (e.g. `mlserver`). */
     server: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('sagemaker'),
+    /** The SageMaker endpoint and the production variant of this version (the gateway routes, InvokeEndpoint's TargetVariant). */
+    endpoint: z.string().min(1),
+    variant: z.string().min(1),
+    region: z.string().min(1),
+    /** SageMaker's URL when it is not AWS's (FERRY_SAGEMAKER_ENDPOINT_URL: moto in the tests). */
+    endpointUrl: z.url({ protocol: /^https?$/ }).optional(),
   }),
 ]);
 export type BackendSpec = z.infer<typeof backendSpecSchema>;

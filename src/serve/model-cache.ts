@@ -4,7 +4,7 @@ import type { LoadedConfig } from '../dsl/load-config.js';
 import { FerryError } from '../core/errors.js';
 import { artifactPath } from './artifacts.js';
 import type { BackendSpec } from './backend-spec.js';
-import { createJsBackend, createV2Backend, type Backend } from './backends/index.js';
+import { createJsBackend, createSagemakerBackend, createV2Backend, type Backend } from './backends/index.js';
 
 /** The cache key of a version behind a backend: the same version may be served in-process and by a V2 server. */
 export const backendKey = (model: string, version: number, spec: BackendSpec) => `${model}@${version}#${JSON.stringify(spec)}`;
@@ -19,6 +19,7 @@ export function createModelCache(db: Db, config: LoadedConfig, store?: ArtifactS
 
   async function load(model: string, version: number, spec: BackendSpec): Promise<Backend> {
     if (spec.kind === 'v2') return createV2Backend(spec);
+    if (spec.kind === 'sagemaker') return createSagemakerBackend(spec);
     const predictor = config.predictors.get(model);
     if (!predictor) {
       throw new FerryError(`${config.file ?? 'ferry.config.ts'}: no predictor for model "${model}"; add definePredictor('${model}', load) to predictors, or deploy it with the mlserver target`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeployActivities } from '../../activities/deploy.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { configFrom } from '../../src/dsl/load-config.js';
-import { models, modelVersions, runs } from '../../src/db/schema/index.js';
+import { models, modelVersions, predictions, runs } from '../../src/db/schema/index.js';
 import { createSagemakerTarget } from '../../src/deploy/sagemaker.js';
 import { mirrorApproval } from '../../src/deploy/sagemaker-packages.js';
 import { setVersionStatus } from '../../src/registry/index.js';
@@ -44,6 +44,7 @@ describe('the sagemaker target on moto', () => {
       roleArn: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
       image: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
       artifactUri: async (_model, version) => `s3://ferry-artifacts/sha256/${String(version).repeat(64)}`,
+      region: 'us-east-1',
       variantUrl: (_model, version) => pods.url(`v${version}`),
       serveUrl: gateway.url,
     });
@@ -126,5 +127,34 @@ describe('the sagemaker target on moto', () => {
     await register('spam', 'mlserver');
     expect(await mirrorApproval(database.db, {}, { model: 'spam', version: 1, actor: 'ferry' })).toBeUndefined();
     await expect(client.send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'spam' }))).rejects.toThrow(/does not exist|not found/i);
+  }, 120_000);
+
+  it('without FERRY_SAGEMAKER_VARIANT_URL the gateway calls InvokeEndpoint on the routed variant and logs its answer under that version', async () => {
+    // The gateway's SageMaker backend takes its credentials from the AWS SDK's default chain, as on a real worker.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
+    const invoked = createSagemakerTarget({
+      db: database.db,
+      client,
+      roleArn: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
+      image: 'ferry/serve:1',
+      artifactUri: async () => `s3://ferry-artifacts/sha256/${'9'.repeat(64)}`,
+      region: 'us-east-1',
+      endpointUrl: moto.url,
+      serveUrl: gateway.url,
+    });
+    await invoked.deploy({ model: 'invoked', env: 'production', version: 1, routes: [{ version: 1, percent: 100 }] });
+    // moto runs no container: InvokeEndpoint answers what its moto-api was given (a stand-in for the variant's model).
+    const answer = { model_name: 'invoked', outputs: [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['yes'] }, { name: 'score', datatype: 'FP64', shape: [1], data: [0.75] }] };
+    const queued = await fetch(`${moto.url}/moto-api/static/sagemaker/endpoint-results`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ region: 'us-east-1', results: [{ Body: JSON.stringify(answer), ContentType: 'application/json', InvokedProductionVariant: 'v1' }] }),
+    });
+    expect(queued.ok).toBe(true);
+    await gateway.refresh();
+    const res = await fetch(`${gateway.url}/v1/models/invoked/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ env: 'production', inputs: [{ x: 1 }] }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ version: 1, outputs: [{ label: 'yes', score: 0.75 }] });
+    await expect.poll(async () => (await database.db.select().from(predictions).where(eq(predictions.model, 'invoked'))).map((p) => [p.version, p.outputs, p.error]), { timeout: 30_000 }).toEqual([[1, { label: 'yes', score: 0.75 }, null]]);
   }, 120_000);
 });

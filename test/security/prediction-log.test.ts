@@ -93,18 +93,18 @@ describe.each(backends())('a prediction log that cannot be poisoned ($name)', (b
       const post = (body: string) => fetch(`${server.url}/v1/models/toy-sec/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const nul = await post(JSON.stringify({ inputs: [{ x: 1 }, { x: 2, name: 'a\u0000b' }] }));
       expect(nul.status).toBe(400);
-      expect(await errorOf(nul)).toMatch(/^body\.inputs\.1\.name: contains a NUL character/);
+      expect(await errorOf(nul)).toMatch(/^body\.inputs\[1\]\.name: contains a NUL character/);
       const surrogate = await post('{"inputs":[{"x":1,"s":"\\ud800"}]}');
       expect(surrogate.status).toBe(400);
-      expect(await errorOf(surrogate)).toMatch(/^body\.inputs\.0\.s: contains a lone surrogate/);
+      expect(await errorOf(surrogate)).toMatch(/^body\.inputs\[0\]\.s: contains a lone surrogate/);
       const nested = await post(`{"inputs":[{"x":1,"deep":${deep(5000)}}]}`);
       expect(nested.status).toBe(400);
-      expect(await errorOf(nested)).toMatch(/^body\.inputs\.0\.deep(\.a)*: nested deeper than 32 levels/);
+      expect(await errorOf(nested)).toMatch(/^body\.inputs\[0\]\.deep(\.a)*: nested deeper than 32 levels/);
       const key = await post(JSON.stringify({ inputs: [{ x: 1, ['k\u0000']: 1 }] }));
       expect(key.status).toBe(400);
       const id = await post(JSON.stringify({ inputs: [{ x: 1 }], requestIds: ['id\u0000'] }));
       expect(id.status).toBe(400);
-      expect(await errorOf(id)).toMatch(/^body\.requestIds\.0: /);
+      expect(await errorOf(id)).toMatch(/^body\.requestIds\[0\]: /);
       const fine = await post(`{"inputs":[{"x":3,"deep":${deep(10)}}]}`);
       expect(fine.status).toBe(200);
     } finally {
@@ -118,7 +118,7 @@ describe.each(backends())('a prediction log that cannot be poisoned ($name)', (b
     try {
       const res = await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ feedback: [{ requestId: 'r1', label: { y: '\u0000' } }] }) });
       expect(res.status).toBe(400);
-      expect(await errorOf(res)).toMatch(/^body\.feedback\.0\.label\.y: contains a NUL character/);
+      expect(await errorOf(res)).toMatch(/^body\.feedback\[0\]\.label\.y: contains a NUL character/);
     } finally {
       await server.close();
     }

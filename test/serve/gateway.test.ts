@@ -68,7 +68,7 @@ describe.each(backends())('the gateway under bad requests, V1 and V2 ($name)', (
       ['V2 without inputs', () => post(`${server.url}/v2/models/gw/infer`, { inputs: [] }), 400, /^body\.inputs: expected at least one input tensor/],
       ['V2 version not a number', () => post(`${server.url}/v2/models/gw/versions/latest/infer`, { inputs: [{ name: 'x', shape: [1], datatype: 'FP64', data: [1] }] }), 400, /version "latest" is not a version number/],
       ['broken percent-encoding in the path', () => post(`${server.url}/v1/models/%E0%A4%A/predict`, { inputs: [{ x: 1 }] }), 400, /path segment "%E0%A4%A" is not valid percent-encoding/],
-      ['a record that is not an object', () => post(`${server.url}/v1/models/gw/predict`, { inputs: [42] }), 400, /^body\.inputs\.0: /],
+      ['a record that is not an object', () => post(`${server.url}/v1/models/gw/predict`, { inputs: [42] }), 400, /^body\.inputs\[0\]: /],
       ['V2 body that is not an object', () => post(`${server.url}/v2/models/gw/infer`, '[1, 2, 3]'), 400, /^body\./],
       ['50 MB body', () => post(`${server.url}/v1/models/gw/predict`, huge), 413, /request body exceeds 10485760 bytes/],
     ];

@@ -29,6 +29,30 @@ async function call(url: string, init: RequestInit, what: string): Promise<Respo
 }
 
 /**
+ * A V2 inference request of `records` as columns (MLServer's pandas codec for scalar columns). A model that declares
+ * its inputs gets exactly those fields, in its order; a missing one is the caller's 400.
+ */
+export function inferenceRequestBody(records: Record<string, unknown>[], declared: string[]): string {
+  try {
+    const inputs = tensorsFromRecords(records, declared.length ? declared : Object.keys(records[0] ?? {}));
+    const scalar = inputs.every((t) => t.shape.length === 1);
+    return JSON.stringify({ ...(scalar ? { parameters: { content_type: 'pd' } } : {}), inputs });
+  } catch (err) {
+    if (err instanceof TensorShapeError) throw new BackendError(400, err.message);
+    throw err;
+  }
+}
+
+/** One output per record from a V2 inference response body; anything else is the backend failing (502). */
+export function inferenceAnswer(text: string, count: number, who: string): unknown[] {
+  try {
+    return recordsFromOutputs(inferenceResponseSchema.parse(JSON.parse(text)).outputs, count);
+  } catch (err) {
+    throw new BackendError(502, `${who} answered a body that is not a V2 inference response: ${(err as Error).message.slice(0, 300)}`);
+  }
+}
+
+/**
  * A version served by an Open Inference Protocol (V2) server. Loading checks that the server reports the model ready
  * (so a route set goes live only once its backends are) and reads its metadata; each prediction is one
  * `POST …/infer` of the records as columns (MLServer's pandas codec), and each output tensor becomes a field of
@@ -52,16 +76,7 @@ export async function createV2Backend(spec: V2Spec): Promise<Backend> {
     spec,
     metadata,
     async predict(records) {
-      let body: string;
-      try {
-        // A model that declares its inputs gets exactly those fields, in its order; a missing one is the caller's 400.
-        const inputs = tensorsFromRecords(records, declared.length ? declared : Object.keys(records[0] ?? {}));
-        const scalar = inputs.every((t) => t.shape.length === 1);
-        body = JSON.stringify({ ...(scalar ? { parameters: { content_type: 'pd' } } : {}), inputs });
-      } catch (err) {
-        if (err instanceof TensorShapeError) throw new BackendError(400, err.message);
-        throw err;
-      }
+      const body = inferenceRequestBody(records, declared);
       const res = await call(`${model}/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, who);
       const text = await res.text();
       if (!res.ok) {
@@ -74,13 +89,7 @@ export async function createV2Backend(spec: V2Spec): Promise<Backend> {
         // A 4xx is the server refusing these inputs; anything else is the backend failing.
         throw new BackendError(res.status >= 400 && res.status < 500 ? 400 : 502, `${who} answered ${res.status}: ${detail.slice(0, 300)}`);
       }
-      let answer;
-      try {
-        answer = inferenceResponseSchema.parse(JSON.parse(text));
-        return recordsFromOutputs(answer.outputs, records.length);
-      } catch (err) {
-        throw new BackendError(502, `${who} answered a body that is not a V2 inference response: ${(err as Error).message.slice(0, 300)}`);
-      }
+      return inferenceAnswer(text, records.length, who);
     },
   };
 }
