@@ -314,7 +314,8 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
       const traffic = during?.();
       const status = await finished(started.workflowId);
       await traffic?.stop();
-      log(`run ${started.workflowId} ${status}`);
+      const why = status === 'succeeded' ? '' : `: ${(JSON.parse(await ferryAs(alex, ['status', started.workflowId, '--format', 'json'])) as { run: { error?: string } }).run.error ?? 'no error recorded'}`;
+      log(`run ${started.workflowId} ${status}${why}`);
       return started.workflowId;
     };
     const sendWindow = async (window: ReturnType<typeof productionWindow>) => {
