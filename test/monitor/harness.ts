@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { issueToken } from '../../src/auth/users.js';
 import { configFrom } from '../../src/dsl/load-config.js';
 import { aliases, servingRoutes } from '../../src/db/schema/index.js';
-import { definePredictor } from '../../src/dsl/ferry-config.js';
+import { definePredictor, type StepDefinition } from '../../src/dsl/ferry-config.js';
 import { definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import type { PipelineInput } from '../../src/core/spec.js';
@@ -54,13 +54,13 @@ export interface Harness {
 }
 
 /** A fresh database with the lifecycle's people, a real model server for `models`, a worker and a client of the dev server. */
-export async function startHarness(backend: Backend, models: string[], regressors: string[] = [], extra: Partial<ActivityDeps> = {}): Promise<Harness> {
+export async function startHarness(backend: Backend, models: string[], regressors: string[] = [], extra: Partial<ActivityDeps> = {}, steps: StepDefinition[] = [trainStep]): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
   const predictors = [...models.map(predictorFor), ...regressors.map(regressorFor)];
   const server = await createModelServer({ db: database.db, config: configFrom({ predictors }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
-  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url, ...extra } });
+  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url, ...extra } });
   const temporal = await testClient();
   return {
     database,
