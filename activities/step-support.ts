@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ArtifactStore } from '../src/artifacts/store.js';
+import { join, resolve } from 'node:path';
 import { Failure, FerryFailure } from '../src/core/failures.js';
 
 // What a step runs with and hands back, beside running it (steps.ts): its environment, its outputs path, its log's
@@ -77,4 +78,41 @@ export async function fetchPrevious(store: ArtifactStore, previous: Record<strin
     for (const [name, a] of Object.entries(out.artifacts)) local[id][name] = await store.fetch(a.uri);
   }
   return local;
+}
+
+/** What the step contract is made from (a RunStepInput of steps.ts). */
+interface ContractInput {
+  workflowId: string;
+  stage: string;
+  step: { id: string };
+  commit: string;
+  datasets: { name: string; path: string }[];
+  pipelineParams: Record<string, string | number | boolean>;
+  seed: number;
+  previous: Record<string, { metrics: Record<string, number>; artifacts: Record<string, { uri: string }> }>;
+}
+
+/**
+ * The step contract: what every command step finds in its environment (documented in README, "The step contract").
+ * Paths are absolute; JSON values are compact.
+ */
+export async function stepContract(store: ArtifactStore, input: ContractInput, workspace: string, outputs: string, logPath: string): Promise<Record<string, string>> {
+  const local = await fetchPrevious(store, input.previous);
+  const previous = Object.fromEntries(Object.entries(input.previous).map(([id, out]) => [id, { metrics: out.metrics, artifacts: local[id]! }]));
+  const modelStep = Object.keys(input.previous).reverse().find((id) => input.previous[id]!.artifacts.model);
+  return {
+    FERRY_RUN_ID: input.workflowId,
+    FERRY_STAGE: input.stage,
+    FERRY_STEP: input.step.id,
+    FERRY_COMMIT: input.commit,
+    FERRY_WORKSPACE: workspace,
+    FERRY_PARAMS: JSON.stringify(input.pipelineParams),
+    FERRY_SEED: String(input.seed),
+    FERRY_DATASETS: JSON.stringify(Object.fromEntries(input.datasets.map((d) => [d.name, join(workspace, d.path)]))),
+    ...Object.fromEntries(input.datasets.map((d) => [datasetVariable(d.name), join(workspace, d.path)])),
+    ...(modelStep ? { FERRY_MODEL: local[modelStep]!.model! } : {}),
+    FERRY_PREVIOUS: JSON.stringify(previous),
+    FERRY_OUTPUT_DIR: outputs,
+    FERRY_LOG: resolve(logPath),
+  };
 }

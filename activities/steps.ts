@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { sql } from 'drizzle-orm';
@@ -17,7 +17,7 @@ import type { ActivityDeps } from './deps.js';
 import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
-import { datasetVariable, declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepEnvironment, tail } from './step-support.js';
+import { declaredParams, fetchPrevious, outputsPath, pythonEnvironment, shq, stepContract, stepEnvironment, tail } from './step-support.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
 import { firstIssue, joinPath } from '../src/dsl/issues.js';
 
@@ -45,6 +45,9 @@ export interface RunStepInput {
 const metricsFileSchema = z.record(z.string(), z.number());
 const hasSetpriv = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
 
+
+/** Beside a step's output directory: the command exited 0 (a retry after the worker died keeps its work). */
+const exitedMarker = (outputDir: string) => join(outputDir, '..', 'exited-0');
 
 export function createStepActivities(deps: ActivityDeps) {
   const { db, store, config, home } = deps;
@@ -125,15 +128,15 @@ export function createStepActivities(deps: ActivityDeps) {
     return { metrics, artifacts: await storeArtifacts(outputDir, artifacts), result: rest };
   }
 
-  async function runCommand(input: RunStepInput & { step: Extract<StepSpec, { kind: 'command' }> }, workspace: string, outputDir: string): Promise<StepOutput> {
+  async function runCommand(input: RunStepInput & { step: Extract<StepSpec, { kind: 'command' }> }, workspace: string, outputDir: string, resumed: boolean): Promise<StepOutput> {
     const ctx = Context.current();
     const logPath = join(outputDir, '..', `${input.step.id}.log`);
     const outputs = input.step.outputs ? outputsPath(input.step, workspace, input.step.outputs) : undefined;
-    if (outputs) {
+    if (outputs && !resumed) {
       rmSync(outputs, { recursive: true, force: true });
       mkdirSync(outputs, { recursive: true });
     }
-    const contract = await stepContract(input, workspace, outputs ?? outputDir, logPath);
+    const contract = await stepContract(store, input, workspace, outputs ?? outputDir, logPath);
     let venv: { hash: string; requirements: string; requirementsSha256: string } | undefined;
     if (input.step.requirements) {
       const inside = resolveInside(workspace, input.step.requirements);
@@ -148,11 +151,11 @@ export function createStepActivities(deps: ActivityDeps) {
     const isolated = deps.stepUser;
     const env = { ...stepEnvironment(inheritedEnv()), ...(isolated ? { HOME: workspace, USER: isolated.name, LOGNAME: isolated.name } : {}), ...input.step.env, ...contract };
     if (isolated) prepareStepPaths(isolated, home, [workspace, outputDir, ...(outputs ? [outputs] : [])]);
-    // 0600: a step's output may hold what it printed about its data; only the worker's user reads it.
-    const log = createWriteStream(logPath, { mode: 0o600 });
     let captured = '';
     let stderr = '';
-    const code = await new Promise<number | null>((resolvePromise, reject) => {
+    const code = resumed ? 0 : await new Promise<number | null>((resolvePromise, reject) => {
+      // 0600: a step's output may hold what it printed about its data; only the worker's user reads it.
+      const log = createWriteStream(logPath, { mode: 0o600 });
       // Own process group, and TERM when the worker dies (pdeathsig): the trap takes the whole group down, so a
       // killed worker leaves no half-run command behind to finish its side effects after the retry starts.
       const script = `trap 'trap - TERM; kill 0' TERM; ${input.step.run} & wait $!`;
@@ -188,10 +191,11 @@ export function createStepActivities(deps: ActivityDeps) {
       child.on('close', (exitCode) => {
         clearInterval(beat);
         ctx.cancellationSignal.removeEventListener('abort', abort);
-        resolvePromise(exitCode);
+        // Written the moment the command is done, before anything that a killed worker would have to redo.
+        if (exitCode === 0) writeFileSync(exitedMarker(outputDir), '');
+        log.end(() => resolvePromise(exitCode));
       });
     });
-    await new Promise((r) => log.end(r));
     if (isolated) reclaimStepPaths([workspace, outputDir, ...(outputs ? [outputs] : [])]);
     const logArtifact = await store.put(logPath);
     if (code !== 0) {
@@ -240,31 +244,6 @@ export function createStepActivities(deps: ActivityDeps) {
     }
   }
 
-  /**
-   * The step contract: what every command step finds in its environment (documented in README, "The step contract").
-   * Paths are absolute; JSON values are compact.
-   */
-  async function stepContract(input: RunStepInput, workspace: string, outputs: string, logPath: string): Promise<Record<string, string>> {
-    const local = await fetchPrevious(store, input.previous);
-    const previous = Object.fromEntries(Object.entries(input.previous).map(([id, out]) => [id, { metrics: out.metrics, artifacts: local[id]! }]));
-    const modelStep = Object.keys(input.previous).reverse().find((id) => input.previous[id]!.artifacts.model);
-    return {
-      FERRY_RUN_ID: input.workflowId,
-      FERRY_STAGE: input.stage,
-      FERRY_STEP: input.step.id,
-      FERRY_COMMIT: input.commit,
-      FERRY_WORKSPACE: workspace,
-      FERRY_PARAMS: JSON.stringify(input.pipelineParams),
-      FERRY_SEED: String(input.seed),
-      FERRY_DATASETS: JSON.stringify(Object.fromEntries(input.datasets.map((d) => [d.name, join(workspace, d.path)]))),
-      ...Object.fromEntries(input.datasets.map((d) => [datasetVariable(d.name), join(workspace, d.path)])),
-      ...(modelStep ? { FERRY_MODEL: local[modelStep]!.model! } : {}),
-      FERRY_PREVIOUS: JSON.stringify(previous),
-      FERRY_OUTPUT_DIR: outputs,
-      FERRY_LOG: resolve(logPath),
-    };
-  }
-
   return {
     /** Runs one declared step (function or command) in the run's workspace and records it in `step_runs`. */
     async runStep(input: RunStepInput): Promise<StepOutput> {
@@ -272,14 +251,19 @@ export function createStepActivities(deps: ActivityDeps) {
       const workspace = workspacePath(home, input.workflowId);
       await checkoutCommit(home, input.repo, workspace, input.commit);
       const outputDir = join(home, 'runs', input.workflowId, input.step.id, 'out');
-      rmSync(outputDir, { recursive: true, force: true });
-      mkdirSync(outputDir, { recursive: true });
+      // A command that exited 0 before its worker died is not run again by the retry: its outputs are kept and only
+      // the bookkeeping after it (storing outputs, the step row) is redone (see `exitedMarker`).
+      const resumed = input.step.kind === 'command' && existsSync(exitedMarker(outputDir));
+      if (!resumed) {
+        rmSync(outputDir, { recursive: true, force: true });
+        mkdirSync(outputDir, { recursive: true });
+      }
       await record(input, { status: 'running' });
       try {
         const output =
           input.step.kind === 'function'
             ? await runFunction({ ...input, step: input.step }, workspace, outputDir)
-            : await runCommand({ ...input, step: input.step }, workspace, outputDir);
+            : await runCommand({ ...input, step: input.step }, workspace, outputDir, resumed);
         if (input.stage === 'evaluate' && Object.keys(output.metrics).length === 0) {
           // Otherwise the gates silently judge the train step's metrics.
           const fix = input.step.kind === 'function'
