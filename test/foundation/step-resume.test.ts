@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStepActivities, type RunStepInput } from '../../activities/steps.js';
+import { createStepActivities, type RunStepInput, type StepOutput } from '../../activities/steps.js';
 import type { ActivityDeps } from '../../activities/deps.js';
 import { createFileStore } from '../../src/artifacts/store.js';
 import { commandStepSchema } from '../../src/core/spec.js';
@@ -22,7 +22,7 @@ describe.each(backends().slice(0, 1))('a command step retried after it exited 0 
   let home: string;
   let effects: string;
   let input: RunStepInput;
-  const run = (attempt: number) => new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') }).run(createStepActivities({ db: database.db, store: createFileStore(join(home, 'artifacts')), config: configFrom({}), home } as ActivityDeps).runStep, input);
+  const run = (attempt: number) => new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') }).run(createStepActivities({ db: database.db, store: createFileStore(join(home, 'artifacts')), config: configFrom({}), home, cwd: home } as ActivityDeps).runStep, input) as Promise<StepOutput>;
 
   beforeAll(async () => {
     database = await backend.create();
