@@ -6,30 +6,21 @@
  * every prediction, which is the canary's health signal. The worker reads the target's settings from the environment,
  * as `ferry worker` does.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openArtifactStore } from '../../src/artifacts/open.js';
 import { rootMessage } from '../../src/core/errors.js';
 import type { PipelineInput } from '../../src/core/spec.js';
 import { deployments, modelVersions, servingRoutes } from '../../src/db/schema/index.js';
 import { isvcSchema, type InferenceServices } from '../../src/deploy/index.js';
 import { approval, definePipeline, step } from '../../src/dsl/define.js';
-import { configFrom } from '../../src/dsl/load-config.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import type { KubeApiServer } from '../../src/provision/kube-server.js';
-import type { MotoServer } from '../../src/provision/moto.js';
 import { startRun } from '../../src/runs/start.js';
-import { createModelServer, type ModelServer } from '../../src/serve/index.js';
-import { readEnv } from '../../src/settings.js';
-import { backends, type TestDatabase } from '../helpers/db.js';
-import { makeRepo } from '../helpers/git.js';
-import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
-import { seedPeople, trainStep, type Person } from '../lifecycle/fixture.js';
+import { uniqueQueue } from '../helpers/temporal.js';
 import { playController, startKServeApiServer } from './kserve-controller.js';
-import { decideWhenAsked, startMotoArtifacts } from './pipeline-harness.js';
+import { decideWhenAsked, startPipelineStack, type PipelineStack } from './pipeline-harness.js';
 import { predictThrough, startV2Pods, withTraffic, type V2Pods } from './v2-pods.js';
 
 const model = 'churn';
@@ -37,46 +28,34 @@ const isvcName = 'churn-production';
 const namespace = 'default';
 
 describe('a pipeline deploying to KServe (real kube-apiserver) through the gateway', () => {
-  const [backend] = backends();
   const taskQueue = uniqueQueue('kserve-pipeline');
   let kube: KubeApiServer;
   let isvcs: InferenceServices;
   let controller: ReturnType<typeof playController>;
-  let moto: MotoServer;
-  let database: TestDatabase;
-  let gateway: ModelServer;
   let pods: V2Pods;
-  let people: Record<string, Person>;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-  let temporal: Awaited<ReturnType<typeof testClient>>;
+  let stack: PipelineStack;
 
   beforeAll(async () => {
     ({ kube, isvcs } = await startKServeApiServer(namespace));
-    let aws: Record<string, string>;
-    ({ moto, env: aws } = await startMotoArtifacts());
-    database = await backend!.create();
-    people = await seedPeople(database.db);
     // v3's revision is a broken build: its pod answers 500 to every inference.
     pods = await startV2Pods((pod) => controller.revisions.find((r) => r.name === pod)?.version === '3');
     controller = playController(isvcs, isvcName, pods);
-    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 50, logger: { flushMs: 20 } });
-    const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
-    // The kubernetes target reads its settings from the environment when the worker first deploys to it.
-    const kubeconfig = join(home, 'kubeconfig');
-    writeFileSync(kubeconfig, kube.kubeconfig);
-    Object.assign(process.env, { FERRY_KUBECONFIG: kubeconfig, FERRY_KUBE_NAMESPACE: namespace, FERRY_KSERVE_MODEL_FORMAT: 'sklearn' });
-    const env = readEnv({ FERRY_HOME: home, ...aws });
-    worker = await startTestWorker({ db: database.db, taskQueue, home, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'kserve\n' }), extra: { store: openArtifactStore(env), serveUrl: gateway.url } });
-    temporal = await testClient();
+    stack = await startPipelineStack({
+      taskQueue,
+      repo: 'kserve',
+      // The kubernetes target reads its settings from the environment when the worker first deploys to it.
+      settings: (home) => {
+        const kubeconfig = join(home, 'kubeconfig');
+        writeFileSync(kubeconfig, kube.kubeconfig);
+        Object.assign(process.env, { FERRY_KUBECONFIG: kubeconfig, FERRY_KUBE_NAMESPACE: namespace, FERRY_KSERVE_MODEL_FORMAT: 'sklearn' });
+        return {};
+      },
+    });
   }, 1_800_000);
   afterAll(async () => {
     controller?.stop();
-    await worker?.stop();
-    await temporal?.close();
-    await gateway?.close();
+    await stack?.close();
     await pods?.close();
-    await database?.close();
-    await moto?.stop();
     await kube?.stop();
   });
 
@@ -89,8 +68,8 @@ describe('a pipeline deploying to KServe (real kube-apiserver) through the gatew
 
   /** Starts a run, waits for its approval and approves it (bob leads ml-leads; alice triggered the run). */
   async function runApproved(strategy: Parameters<typeof pipeline>[0], version: number) {
-    const handle = await startRun(temporal.client, pipeline(strategy), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
-    await decideWhenAsked({ temporal, database, approver: people.bob! }, handle, 'approve', version);
+    const handle = await startRun(stack.temporal.client, pipeline(strategy), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
+    await decideWhenAsked({ temporal: stack.temporal, database: stack.database, approver: stack.people.bob! }, handle, 'approve', version);
     return handle;
   }
 
@@ -100,10 +79,10 @@ describe('a pipeline deploying to KServe (real kube-apiserver) through the gatew
     return { ...isvcSchema.parse(raw), raw };
   };
   const registeredUri = async (version: number) => {
-    const [row] = await database.db.select({ uri: modelVersions.artifactUri }).from(modelVersions).where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
+    const [row] = await stack.database.db.select({ uri: modelVersions.artifactUri }).from(modelVersions).where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
     return row!.uri;
   };
-  const deployment = async (version: number) => (await database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, version))))[0];
+  const deployment = async (version: number) => (await stack.database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, version))))[0];
   /** Spec and status read back from the API server: the version the spec labels, its storageUri, the status split. */
   const readBack = async () => {
     const isvc = await liveIsvc();
@@ -122,12 +101,12 @@ describe('a pipeline deploying to KServe (real kube-apiserver) through the gatew
     expect(await first.result()).toMatchObject({ state: 'succeeded', modelVersion: 1 });
     expect(await registeredUri(1)).toMatch(/^s3:\/\/ferry-artifacts\//);
     expect(await readBack()).toEqual({ version: '1', canaryTrafficPercent: undefined, storageUri: await registeredUri(1), reconciled: true, traffic: [['churn-production-predictor-00001', 100]] });
-    const [route] = await database.db.select().from(servingRoutes).where(eq(servingRoutes.model, model));
+    const [route] = await stack.database.db.select().from(servingRoutes).where(eq(servingRoutes.model, model));
     expect(route!.backends).toEqual({ 1: { kind: 'v2', url: pods.url('churn-production-predictor-00001'), name: isvcName, server: 'kserve' } });
 
     // v2: a healthy canary under traffic through the gateway (canaryTrafficPercent 30, then none), promoted.
     const second = await runApproved(canary, 2);
-    const healthy = await withTraffic(gateway.url, () => second.result());
+    const healthy = await withTraffic(stack.gateway.url, () => second.result());
     expect(healthy.result).toMatchObject({ state: 'succeeded', modelVersion: 2 });
     expect(healthy.statuses.length).toBeGreaterThan(0);
     expect(healthy.statuses.every((s) => s === 200)).toBe(true);
@@ -138,7 +117,7 @@ describe('a pipeline deploying to KServe (real kube-apiserver) through the gatew
 
     // v3: its revision errors; the canary gate reads the gateway's log and rolls back to v2.
     const third = await runApproved(canary, 3);
-    const erroring = await withTraffic(gateway.url, () => third.result().then(() => 'succeeded', rootMessage));
+    const erroring = await withTraffic(stack.gateway.url, () => third.result().then(() => 'succeeded', rootMessage));
     expect(erroring.result).toMatch(/rolled back/);
     expect(erroring.statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
     expect(pods.calls.get('churn-production-predictor-00003')).toBeGreaterThan(0);
@@ -146,6 +125,6 @@ describe('a pipeline deploying to KServe (real kube-apiserver) through the gatew
     expect(controller.revisions.map((r) => r.version)).toEqual(['1', '2', '3', '2']);
     expect(await readBack()).toEqual({ version: '2', canaryTrafficPercent: undefined, storageUri: await registeredUri(2), reconciled: true, traffic: [['churn-production-predictor-00004', 100]] });
     expect(await deployment(3)).toMatchObject({ target: 'kubernetes', status: 'rolled-back', trafficPercent: 0 });
-    expect((await predictThrough(gateway.url, 5)).every((s) => s === 200)).toBe(true);
+    expect((await predictThrough(stack.gateway.url, 5)).every((s) => s === 200)).toBe(true);
   }, 900_000);
 });

@@ -5,76 +5,50 @@
  * URL FERRY_SAGEMAKER_VARIANT_URL names; Ferry's gateway routes to it and logs every prediction, which is the canary's
  * health signal. The worker gets its settings as `ferry worker` does: readEnv() of the variables, passed on.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeEndpointCommand, DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openArtifactStore } from '../../src/artifacts/open.js';
 import { verifyAuditChain } from '../../src/audit/index.js';
-import { configFrom } from '../../src/dsl/load-config.js';
 import { auditLog, deployments, modelVersions, servingRoutes } from '../../src/db/schema/index.js';
 import { approval, definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { rootMessage } from '../../src/core/errors.js';
 import type { PipelineInput } from '../../src/core/spec.js';
-import type { MotoServer } from '../../src/provision/moto.js';
 import { startRun } from '../../src/runs/start.js';
-import { createModelServer, type ModelServer } from '../../src/serve/index.js';
-import { readEnv } from '../../src/settings.js';
-import { seedPeople, trainStep, type Person } from '../lifecycle/fixture.js';
-import { backends, type TestDatabase } from '../helpers/db.js';
-import { makeRepo } from '../helpers/git.js';
-import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
-import { credentials, decideWhenAsked, region, startMotoArtifacts } from './pipeline-harness.js';
+import { uniqueQueue } from '../helpers/temporal.js';
+import { credentials, decideWhenAsked, region, startPipelineStack, type PipelineStack } from './pipeline-harness.js';
 import { predictThrough, startV2Pods, withTraffic, type V2Pods } from './v2-pods.js';
 
 const model = 'churn';
 const endpoint = 'churn-production';
 
 describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
-  const [backend] = backends();
   const taskQueue = uniqueQueue('sagemaker-pipeline');
-  let moto: MotoServer;
+  let stack: PipelineStack;
   let sagemaker: SageMakerClient;
-  let database: TestDatabase;
-  let gateway: ModelServer;
   let pods: V2Pods;
-  let people: Record<string, Person>;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-  let temporal: Awaited<ReturnType<typeof testClient>>;
 
   beforeAll(async () => {
-    let aws: Record<string, string>;
-    ({ moto, env: aws } = await startMotoArtifacts());
-    sagemaker = new SageMakerClient({ endpoint: moto.url, region, credentials });
-    database = await backend!.create();
-    people = await seedPeople(database.db);
     // v3's container is a broken build: it answers 500 to every inference.
     pods = await startV2Pods((pod) => pod === `${endpoint}-v3`);
-    gateway = await createModelServer({ db: database.db, config: configFrom({}), port: 0, refreshMs: 50, logger: { flushMs: 20 } });
-    const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
-    const env = readEnv({
-      FERRY_HOME: home,
-      ...aws,
-      FERRY_SAGEMAKER_ENDPOINT_URL: moto.url,
-      FERRY_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
-      FERRY_SAGEMAKER_IMAGE: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
-      FERRY_SAGEMAKER_INSTANCE_TYPE: 'ml.t2.medium',
-      FERRY_SAGEMAKER_VARIANT_URL: `${pods.url('')}{endpoint}-{variant}`,
+    stack = await startPipelineStack({
+      taskQueue,
+      repo: 'sagemaker',
+      sagemaker: true,
+      settings: (_home, moto) => ({
+        FERRY_SAGEMAKER_ENDPOINT_URL: moto.url,
+        FERRY_SAGEMAKER_ROLE_ARN: 'arn:aws:iam::123456789012:role/ferry-sagemaker',
+        FERRY_SAGEMAKER_IMAGE: '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+        FERRY_SAGEMAKER_INSTANCE_TYPE: 'ml.t2.medium',
+        FERRY_SAGEMAKER_VARIANT_URL: `${pods.url('')}{endpoint}-{variant}`,
+      }),
     });
-    worker = await startTestWorker({ db: database.db, taskQueue, home, config: { steps: [trainStep] }, cwd: makeRepo({ 'README.md': 'sagemaker\n' }), extra: { store: openArtifactStore(env), serveUrl: gateway.url, sagemaker: env } });
-    temporal = await testClient();
+    sagemaker = new SageMakerClient({ endpoint: stack.moto.url, region, credentials });
   }, 900_000);
   afterAll(async () => {
-    await worker?.stop();
-    await temporal?.close();
-    await gateway?.close();
+    await stack?.close();
     await pods?.close();
-    await database?.close();
     sagemaker?.destroy();
-    await moto?.stop();
   });
 
   const pipeline = (strategy: NonNullable<PipelineInput['deploy']>[number]['strategy']) =>
@@ -86,9 +60,9 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
 
   /** Starts a run, waits for its approval and decides it (bob leads ml-leads; alice triggered the run). */
   async function runDecided(strategy: Parameters<typeof pipeline>[0], decision: 'approve' | 'reject', version: number) {
-    const handle = await startRun(temporal.client, pipeline(strategy), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
+    const handle = await startRun(stack.temporal.client, pipeline(strategy), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
     // Registered, awaiting approval: the package is there already, pending like the version.
-    await decideWhenAsked({ temporal, database, approver: people.bob! }, handle, decision, version, async () => {
+    await decideWhenAsked({ temporal: stack.temporal, database: stack.database, approver: stack.people.bob! }, handle, decision, version, async () => {
       expect(await packageApproval(version)).toEqual({ approval: 'PendingManualApproval', ferry: 'registered', registry: 'registered' });
     });
     return handle;
@@ -100,7 +74,7 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
     const packages = await Promise.all((list.ModelPackageSummaryList ?? []).map((s) => sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: s.ModelPackageArn }))));
     const mine = packages.filter((p) => p.CustomerMetadataProperties?.['ferry.version'] === String(version));
     expect(mine).toHaveLength(1);
-    const [row] = await database.db.select({ status: modelVersions.status }).from(modelVersions).where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
+    const [row] = await stack.database.db.select({ status: modelVersions.status }).from(modelVersions).where(and(eq(modelVersions.model, model), eq(modelVersions.version, version)));
     return { approval: mine[0]!.ModelApprovalStatus, ferry: mine[0]!.CustomerMetadataProperties?.['ferry.status'], registry: row!.status };
   }
 
@@ -115,12 +89,12 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
     expect(await first.result()).toMatchObject({ state: 'succeeded', modelVersion: 1 });
     expect(await variants()).toEqual({ status: 'InService', variants: [['v1', 100]] });
     expect(await packageApproval(1)).toEqual({ approval: 'Approved', ferry: 'approved', registry: 'approved' });
-    const [route] = await database.db.select().from(servingRoutes).where(eq(servingRoutes.model, model));
+    const [route] = await stack.database.db.select().from(servingRoutes).where(eq(servingRoutes.model, model));
     expect(route!.backends).toEqual({ 1: { kind: 'v2', url: pods.url(`${endpoint}-v1`), name: model, server: 'sagemaker' } });
 
-    // v2: a healthy canary under traffic through the gateway, promoted to 100%.
+    // v2: a healthy canary under traffic through the stack.gateway, promoted to 100%.
     const second = await runDecided(canary, 'approve', 2);
-    const healthy = await withTraffic(gateway.url, () => second.result());
+    const healthy = await withTraffic(stack.gateway.url, () => second.result());
     expect(healthy.result).toMatchObject({ state: 'succeeded', modelVersion: 2 });
     expect(healthy.statuses.length).toBeGreaterThan(0);
     expect(healthy.statuses.every((s) => s === 200)).toBe(true);
@@ -128,21 +102,21 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
     expect(pods.calls.get(`${endpoint}-v2`)).toBeGreaterThan(0);
     expect(await variants()).toEqual({ status: 'InService', variants: [['v2', 100]] });
     expect(await packageApproval(2)).toEqual({ approval: 'Approved', ferry: 'approved', registry: 'approved' });
-    const [promoted] = await database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, 2)));
+    const [promoted] = await stack.database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, 2)));
     expect(promoted).toMatchObject({ target: 'sagemaker', strategy: 'canary', status: 'live', trafficPercent: 100 });
 
     // v3: approved, but its variant errors; the canary gate reads the gateway's log and rolls back to v2.
     const third = await runDecided(canary, 'approve', 3);
-    const erroring = await withTraffic(gateway.url, () => third.result().then(() => 'succeeded', rootMessage));
+    const erroring = await withTraffic(stack.gateway.url, () => third.result().then(() => 'succeeded', rootMessage));
     expect(erroring.result).toMatch(/rolled back/);
     expect(erroring.statuses.filter((s) => s === 502).length).toBeGreaterThan(0);
     expect(pods.calls.get(`${endpoint}-v3`)).toBeGreaterThan(0);
     expect(await variants()).toEqual({ status: 'InService', variants: [['v2', 100]] });
-    const [rolledBack] = await database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, 3)));
+    const [rolledBack] = await stack.database.db.select().from(deployments).where(and(eq(deployments.model, model), eq(deployments.version, 3)));
     expect(rolledBack).toMatchObject({ target: 'sagemaker', status: 'rolled-back', trafficPercent: 0 });
     // Ferry's registry keeps v3 approved (only its rollout failed): so does SageMaker's.
     expect(await packageApproval(3)).toEqual({ approval: 'Approved', ferry: 'approved', registry: 'approved' });
-    expect((await predictThrough(gateway.url, 5)).every((s) => s === 200)).toBe(true);
+    expect((await predictThrough(stack.gateway.url, 5)).every((s) => s === 200)).toBe(true);
 
     // v4: rejected by its approver; nothing deploys, and the package is Rejected.
     const fourth = await runDecided(canary, 'reject', 4);
@@ -151,7 +125,7 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
     expect(await variants()).toEqual({ status: 'InService', variants: [['v2', 100]] });
 
     // Every mirrored status is audited, on an intact chain.
-    const mirrored = await database.db.select({ subject: auditLog.subjectId, details: auditLog.details }).from(auditLog).where(eq(auditLog.action, 'model.approval-mirrored')).orderBy(asc(auditLog.seq));
+    const mirrored = await stack.database.db.select({ subject: auditLog.subjectId, details: auditLog.details }).from(auditLog).where(eq(auditLog.action, 'model.approval-mirrored')).orderBy(asc(auditLog.seq));
     expect(mirrored.map((m) => [m.subject, (m.details as { approval: string }).approval])).toEqual([
       ['churn@1', 'PendingManualApproval'],
       ['churn@1', 'Approved'],
@@ -162,6 +136,6 @@ describe('a pipeline deploying to SageMaker (moto) through the gateway', () => {
       ['churn@4', 'PendingManualApproval'],
       ['churn@4', 'Rejected'],
     ]);
-    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(stack.database.db)).toMatchObject({ ok: true });
   }, 900_000);
 });
