@@ -106,9 +106,19 @@ export async function predictAndLabel(h: Harness, model: string, inputs: Record<
   return sent.body.version;
 }
 
+/**
+ * One engineer's token per harness. Issuing a token replaces the user's previous one, so a token per call would let two
+ * concurrent senders (one test proving two models at once) invalidate each other's.
+ */
+const tokens = new WeakMap<Harness, Promise<string>>();
+const tokenOf = (h: Harness) => {
+  if (!tokens.has(h)) tokens.set(h, issueToken(h.database.db, { user: 'alice', by: 'test' }));
+  return tokens.get(h)!;
+};
+
 /** POSTs ground truth with an engineer's token (labels drive the monitor, so the server asks who sends them). */
 export async function sendFeedback(h: Harness, feedback: { requestId: string; label: unknown }[]) {
-  const token = await issueToken(h.database.db, { user: 'alice', by: 'test' });
+  const token = await tokenOf(h);
   const res = await fetch(`${h.server.url}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ feedback }) });
   return (await res.json()) as { accepted: number; unchanged: string[]; refused: unknown[] };
 }
