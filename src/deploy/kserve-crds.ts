@@ -7,14 +7,14 @@ import { FerryError } from '../core/errors.js';
 import { findPackageRoot } from '../package-info.js';
 import { FIELD_MANAGER } from './kube-client.js';
 
-/** The KServe release whose InferenceService CRD is vendored in `deploy/kserve/` (see its README). */
+/** The KServe release whose InferenceService CRD is vendored in `ops/kserve/` (see its README). */
 export const KSERVE_VERSION = 'v0.20.0';
 
 /** The vendored CRD's path inside Ferry's package. */
 export function inferenceServiceCrdPath(): string {
   const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)), 'ferry')?.root;
-  if (!root) throw new FerryError('cannot find Ferry\'s package root, where deploy/kserve/ holds the KServe CRD');
-  return join(root, 'deploy', 'kserve', 'serving.kserve.io_inferenceservices.yaml');
+  if (!root) throw new FerryError('cannot find Ferry\'s package root, where ops/kserve/ holds the KServe CRD');
+  return join(root, 'ops', 'kserve', 'serving.kserve.io_inferenceservices.yaml');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Gauge } from 'prom-client';
 import { log } from '../log.js';
-import { registry } from '../observability/registry.js';
+import { metricsRegistry } from '../observability/metrics-registry.js';
 import { failureReason } from './failure.js';
 
 /** How an outside service (Slack, an alert receiver, a deploy target) looks from this process. */
@@ -20,7 +20,7 @@ const up = new Gauge({
   name: 'ferry_outside_service_up',
   help: 'Whether an outside service (slack, alert webhook, deploy target …) answered its last call or probe (1) or not (0)',
   labelNames: ['service'] as const,
-  registers: [registry],
+  registers: [metricsRegistry],
 });
 
 const states = new Map<string, ServiceState>();

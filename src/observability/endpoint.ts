@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { UsageError } from '../core/errors.js';
 import { log } from '../log.js';
-import { metricsContentType, registry } from './registry.js';
+import { metricsContentType, metricsRegistry } from './metrics-registry.js';
 import { currentEnv, type EnvSource } from '../settings.js';
 
 /** A free TCP port on `host`, for servers (the SDK's exporter) that cannot report the port they picked. */
@@ -20,7 +20,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * given (an unreachable SDK exporter leaves a comment, not a failed scrape).
  */
 export async function renderMetrics(sdkMetricsUrl?: string): Promise<string> {
-  const ours = await registry.metrics();
+  const ours = await metricsRegistry.metrics();
   if (!sdkMetricsUrl) return ours;
   try {
     const res = await fetch(sdkMetricsUrl, { signal: AbortSignal.timeout(2000) });

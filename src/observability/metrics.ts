@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { registry } from './registry.js';
+import { metricsRegistry } from './metrics-registry.js';
 
 // Labels stay of bounded cardinality: pipeline, model, env, stage, status, feature, kind, activity. Never a run id.
-const registers = [registry];
+const registers = [metricsRegistry];
 
 /** Seconds from minutes-long builds to multi-day approvals. */
 const STAGE_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 10_800, 43_200, 86_400, 259_200];

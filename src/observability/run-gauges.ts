@@ -3,7 +3,7 @@ import { Gauge } from 'prom-client';
 import type { Db } from '../db/client.js';
 import { runs } from '../db/schema/index.js';
 import { log } from '../log.js';
-import { registry } from './registry.js';
+import { metricsRegistry } from './metrics-registry.js';
 
 interface OpenRun {
   pipeline: string;
@@ -46,7 +46,7 @@ export const runsInFlight = new Gauge({
   name: 'ferry_runs_in_flight',
   help: 'Runs started and not finished, by pipeline and status (from the runs table; aggregate across workers with max)',
   labelNames: ['pipeline', 'status'] as const,
-  registers: [registry],
+  registers: [metricsRegistry],
   async collect() {
     const rows = await openRuns();
     this.reset();
@@ -59,7 +59,7 @@ export const approvalsPending = new Gauge({
   name: 'ferry_approvals_pending',
   help: 'Runs waiting for an approval, by pipeline and environment (from the runs table; aggregate with max)',
   labelNames: ['pipeline', 'env'] as const,
-  registers: [registry],
+  registers: [metricsRegistry],
   async collect() {
     const rows = await openRuns();
     this.reset();

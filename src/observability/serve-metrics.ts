@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { PredictionLoggerStats } from '../serve/prediction-logger.js';
-import { registry } from './registry.js';
+import { metricsRegistry } from './metrics-registry.js';
 
 /** What a model server reports about itself at scrape time (`ModelServer.stats()`). */
 export interface ServerStats {
@@ -9,7 +9,7 @@ export interface ServerStats {
   loadedVersions: number;
 }
 
-const registers = [registry];
+const registers = [metricsRegistry];
 const servers = new Set<() => ServerStats>();
 const total = (pick: (s: ServerStats) => number) => [...servers].reduce((sum, stats) => sum + pick(stats()), 0);
 

@@ -5,7 +5,7 @@ import { SpanKind, type Span } from '@opentelemetry/api';
 import type { LoadedConfig } from '../dsl/load-config.js';
 import type { Db } from '../db/client.js';
 import { log } from '../log.js';
-import { metricsContentType, registry } from '../observability/registry.js';
+import { metricsContentType, metricsRegistry } from '../observability/metrics-registry.js';
 import { serveMetrics, watchModelServer } from '../observability/serve-metrics.js';
 import { startTracing, withSpan } from '../observability/tracing.js';
 import { authorizeFeedback, recordFeedback } from './feedback.js';
@@ -130,7 +130,7 @@ export async function createModelServer(options: ModelServerOptions): Promise<Mo
     }
     if (method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok', servedRoutes: routes.size(), predictionLog: logger.stats() });
     if (method === 'GET' && path === '/metrics') {
-      const text = await registry.metrics();
+      const text = await metricsRegistry.metrics();
       res.writeHead(200, { 'content-type': metricsContentType, 'content-length': Buffer.byteLength(text) });
       return void res.end(text);
     }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createActivityObserver } from '../../src/observability/activity-metrics.js';
-import { registry } from '../../src/observability/registry.js';
+import { metricsRegistry } from '../../src/observability/metrics-registry.js';
 import { parsePromText, valueOf } from './prom-text.js';
 
 // The observer is fed activity inputs and results shaped as activities/*.ts declare them, with a controlled clock.
 async function samples() {
-  return parsePromText(await registry.metrics()).samples;
+  return parsePromText(await metricsRegistry.metrics()).samples;
 }
 
 describe('the activity metrics observer', () => {

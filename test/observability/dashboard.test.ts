@@ -25,7 +25,7 @@ const panelSchema: z.ZodType<{ type: string; title: string; datasource?: { uid: 
 });
 const dashboard = z
   .object({ uid: z.string(), title: z.string(), panels: z.array(panelSchema) })
-  .parse(JSON.parse(readFileSync(new URL('../../deploy/grafana/dashboards/ferry.json', import.meta.url), 'utf8')));
+  .parse(JSON.parse(readFileSync(new URL('../../ops/grafana/dashboards/ferry.json', import.meta.url), 'utf8')));
 const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
 
 describe('PromQL metric name extraction', () => {
@@ -94,14 +94,14 @@ describe.each(backends().slice(0, 1))('the Grafana dashboard ($name)', (backend)
   it('reads from the provisioned Prometheus datasource, which Prometheus fills by scraping the worker and the model server', () => {
     const panels = dashboard.panels.filter((p) => p.type !== 'row');
     expect(panels.every((p) => p.datasource?.uid === 'prometheus')).toBe(true);
-    const datasources = parse(readFileSync(new URL('../../deploy/grafana/provisioning/datasources/prometheus.yml', import.meta.url), 'utf8')) as { datasources: { uid: string; url: string }[] };
+    const datasources = parse(readFileSync(new URL('../../ops/grafana/provisioning/datasources/prometheus.yml', import.meta.url), 'utf8')) as { datasources: { uid: string; url: string }[] };
     expect(datasources.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
-    const prometheus = parse(readFileSync(new URL('../../deploy/prometheus.yml', import.meta.url), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
+    const prometheus = parse(readFileSync(new URL('../../ops/prometheus.yml', import.meta.url), 'utf8')) as { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] };
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     expect(targets).toEqual(expect.arrayContaining(['worker:9464', 'serve:8000']));
     const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, { environment?: Record<string, string>; command?: string[]; volumes?: string[] }> };
     expect(compose.services.worker?.environment?.FERRY_METRICS_PORT).toBe('9464');
     expect(compose.services.serve?.command).toEqual(expect.arrayContaining(['serve', '--port', '8000']));
-    expect(compose.services.grafana?.volumes).toEqual(expect.arrayContaining(['./deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
+    expect(compose.services.grafana?.volumes).toEqual(expect.arrayContaining(['./ops/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
   });
 });

@@ -83,8 +83,8 @@ describe.each(backends())('a prediction log that cannot be poisoned ($name)', (b
     }
     expect(server.stats().predictionLog).toMatchObject({ written: 2, quarantined: 1, queued: 0 });
     expect((await quarantined('nul')).map((r) => r.request_id)).toEqual(['srv-13']);
-    const { registry } = await import('../../src/observability/registry.js');
-    expect(await registry.metrics()).toMatch(/^ferry_prediction_log_quarantined_total \d+$/m);
+    const { metricsRegistry } = await import('../../src/observability/metrics-registry.js');
+    expect(await metricsRegistry.metrics()).toMatch(/^ferry_prediction_log_quarantined_total \d+$/m);
   });
 
   it('refuses a predict body with a NUL character, a lone surrogate or 5,000 levels of nesting, naming the field', async () => {

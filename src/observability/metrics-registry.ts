@@ -4,9 +4,9 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
  * The process's one Prometheus registry: Ferry's metrics plus Node's process metrics. Worker and model server share
  * it when they run in one process (`ferry dev`), so each metric is registered exactly once.
  */
-export const registry = new Registry();
+export const metricsRegistry = new Registry();
 
-collectDefaultMetrics({ register: registry });
+collectDefaultMetrics({ register: metricsRegistry });
 
 /** The content type Prometheus expects from `/metrics`. */
-export const metricsContentType = registry.contentType;
+export const metricsContentType = metricsRegistry.contentType;
