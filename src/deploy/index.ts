@@ -12,4 +12,4 @@ export { createSagemakerTarget, type SagemakerTargetOptions } from './sagemaker.
 export { APPROVAL_OF, deploysToSagemaker, mirrorApproval, syncModelPackage, type ModelPackageState } from './sagemaker-packages.js';
 export { fillVariantUrl, missingSagemakerSetting, sagemakerClient, sagemakerSettings, type SagemakerEnv, type SagemakerSettings } from './sagemaker-settings.js';
 export { createTarget, registeredArtifact, registeredArtifactUri, type TargetDeps, type TargetName } from './targets.js';
-export { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';
+export { createWebhookTarget, type WebhookTargetOptions } from './webhook-target.js';

@@ -11,7 +11,7 @@ import { createMlserverTarget } from './mlserver.js';
 import { createSagemakerTarget } from './sagemaker.js';
 import { fillVariantUrl, sagemakerClient, sagemakerSettings, type SagemakerEnv } from './sagemaker-settings.js';
 import type { DeploymentTarget } from './target.js';
-import { createWebhookTarget, type WebhookTargetOptions } from './webhook.js';
+import { createWebhookTarget, type WebhookTargetOptions } from './webhook-target.js';
 
 export type TargetName = DeploymentTarget['name'];
 
