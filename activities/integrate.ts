@@ -1,8 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Failure, FerryFailure } from '../src/core/failures.js';
-import { sha256File } from '../src/artifacts/store.js';
 import { fingerprintEnvironment } from '../src/environment.js';
 import { isDirty, resolveCommit } from '../src/git.js';
 import { checkoutCommit, ensureMirrorCommit, MissingCommitError, resolveRemoteRef } from '../src/git-remote.js';
@@ -16,7 +15,8 @@ export interface IntegrateResult {
   commit: string;
   dirty: boolean;
   workspace: string;
-  datasets: { name: string; path: string; sha256: string; bytes: number }[];
+  /** Each dataset as committed, and where the artifact store holds it (absent in histories recorded before it was stored). */
+  datasets: { name: string; path: string; sha256: string; bytes: number; uri?: string }[];
   /** Runtime versions, OS and lockfile hashes of the checkout. */
   environment: Record<string, unknown>;
 }
@@ -59,9 +59,12 @@ async function fromRemote(home: string, url: string, ref: string): Promise<{ rep
   return { repo: url, commit, dirty: false };
 }
 
-export function createIntegrateActivities({ home, cwd }: ActivityDeps) {
+export function createIntegrateActivities({ home, cwd, store }: ActivityDeps) {
   return {
-    /** Resolves the ref to a commit with real git, refuses a dirty tree unless allowed, checks out and hashes datasets. */
+    /**
+     * Resolves the ref to a commit with real git, refuses a dirty tree unless allowed, checks out the commit and stores
+     * its datasets by content (a version's default drift reference is one of them, read later by any worker).
+     */
     async integrate(input: { workflowId: string; repo: PipelineSpec['repo']; ref?: string; datasets: PipelineSpec['datasets'] }): Promise<IntegrateResult> {
       const ref = input.ref ?? input.repo.ref;
       const workspace = workspacePath(home, input.workflowId);
@@ -77,7 +80,8 @@ export function createIntegrateActivities({ home, cwd }: ActivityDeps) {
         if (!existsSync(path)) {
           throw new FerryFailure(Failure.IntegrateError, `integrate: dataset "${dataset.name}" (${dataset.path}) is not in commit ${commit.slice(0, 12)}; commit it or fix datasets[].path`);
         }
-        datasets.push({ name: dataset.name, path: dataset.path, sha256: await sha256File(path), bytes: statSync(path).size });
+        const stored = await store.put(path);
+        datasets.push({ name: dataset.name, path: dataset.path, sha256: stored.sha256, bytes: stored.size, uri: stored.uri });
       }
       return { repo, commit, dirty, workspace, datasets, environment: await fingerprintEnvironment(workspace) };
     },

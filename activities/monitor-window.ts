@@ -100,13 +100,15 @@ export interface FeatureQuality {
 export async function checkPredictionWindow(
   db: Db,
   window: PredictionWindow,
-  reference: { path: string; sha256: string; storeDir: string },
+  reference: { path: string; sha256: string; storeDir: string; inputsOnly?: boolean },
   names: { referenceName: string; currentName: string },
 ): Promise<{ report: DriftReport; columns: PreparedColumn[]; quality: FeatureQuality[] }> {
   const reader = await WindowReader.open();
   const scratch = mkdtempSync(join(tmpdir(), 'ferry-window-'));
   try {
-    const ref = await storedReference(reader, reference.path, reference.sha256, reference.storeDir);
+    const stored = await storedReference(reader, reference.path, reference.sha256, reference.storeDir);
+    // A training dataset holds the label and maybe other columns the model never takes: only its input columns count.
+    const ref = reference.inputsOnly ? onColumns(stored, await inputColumns(db, window)) : stored;
     const textInReference = new Set(ref.header.filter((name) => ref.columns.get(name)!.kind === 'labels'));
     const path = join(scratch, 'window.csv');
     await exportPredictionWindow(db, window, ref.header, path);
@@ -132,4 +134,23 @@ function featureQuality(column: string, ref: WindowValues, cur: WindowValues, ro
     }
   }
   return { column, missingShare: (rows - present) / Math.max(1, rows), unseenShare: unseen / Math.max(1, present) };
+}
+
+/** The columns any logged input of the window names. */
+async function inputColumns(db: Db, window: PredictionWindow): Promise<Set<string>> {
+  const result = await db.execute(sql`
+    SELECT DISTINCT jsonb_object_keys(inputs) AS name FROM predictions
+    WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version} AND id > ${window.afterId} AND id <= ${window.toId}
+      AND error IS NULL AND jsonb_typeof(inputs) = 'object'`);
+  return new Set((result.rows as { name: string }[]).map((r) => r.name));
+}
+
+/**
+ * A reference window cut to `names` (in its own column order); the rest is dropped, not sorted. A window whose inputs
+ * name none of the reference's columns keeps them all, so data quality reports every one missing.
+ */
+function onColumns<T extends { header: string[]; columns: Map<string, unknown> }>(ref: T, names: Set<string>): T {
+  const header = ref.header.filter((name) => names.has(name));
+  if (header.length === 0) return ref;
+  return { ...ref, header, columns: new Map(header.map((name) => [name, ref.columns.get(name)!])) };
 }

@@ -94,11 +94,12 @@ export function createMonitorActivities(deps: ActivityDeps) {
     return { n: Number(row?.n ?? 0), first: row?.first ?? null, last: row?.last ?? null };
   }
 
-  /** The training reference's local file. */
-  async function referencePath(sha256: string): Promise<string | undefined> {
+  /** The training reference's local file, and whether it is a whole dataset (judged on the model's input columns). */
+  async function referencePath(sha256: string): Promise<{ path: string; dataset: boolean } | undefined> {
     const [row] = await db.select().from(artifacts).where(eq(artifacts.sha256, sha256));
     // Where the artifact lives (a file, or a bucket it is fetched from into the local cache), else the store's copy.
-    return (row ? await deps.store.fetch(row.uri) : deps.store.find(sha256)) ?? undefined;
+    const path = (row ? await deps.store.fetch(row.uri) : deps.store.find(sha256)) ?? undefined;
+    return path ? { path, dataset: row?.kind === 'dataset' } : undefined;
   }
 
   /** A window's predictions with their labels (where any arrived): what the metric rules judge. */
@@ -156,7 +157,7 @@ export function createMonitorActivities(deps: ActivityDeps) {
         const { report: raw, columns, quality } = await checkPredictionWindow(
           db,
           { model, env, version: current.version, afterId, toId: cursor },
-          { path: ref, sha256: current.referenceSha256, storeDir: join(home, 'drift-reference') },
+          { path: ref.path, sha256: current.referenceSha256, storeDir: join(home, 'drift-reference'), inputsOnly: ref.dataset },
           { referenceName: 'training reference', currentName: `${env} window` },
         );
         const report = spec.driftFdr === undefined ? raw : withFdrControl(raw, spec.driftFdr);

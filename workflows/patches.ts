@@ -31,6 +31,8 @@ export function decidePatches() {
     championScoring: patched('champion-scoring'),
     /** A run that finds its environment's monitor already running hands it the promoted version's settings, spec and run. */
     monitorFollows: patched('monitor-follows'),
+    /** A version registers with a drift reference: the train step's, or the dataset `monitor.reference` names (default the first). */
+    datasetReference: patched('dataset-reference'),
   };
 }
 

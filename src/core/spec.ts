@@ -196,6 +196,11 @@ export const monitorSchema = z.strictObject({
   labelWaitChecks: z.number().int().min(1).default(24),
   /** Field of the model's output compared with the label (default: the predictor's `labelField`, else the output). */
   predictionField: z.string().min(1).optional(),
+  /**
+   * The dataset (a name in `datasets`) drift is measured against, on the columns the model's inputs name. Default: the
+   * train step's `reference` artifact when it writes one, else the first dataset.
+   */
+  reference: slug.optional(),
   /** Fewer predictions than this in a window: too little to judge drift. */
   minRows: z.number().int().min(1).default(30),
   /** Checks per monitor generation before it continues as new (bounds its history); default 50. */

@@ -35,6 +35,7 @@ export async function registerVersion(db: Executor, input: RegisterVersionInput)
         set: { description: sql`coalesce(excluded.description, ${models.description})`, owner: sql`coalesce(excluded.owner, ${models.owner})` },
       });
     await tx.insert(artifacts).values(v.artifact).onConflictDoNothing();
+    if (v.reference) await tx.insert(artifacts).values(v.reference).onConflictDoNothing();
     const [{ next }] = (await tx
       .select({ next: sql<number>`coalesce(max(${modelVersions.version}), 0)::int + 1` })
       .from(modelVersions)
@@ -54,7 +55,7 @@ export async function registerVersion(db: Executor, input: RegisterVersionInput)
         seed: v.seed,
         artifactSha256: v.artifact.sha256,
         artifactUri: v.artifact.uri,
-        referenceSha256: v.referenceSha256,
+        referenceSha256: v.referenceSha256 ?? v.reference?.sha256,
         modelCard: v.modelCard,
       })
       .returning();

@@ -34,6 +34,8 @@ export const registerVersionInputSchema = z.object({
   metrics: z.record(z.string(), z.number()),
   gates: z.array(z.unknown()).default([]),
   artifact: z.object({ sha256, uri: z.string().min(1), kind: z.string().min(1).default('model'), size: z.number().int().min(0), mediaType: z.string().optional() }),
+  /** The drift reference's artifact (`kind` 'dataset' when it is a dataset recorded at integration): stored so any worker finds it. */
+  reference: z.object({ sha256, uri: z.string().min(1), kind: z.enum(['reference', 'dataset']).default('reference'), size: z.number().int().min(0) }).optional(),
   referenceSha256: sha256.optional(),
   modelCard: z.record(z.string(), z.unknown()).optional(),
   datasets: z.array(datasetInputSchema).default([]),

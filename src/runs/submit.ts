@@ -3,6 +3,7 @@ import type { LoadedConfig } from '../dsl/load-config.js';
 import type { Db } from '../db/client.js';
 import type { LoadedPipeline } from '../dsl/load.js';
 import { FerryError, UsageError } from '../core/errors.js';
+import { driftReferenceProblem } from '../core/drift-reference.js';
 import { assertPolicies } from '../policy/index.js';
 import { assertPathsInside } from '../workspace-paths.js';
 import { resolveRemoteRef } from '../git-remote.js';
@@ -34,12 +35,15 @@ export async function checkSubmission(db: Db, loaded: LoadedPipeline, actor: str
 
 /**
  * A deploy that can never succeed is refused before the run starts: the `local` target serves a model only through a
- * predictor registered in ferry.config.ts, so without one every deploy would be retried until it gave up.
+ * predictor registered in ferry.config.ts, so without one every deploy would be retried until it gave up. So is a
+ * monitor that could never measure drift (no reference to measure it against).
  */
 export function assertServable(loaded: LoadedPipeline, config: LoadedConfig, env: EnvSource = currentEnv()): void {
   const { spec } = loaded;
   if (!spec.train) return;
   assertSagemakerSettings(loaded, env);
+  const noReference = driftReferenceProblem(spec);
+  if (noReference) throw new UsageError(`${loaded.file}: ${noReference.path}: ${noReference.message}`);
   const model = spec.model ?? spec.name;
   const index = spec.deploy.findIndex((d) => d.target === 'local');
   if (index < 0 || config.predictors.has(model)) return;

@@ -53,14 +53,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A fresh database with the lifecycle's people, a real model server for `models`, a worker and a client of the dev server. */
-export async function startHarness(backend: Backend, models: string[], regressors: string[] = [], extra: Partial<ActivityDeps> = {}, steps: StepDefinition[] = [trainStep]): Promise<Harness> {
+/** A fresh database with the lifecycle's people, a real model server for `models`, a worker (its repository holding `files`) and a client of the dev server. */
+export async function startHarness(
+  backend: Backend,
+  models: string[],
+  regressors: string[] = [],
+  extra: Partial<ActivityDeps> = {},
+  steps: StepDefinition[] = [trainStep],
+  files: Record<string, string> = {},
+): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
   const predictors = [...models.map(predictorFor), ...regressors.map(regressorFor)];
   const server = await createModelServer({ db: database.db, config: configFrom({ predictors }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
-  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps }, cwd: makeRepo({ 'README.md': 'monitor\n' }), extra: { serveUrl: server.url, ...extra } });
+  const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps }, cwd: makeRepo({ 'README.md': 'monitor\n', ...files }), extra: { serveUrl: server.url, ...extra } });
   const temporal = await testClient();
   return {
     database,

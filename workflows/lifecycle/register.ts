@@ -2,6 +2,7 @@ import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow
 import { searchAttributes } from '../../src/core/search-attributes.js';
 import { act, checkedOut, stage, type RunContext } from './context.js';
 import { Failure } from '../../src/core/failures.js';
+import { referenceSource } from '../../src/core/drift-reference.js';
 
 /** Register: a run whose training produced a model registers it; one that only tracks an experiment (or reproduces) does not. */
 export async function register(run: RunContext): Promise<void> {
@@ -28,7 +29,7 @@ export async function register(run: RunContext): Promise<void> {
       metrics: run.metrics,
       gates: run.gates,
       artifact: { sha256: artifact.sha256, uri: artifact.uri, size: artifact.size, kind: 'model' },
-      referenceSha256: trained.artifacts.reference?.sha256,
+      ...(run.patches.datasetReference ? driftReference(run, integration.datasets, trained.artifacts.reference) : { referenceSha256: trained.artifacts.reference?.sha256 }),
       modelCard: run.modelCard,
       datasets: integration.datasets.map((d) => ({ name: d.name, uri: `${integration.repo}#${integration.commit}:${d.path}`, sha256: d.sha256 })),
       parentRuns: input.parentRuns ?? [],
@@ -39,4 +40,20 @@ export async function register(run: RunContext): Promise<void> {
   run.version = version;
   run.status.modelVersion = version;
   upsertSearchAttributes([{ key: searchAttributes.modelVersion, value: version }]);
+}
+
+type Integrated = ReturnType<typeof checkedOut>['datasets'][number];
+type StepArtifact = { sha256: string; uri: string; size: number };
+
+/**
+ * The version's drift reference (src/core/drift-reference.ts): the dataset `monitor.reference` names, else the train
+ * step's `reference` artifact, else the first dataset. Passed whole, so the registry stores where it is for any worker.
+ */
+function driftReference(run: RunContext, datasets: Integrated[], step: StepArtifact | undefined) {
+  const source = referenceSource(run.spec, step !== undefined);
+  if (source.kind === 'step' && step) return { reference: { sha256: step.sha256, uri: step.uri, size: step.size, kind: 'reference' as const } };
+  const dataset = source.kind === 'dataset' ? datasets.find((d) => d.name === source.name) : undefined;
+  // A dataset integrated before datasets were stored has no URI: the version has no reference then, as before.
+  if (dataset?.uri) return { reference: { sha256: dataset.sha256, uri: dataset.uri, size: dataset.bytes, kind: 'dataset' as const } };
+  return { referenceSha256: step?.sha256 };
 }
