@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -103,14 +104,13 @@ export async function checkPredictionWindow(
   reference: { path: string; sha256: string; storeDir: string; inputsOnly?: boolean },
   names: { referenceName: string; currentName: string },
 ): Promise<{ report: DriftReport; columns: PreparedColumn[]; quality: FeatureQuality[] }> {
-  const reader = await WindowReader.open();
-  const scratch = mkdtempSync(join(tmpdir(), 'ferry-window-'));
+  const reader = await WindowReader.shared();
+  const path = join(windowDir(), `window-${randomUUID()}.csv`);
   try {
     const stored = await storedReference(reader, reference.path, reference.sha256, reference.storeDir);
     // A training dataset holds the label and maybe other columns the model never takes: only its input columns count.
     const ref = reference.inputsOnly ? onColumns(stored, await inputColumns(db, window)) : stored;
     const textInReference = new Set(ref.header.filter((name) => ref.columns.get(name)!.kind === 'labels'));
-    const path = join(scratch, 'window.csv');
     await exportPredictionWindow(db, window, ref.header, path);
     const cur = await reader.read(path);
     await settleAcross(reader, ref, cur);
@@ -119,7 +119,7 @@ export async function checkPredictionWindow(
     return { report, columns, quality };
   } finally {
     reader.close();
-    rmSync(scratch, { recursive: true, force: true });
+    rmSync(path, { force: true });
   }
 }
 
@@ -153,4 +153,15 @@ function onColumns<T extends { header: string[]; columns: Map<string, unknown> }
   const header = ref.header.filter((name) => names.has(name));
   if (header.length === 0) return ref;
   return { ...ref, header, columns: new Map(header.map((name) => [name, ref.columns.get(name)!])) };
+}
+
+let windowScratch: string | undefined;
+/** The process's directory for exported windows (one file per check, removed after it), made once. */
+function windowDir(): string {
+  if (!windowScratch) {
+    const made = mkdtempSync(join(tmpdir(), 'ferry-window-'));
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+    windowScratch = made;
+  }
+  return windowScratch;
 }

@@ -9,6 +9,7 @@
  * is numeric, and re-read as text when DuckDB meets a cell it cannot convert or a non-finite number; text whose
  * distinct values all parse as numbers is numeric after all (`settle`).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,29 +41,53 @@ const NUMERIC_TYPE = /^(?:U?(?:TINY|SMALL|BIG|HUGE)?INT(?:EGER)?|FLOAT|DOUBLE|DE
 const TEXT_TYPE = /^(?:VARCHAR|BOOLEAN|DATE|TIME|TIME WITH TIME ZONE|TIMESTAMP(?:_S|_MS|_NS| WITH TIME ZONE)?|UUID|ENUM\(.*\))$/s;
 const GLOB_CHARS = /[*?[\]{}]/;
 
-/** One DuckDB instance (in memory, nothing installed or loaded from outside) that reads any number of windows. */
+/** An in-memory DuckDB (nothing installed or loaded from outside) with a private scratch directory for spills and links. */
+async function createInstance(): Promise<{ instance: DuckDBInstance; scratch: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'ferry-drift-'));
+  const instance = await DuckDBInstance.create(':memory:', {
+    preserve_insertion_order: 'false',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    temp_directory: join(scratch, 'spill'),
+  });
+  return { instance, scratch };
+}
+
+let processInstance: Promise<{ instance: DuckDBInstance; scratch: string }> | undefined;
+
+/** One DuckDB connection that reads any number of windows, on its own instance or the process's shared one. */
 export class WindowReader {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly scratch: string,
+    private readonly owned: boolean,
   ) {}
 
-  /** Opens an in-memory DuckDB with a private spill directory. Close it with {@link close}. */
+  /** Opens an in-memory DuckDB of its own (`ferry drift`: one command, one read). Close it with {@link close}. */
   static async open(): Promise<WindowReader> {
-    const scratch = mkdtempSync(join(tmpdir(), 'ferry-drift-'));
-    const instance = await DuckDBInstance.create(':memory:', {
-      preserve_insertion_order: 'false',
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-      temp_directory: join(scratch, 'spill'),
-    });
-    return new WindowReader(instance, await instance.connect(), scratch);
+    const { instance, scratch } = await createInstance();
+    return new WindowReader(instance, await instance.connect(), scratch, true);
   }
 
-  /** Releases DuckDB and its scratch directory. */
+  /**
+   * A connection to the process's one DuckDB instance, created on first use and kept: a worker checking a thousand
+   * monitors opens a connection per check instead of an instance (its memory, threads and scratch directory) per check.
+   * {@link close} closes the connection only.
+   */
+  static async shared(): Promise<WindowReader> {
+    processInstance ??= createInstance().then((made) => {
+      process.once('exit', () => rmSync(made.scratch, { recursive: true, force: true }));
+      return made;
+    });
+    const { instance, scratch } = await processInstance;
+    return new WindowReader(instance, await instance.connect(), scratch, false);
+  }
+
+  /** Releases the connection; an instance of its own goes too, with its scratch directory. */
   close(): void {
     this.connection.closeSync();
+    if (!this.owned) return;
     this.instance.closeSync();
     rmSync(this.scratch, { recursive: true, force: true });
   }
@@ -213,7 +238,7 @@ export class WindowReader {
   private sourcePath(path: string): string {
     const full = resolve(path);
     if (!GLOB_CHARS.test(full)) return full;
-    const link = join(this.scratch, `window-${Buffer.from(full).toString('hex').slice(-40)}`);
+    const link = join(this.scratch, `window-${createHash('sha256').update(full).digest('hex').slice(0, 40)}`);
     try {
       symlinkSync(full, link);
     } catch (err) {
