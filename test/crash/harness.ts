@@ -170,9 +170,12 @@ export default defineConfig({ steps: [recorded(train), recorded(evaluate)], pred
 /** A failure no retry can mend (the run failed): `retrying` gives up at once. */
 class Fatal extends Error {}
 
-/** Retries `fn` until it succeeds (the stack may be down for a restart), up to `timeoutMs`. */
-async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Retries `fn` until it succeeds (the stack may be down for a restart), up to `timeoutMs` since it began or since the
+ * stack last came back (`upSince`): a run killed four times before its approval gets the time after each restart.
+ */
+async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs: number, upSince: () => number): Promise<T> {
+  const began = Date.now();
   let last: unknown;
   for (;;) {
     try {
@@ -181,7 +184,7 @@ async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 120_0
       if (err instanceof Fatal) throw err;
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: ${(last as Error)?.message ?? last}`);
+    if (Date.now() > Math.max(began, upSince()) + timeoutMs) throw new Error(`${what}: ${(last as Error)?.message ?? last}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -214,6 +217,8 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
     return url;
   };
   let restarting: Promise<void> | undefined;
+  let upSince = Date.now();
+  const retry = <T>(what: string, fn: () => Promise<T>, timeoutMs = 120_000) => retrying(what, fn, timeoutMs, () => upSince);
   const restart = async (point: string) => {
     outcome.kills.push({ point, atSeconds: Math.round((Date.now() - t0) / 100) / 10 });
     log(`kill at "${point}" (${outcome.kills.at(-1)!.atSeconds} s)`);
@@ -224,6 +229,7 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
     client = undefined;
     rmSync(join(home, 'dev.json'), { force: true });
     dev = await startFerry(['dev'], /Ctrl-C/, { cwd: project, env, timeoutMs: 180_000 });
+    upSince = Date.now();
     log('restarted');
   };
 
@@ -283,7 +289,7 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
     const lee = await token('lee', 'approver');
 
     const approve = async (workflowId: string, envName: string, who: string) => {
-      await retrying(`approve ${envName}`, async () => {
+      await retry(`approve ${envName}`, async () => {
         await settle();
         const result = await runFerry(['approve', workflowId, '--env', envName], { cwd: project, env: { ...env, FERRY_TOKEN: who }, timeoutMs: 60_000 });
         if (result.code === 0) return;
@@ -297,14 +303,14 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
       }, 240_000);
     };
     const finished = async (workflowId: string) =>
-      retrying(`${workflowId} to finish`, async () => {
+      retry(`${workflowId} to finish`, async () => {
         await settle();
         const status = JSON.parse(await ferryAs(alex, ['status', workflowId, '--format', 'json'])) as { run: { status: string } };
         if (['running', 'waiting', 'wedged'].includes(status.run.status)) throw new Error(`still ${status.run.status}`);
         return status.run.status;
       }, 300_000);
     const releaseRun = async (params: string[], during?: () => { stop(): Promise<void> }) => {
-      const started = await retrying('ferry run', async () => {
+      const started = await retry('ferry run', async () => {
         await settle();
         return JSON.parse(await ferryAs(alex, ['run', 'pipelines/penguins-crash.ts', '--format', 'json', ...params])) as { workflowId: string };
       });
@@ -319,13 +325,13 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
       return started.workflowId;
     };
     const sendWindow = async (window: ReturnType<typeof productionWindow>) => {
-      const sent = await retrying('predictions', async () => {
+      const sent = await retry('predictions', async () => {
         await settle();
         const result = await sendPredictions(serveUrl(), 'penguins', 'production', window.requests);
         if (result.failed > 0) throw new Error(`${result.failed} predictions failed`);
         return result;
       });
-      await retrying('labels', async () => {
+      await retry('labels', async () => {
         await settle();
         await sendLabels(serveUrl(), sent.requestIds, window.labels, alex);
       });
@@ -341,7 +347,7 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
       }, 100),
     );
     await sendWindow(productionWindow({ seed: 7, n: 300, drift: 'measurement' }));
-    const back = await retrying('the monitor to roll production back', async () => {
+    const back = await retry('the monitor to roll production back', async () => {
       await settle();
       const model = JSON.parse(await ferryAs(alex, ['model', 'penguins@production', '--format', 'json'])) as { version: number };
       if (model.version !== 1) throw new Error(`production on v${model.version}`);
