@@ -13,19 +13,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import {
-  type DuckDBConnection,
-  type DuckDBDataChunk,
-  DuckDBInstance,
-  type DuckDBMaterializedResult,
-  DuckDBMapValue,
-  type DuckDBResult,
-} from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance, type DuckDBMaterializedResult, type DuckDBResult } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { UsageError } from '../core/errors.js';
 import { type WindowValues, countLabels, settle } from './columns.js';
 import { Collector } from './collector.js';
-import { type ColumnRead, csvSource, detectFormat, guessRead, ident, inputError, literal, readCsvHead, unconvertibleColumn } from './window-input.js';
+import { type ColumnRead, allFinite, csvSource, detectFormat, guessRead, ident, inputError, labelCounts, literal, readCsvHead, rowsOf, unconvertibleColumn } from './window-input.js';
 
 /** A window read from one file: its header and every column's values. */
 export interface WindowFile {
@@ -285,24 +278,4 @@ interface ScannedWindow {
   file: WindowFile;
   /** Numeric columns holding an infinity or NaN: text by the contract, so read again as text. */
   nonFinite: Set<string>;
-}
-
-function allFinite(values: Float64Array): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) return false;
-  return true;
-}
-
-/** A `histogram` MAP cell as counts per trimmed text (values that trim to the same text are merged). */
-function labelCounts(chunk: DuckDBDataChunk, column: number): Map<string, number> {
-  const value = chunk.getColumnVector(column).getItem(0);
-  const counts = new Map<string, number>();
-  if (!(value instanceof DuckDBMapValue)) return counts;
-  for (const { key, value: count } of value.entries) countLabels([String(key)], counts, Number(count));
-  return counts;
-}
-
-function rowsOf(result: DuckDBMaterializedResult): unknown[][] {
-  const out: unknown[][] = [];
-  for (let c = 0; c < result.chunkCount; c++) out.push(...result.getChunk(c).getRows());
-  return out;
 }

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { type DuckDBDataChunk, DuckDBMapValue, type DuckDBMaterializedResult } from '@duckdb/node-api';
 import { parse } from 'csv-parse';
 import { UsageError } from '../core/errors.js';
-import { parseNumber } from './columns.js';
+import { countLabels, parseNumber } from './columns.js';
 
 // What a drift window's file is and how DuckDB should read it: the format, a CSV's header and column types, the SQL
 // quoting, and DuckDB's errors turned into one line naming the file and the fix (read.ts does the reading).
@@ -132,4 +133,26 @@ export function ident(name: string): string {
 
 export function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** True when no value is an infinity or NaN. */
+export function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) return false;
+  return true;
+}
+
+/** A `histogram` MAP cell as counts per trimmed text (values that trim to the same text are merged). */
+export function labelCounts(chunk: DuckDBDataChunk, column: number): Map<string, number> {
+  const value = chunk.getColumnVector(column).getItem(0);
+  const counts = new Map<string, number>();
+  if (!(value instanceof DuckDBMapValue)) return counts;
+  for (const { key, value: count } of value.entries) countLabels([String(key)], counts, Number(count));
+  return counts;
+}
+
+/** Every row of a materialised result. */
+export function rowsOf(result: DuckDBMaterializedResult): unknown[][] {
+  const out: unknown[][] = [];
+  for (let c = 0; c < result.chunkCount; c++) out.push(...result.getChunk(c).getRows());
+  return out;
 }
