@@ -41,6 +41,8 @@ export interface PendingApproval {
   requestedAt: number;
   expiresAt: number;
   decisions: (CountedDecision & { at: string; comment?: string; via: string; groups: string[] })[];
+  /** Set when the approval escalated (runs with the `approval-escalation` patch): `escalateTo` may decide too. */
+  escalatedTo?: string[];
 }
 
 const act = proxyActivities<Activities>(quick);
@@ -58,9 +60,10 @@ const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', ret
 
 /**
  * Approval gates of one run. `wait(env, rule)` blocks durably until the rule is met, someone rejects, or it expires
- * (→ rejected), sending reminders and escalations on durable timers on the way.
+ * (→ rejected), sending reminders and escalations on durable timers on the way. Once escalated, the users and groups
+ * of `escalateTo` may decide as well as `groups` (runs that decided the `approval-escalation` patch).
  */
-export function createApprovals(run: { workflowId: string; author?: string; trigger?: string; onChange: () => void }) {
+export function createApprovals(run: { workflowId: string; author?: string; trigger?: string; onChange: () => void; escalationAdmits?: () => boolean }) {
   const pending = new Map<string, PendingApproval>();
   const decided = new Map<string, PendingApproval['decisions']>();
 
@@ -79,7 +82,7 @@ export function createApprovals(run: { workflowId: string; author?: string; trig
       // Who the approver is now, as Postgres says (histories recorded before per-person keys carry no lookup).
       const { groups, roles } = 'approver' in verified && verified.approver ? verified.approver : input;
       // Another decision may have landed while the attestation was checked: evaluate again on the current state.
-      const attempt = evaluateApprovalAttempt({ rule: approval.rule, approver: { name: input.approver, groups, roles }, runAuthor: run.author, runTrigger: run.trigger, decisions: approval.decisions, decision: input.decision, env: input.env });
+      const attempt = evaluateApprovalAttempt({ rule: approval.rule, approver: { name: input.approver, groups, roles }, runAuthor: run.author, runTrigger: run.trigger, decisions: approval.decisions, decision: input.decision, env: input.env, escalatedTo: approval.escalatedTo });
       if (!attempt.accepted) {
         await act.recordApprovalDecision({ workflowId: run.workflowId, env: input.env, approver: input.approver, decision: 'refused', reason: attempt.reason, via });
         throw ApplicationFailure.nonRetryable(`refused: ${attempt.reason}`, Failure.ApprovalRefused);
@@ -107,6 +110,7 @@ export function createApprovals(run: { workflowId: string; author?: string; trig
           decisions: approval.decisions,
           decision: input.decision,
           env: input.env,
+          escalatedTo: approval.escalatedTo,
         });
         if (!attempt.accepted) throw new Error(attempt.reason);
       },
@@ -143,6 +147,10 @@ export function createApprovals(run: { workflowId: string; author?: string; trig
           }
           if (!escalated && escalateAt !== undefined && now >= escalateAt) {
             escalated = true;
+            if (run.escalationAdmits?.() && rule.escalateTo.length > 0) {
+              approval.escalatedTo = [...rule.escalateTo];
+              run.onChange();
+            }
             await notify('escalation', rule.escalateTo);
           }
           if (nextReminder !== undefined && now >= nextReminder) {

@@ -33,6 +33,8 @@ export function decidePatches() {
     monitorFollows: patched('monitor-follows'),
     /** A version registers with a drift reference: the train step's, or the dataset `monitor.reference` names (default the first). */
     datasetReference: patched('dataset-reference'),
+    /** An escalated approval admits `escalateTo` as deciders (before, escalation only sent a notice). */
+    approvalEscalation: patched('approval-escalation'),
   };
 }
 

@@ -45,6 +45,8 @@ export interface ApprovalAttempt {
   decision?: DecisionKind;
   /** Environment name, for messages only. */
   env?: string;
+  /** Once the approval has escalated: the users and groups (`escalateTo`) who may now decide besides `rule.groups`. */
+  escalatedTo?: readonly string[];
 }
 
 /** Why an attempt was turned away; a stable code for audits and tests, a sentence for people. */
@@ -86,8 +88,11 @@ export function evaluateApprovalAttempt(attempt: ApprovalAttempt): AttemptResult
     );
   }
   const groups = attempt.rule.groups;
-  if (groups.length > 0 && !groups.some((g) => approver.groups.includes(g))) {
-    return refuse('not-in-group', `${approver.name} is not a member of ${groups.join(' or ')}, whose members approve${where}`);
+  const escalated = attempt.escalatedTo ?? [];
+  const escalatedToApprover = escalated.includes(approver.name) || approver.groups.some((g) => escalated.includes(g));
+  if (groups.length > 0 && !groups.some((g) => approver.groups.includes(g)) && !escalatedToApprover) {
+    const after = attempt.rule.escalateTo.length > 0 && escalated.length === 0 ? ` (${attempt.rule.escalateTo.join(', ')} may decide once it escalates)` : escalated.length > 0 ? ` or ${escalated.join(', ')} (escalated)` : '';
+    return refuse('not-in-group', `${approver.name} is not a member of ${groups.join(' or ')}, whose members approve${where}${after}`);
   }
   if (decision === 'approve') {
     if (attempt.runTrigger !== undefined && attempt.runTrigger === approver.name) {

@@ -127,7 +127,9 @@ export const approvalSchema = z.strictObject({
   /** Undecided after this long → rejected. */
   expiresIn: durationSchema.default('3d'),
   remindEvery: durationSchema.optional(),
+  /** Undecided after this long → escalated: `escalateTo` is notified and may decide from then on. */
   escalateAfter: durationSchema.optional(),
+  /** User or group names who are told, and who may approve besides `groups`, once the approval escalates. */
   escalateTo: z.array(z.string().min(1)).default([]),
 });
 

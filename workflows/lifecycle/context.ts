@@ -71,7 +71,8 @@ export async function openRun(input: PipelineRunInput): Promise<RunContext> {
   const { workflowId, runId } = workflowInfo();
   const model = spec.model ?? spec.name;
   const status: RunStatus = { workflowId, pipeline: spec.name, model, state: 'running', stage: 'integrate', stages: [] };
-  const approvals = createApprovals({ workflowId, author: spec.owner, trigger: input.triggeredBy, onChange: () => undefined });
+  let escalationAdmits = false;
+  const approvals = createApprovals({ workflowId, author: spec.owner, trigger: input.triggeredBy, onChange: () => undefined, escalationAdmits: () => escalationAdmits });
   setHandler(statusQuery, () => ({
     ...status,
     approvals: approvals.pending().map((a) => ({
@@ -90,6 +91,7 @@ export async function openRun(input: PipelineRunInput): Promise<RunContext> {
   ]);
   // Here, where the first bookkeeping write always asked for it: recorded histories keep their command order.
   const patches = decidePatches();
+  escalationAdmits = patches.approvalEscalation;
   const run: RunContext = {
     input,
     spec,
