@@ -48,6 +48,8 @@ export function decidePromotionPatches() {
      * incident and raises an alert.
      */
     rolloutSafety: patched('rollout-safety'),
+    /** A bake short of `minRequests` is extended (MAX_BAKE_EXTENSIONS times) before it fails. */
+    bakeEvidence: patched('bake-evidence'),
   };
 }
 

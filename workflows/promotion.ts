@@ -14,7 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { legacyGate, planRollout, rollbackRoutes } from '../src/core/rollout.js';
+import { legacyGate, MAX_BAKE_EXTENSIONS, planRollout, rollbackRoutes } from '../src/core/rollout.js';
 import type { DeploySpec } from '../src/core/spec.js';
 import { promotionWorkflowId } from '../src/core/ids.js';
 import { Failure } from '../src/core/failures.js';
@@ -131,7 +131,12 @@ export async function promotion(input: PromotionInput): Promise<PromotionResult>
       }
       if (step.gate) {
         const gate = patches.rolloutSafety ? step.gate : legacyGate(step.gate);
-        const health = await act.checkCanaryHealth({ model, env, version: target, since, ...gate });
+        let health = await act.checkCanaryHealth({ model, env, version: target, since, ...gate });
+        for (let extension = 1; patches.bakeEvidence && !health.healthy && health.insufficient && extension <= MAX_BAKE_EXTENSIONS; extension++) {
+          setCurrentDetails(`${input.kind} **${model} v${target}** to ${env}: step ${i + 1}/${steps.length} baking again (${extension}/${MAX_BAKE_EXTENSIONS}), ${health.requests} requests so far`);
+          await sleep(step.bakeMs);
+          health = await act.checkCanaryHealth({ model, env, version: target, since, ...gate, idempotencyKey: `${key}:canary-health:${i + 1}:extension-${extension}` });
+        }
         if (!health.healthy) throw ApplicationFailure.nonRetryable(`canary of ${model} v${target} in ${env} unhealthy at ${step.percent}%: ${health.reason}`, Failure.CanaryUnhealthy, health);
       }
     }

@@ -20,6 +20,12 @@ export interface HealthGate {
 
 /** Requests a bake step needs before its gate can pass, unless the strategy says otherwise (`minRequests`). */
 export const DEFAULT_MIN_REQUESTS = 100;
+
+/**
+ * A bake that ends with fewer than `minRequests` is extended this many times (each by its own length, the window
+ * growing from the step's start) before it fails: a worker outage or a quiet hour is missing evidence, not bad health.
+ */
+export const MAX_BAKE_EXTENSIONS = 2;
 /** How much higher than the stable version's the new version's error rate may be (absolute, 0.02 = 2 points). */
 export const DEFAULT_MAX_ERROR_RATE_INCREASE = 0.02;
 /** How many times the stable version's p95 latency the new version's may be. */

@@ -24,6 +24,8 @@ export interface WindowStats {
 export interface CanaryHealth extends WindowStats {
   healthy: boolean;
   reason: string;
+  /** Unhealthy only for want of requests (fewer than `minRequests`): more baking may still pass it. */
+  insufficient?: boolean;
   /** The stable version over the compared window, when the gate compares with it. */
   stable?: WindowStats & { version: number; since: string; until: string };
 }
@@ -63,7 +65,7 @@ export async function canaryHealth(db: Db, q: CanaryHealthQuery): Promise<Canary
   const minRequests = q.minRequests ?? 1;
   const who = `${q.model} v${q.version} (${q.env})`;
   const verdict = (healthy: boolean, reason: string, stable?: CanaryHealth['stable']): CanaryHealth => ({ ...base, healthy, reason: `${who}: ${reason}`, ...(stable ? { stable } : {}) });
-  if (requests < minRequests) return verdict(false, `${requests} requests in the bake window, fewer than the ${minRequests} needed to judge it`);
+  if (requests < minRequests) return { ...verdict(false, `${requests} requests in the bake window, fewer than the ${minRequests} needed to judge it`), insufficient: true };
   if (errorRate > q.maxErrorRate) return verdict(false, `error rate ${pct(errorRate)} (${errors}/${requests}) > max ${pct(q.maxErrorRate)}`);
   if (q.maxLatencyMs !== undefined && p95LatencyMs !== null && p95LatencyMs > q.maxLatencyMs) return verdict(false, `p95 latency ${p95LatencyMs.toFixed(1)} ms > max ${q.maxLatencyMs} ms`);
   const within = `error rate ${pct(errorRate)} over ${requests} requests, p95 ${p95LatencyMs?.toFixed(1) ?? '-'} ms`;
