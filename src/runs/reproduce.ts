@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { runs } from '../db/schema/index.js';
+import { experiments, runs } from '../db/schema/index.js';
+import { environmentChanges, type EnvironmentChange } from './environment-diff.js';
 import { canonicalHash } from '../dsl/hash.js';
 import { pipelineSpecSchema } from '../core/spec.js';
 import { FerryError, rootMessage } from '../core/errors.js';
@@ -24,12 +25,15 @@ export interface Reproduction {
   reproducedSha256?: string;
   /** Metric → [registered, reproduced, difference]. */
   metrics: Record<string, [number, number | undefined, number | undefined]>;
+  /** How the reproduction's environment fingerprint differs from the training run's (empty: the same). */
+  environment: EnvironmentChange[];
 }
 
 /**
  * Re-runs the pipeline spec that produced a registered version, at its recorded commit, params and seed, and checks
  * that its datasets still hash the same. Nothing is registered or deployed; the result says whether the new model
- * artifact is byte-identical, and how the metrics differ otherwise.
+ * artifact is byte-identical, how the metrics differ, and what changed in the environment fingerprint (runtimes, OS,
+ * lockfiles, each step's interpreter) since the version was trained.
  */
 export async function reproduce(deps: { client: Client; db: Db; taskQueue: string; actor: string; signer?: Signer }, model: string, ref: number | string): Promise<Reproduction> {
   const row = await requireVersion(deps.db, model, ref);
@@ -72,7 +76,9 @@ export async function reproduce(deps: { client: Client; db: Db; taskQueue: strin
     const now = result.metrics[name];
     metrics[name] = [registered[name]!, now, now === undefined ? undefined : now - registered[name]!];
   }
+  const recorded = async (id: string) => (await deps.db.select({ environment: experiments.environment }).from(experiments).where(eq(experiments.workflowId, id)))[0]?.environment ?? {};
   return {
+    environment: environmentChanges(await recorded(row.sourceWorkflowId), await recorded(workflowId)),
     model: row.model,
     version: row.version,
     workflowId,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { experiments } from '../../src/db/schema/index.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import { reproduce } from '../../src/runs/reproduce.js';
 import { startRun } from '../../src/runs/start.js';
@@ -40,6 +42,23 @@ describe.each(backends())('ferry reproduce ($name)', (backend) => {
     const result = await reproduce({ client: temporal.client, db: database.db, taskQueue, actor: 'alex' }, 'penguins', 1);
     expect(result).toMatchObject({ model: 'penguins', version: 1, identical: true, registeredSha256: original.artifactSha256, reproducedSha256: original.artifactSha256 });
     expect(result.metrics.accuracy).toEqual([original.metrics.accuracy, original.metrics.accuracy, 0]);
+    expect(result.environment).toEqual([]);
+  });
+
+  it('reports each way the environment differs from the training run, beside an identical artifact', async () => {
+    const run = await startRun(temporal.client, loaded, { taskQueue, trigger: 'test', triggeredBy: 'alex' });
+    const original = await run.result();
+    // As if it had been trained on another machine: Node 18, and a requirements.txt the checkout no longer has.
+    await database.db
+      .update(experiments)
+      .set({ environment: sql`jsonb_set(jsonb_set(${experiments.environment}, '{node}', '"v18.20.4"'), '{lockfiles,requirements.txt}', '"ab12"')` })
+      .where(eq(experiments.workflowId, run.workflowId));
+    const result = await reproduce({ client: temporal.client, db: database.db, taskQueue, actor: 'alex' }, 'penguins', original.modelVersion!);
+    expect(result.identical).toBe(true);
+    expect(result.environment).toEqual([
+      { key: 'lockfiles.requirements.txt', registered: 'ab12' },
+      { key: 'node', registered: 'v18.20.4', reproduced: process.version },
+    ]);
   });
 
   it('refuses when a dataset no longer hashes the same, naming the dataset', async () => {

@@ -25,6 +25,11 @@ export async function reproduce(refText: string, opts: { format: string }): Prom
       Object.entries(result.metrics).map(([metric, [registered, now, diff]]) => ({ metric, registered, reproduced: now, difference: diff })),
       ['metric', 'registered', 'reproduced', 'difference'],
     );
+    if (result.environment.length === 0) say('environment: the same as when it was trained');
+    else {
+      say(`environment: ${result.environment.length} difference(s) since it was trained`);
+      printTable(result.environment.map((c) => ({ key: c.key, registered: c.registered ?? '-', reproduced: c.reproduced ?? '-' })), ['key', 'registered', 'reproduced']);
+    }
   } finally {
     await session.close();
   }
