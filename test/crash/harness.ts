@@ -352,7 +352,12 @@ export async function runLifecycle(points: KillPoint[], log: (line: string) => v
       const model = JSON.parse(await ferryAs(alex, ['model', 'penguins@production', '--format', 'json'])) as { version: number };
       if (model.version !== 1) throw new Error(`production on v${model.version}`);
       return model.version;
-    }, 240_000);
+    }, 240_000).catch(async (err: unknown) => {
+      // What the monitor saw, for the failure's reader: its latest checks (the window, the rules, what they decided).
+      const history = await runFerry(['monitor', 'history', 'penguins', '--env', 'production', '--limit', '15'], { cwd: project, env: { ...env, FERRY_TOKEN: alex } });
+      log(`monitor history when the wait ended:\n${history.stdout}${history.stderr}`);
+      throw err;
+    });
     log(`production back on v${back}`);
     // Points not reached by now (the matrix lists more than this lifecycle passes) are reported, not silently dropped.
     watching = false;
