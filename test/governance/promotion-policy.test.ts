@@ -10,7 +10,7 @@ import { statusQuery } from '../../workflows/pipeline.js';
 import { waitFor } from '../helpers/cli.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
-import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+import { failureOf, startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 import { asUser, seedPeople, trainStep, type Person } from '../lifecycle/fixture.js';
 
 const [backend] = backends();
@@ -62,7 +62,7 @@ describe('promotion-time policies in the workflow', () => {
     const handle = await approveAs('policy-refused', people.bob!);
     await expect(handle.result()).rejects.toThrow();
     const history = await handle.fetchHistory();
-    const failure = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure;
+    const failure = failureOf(history);
     expect(`${failure?.message} ${failure?.cause?.message ?? ''}`).toContain('staging-needs-risk');
     const [violation, ...more] = await violations(handle.workflowId);
     expect(more).toEqual([]);

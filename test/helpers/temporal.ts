@@ -68,3 +68,8 @@ export async function startTestWorker(options: TestWorkerOptions): Promise<{ wor
     },
   };
 }
+
+/** The failure a workflow's history ends with (its WorkflowExecutionFailed event), if it failed. */
+export function failureOf(history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>) {
+  return history.events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure ?? undefined;
+}

@@ -8,7 +8,7 @@ import { parsePipeline } from '../../src/dsl/load.js';
 import { startRun } from '../../src/runs/start.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
-import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+import { failureOf, startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 import { trainStep } from './fixture.js';
 
 const [backend] = backends();
@@ -39,7 +39,7 @@ describe('the dirty-tree refusal', () => {
     const handle = await startRun(temporal.client, pipeline('dirty'), { taskQueue, trigger: 'test', triggeredBy: 'alice' });
     await expect(handle.result()).rejects.toThrow();
     const history = await handle.fetchHistory();
-    const failure = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure;
+    const failure = failureOf(history);
     const message = `${failure?.message ?? ''} ${failure?.cause?.message ?? ''}`;
     expect(message).toContain(`integrate: ${repo} has uncommitted changes to tracked files; commit them (the run records a commit) or set repo.allowDirty: true`);
     const started = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));

@@ -11,7 +11,7 @@ import { predictor } from '../../pipelines/penguins/predictor.js';
 import { evaluate, train } from '../../pipelines/penguins/steps.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
 import { makeRepo } from '../helpers/git.js';
-import { startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
+import { failureOf, startTestWorker, testClient, uniqueQueue } from '../helpers/temporal.js';
 
 const file = (path: string) => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
 const DATA = 'pipelines/penguins/data/penguins.csv';
@@ -69,7 +69,7 @@ describe.each(backends())('ferry reproduce ($name)', (backend) => {
     });
     await expect(handle.result()).rejects.toThrow();
     const history = await handle.fetchHistory();
-    const failure = history.events?.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure;
+    const failure = failureOf(history);
     expect(failure?.message).toMatch(/^dataset "penguins" changed since penguins@1 was trained: recorded sha256 000000000000, now [0-9a-f]{12}; a reproduction needs the same data$/);
   });
 });
