@@ -9,6 +9,7 @@ import type { MonitorSpec } from '../src/core/spec.js';
 import { getVersion } from '../src/registry/index.js';
 import type { ActivityDeps } from './deps.js';
 import { exactAccuracy, judgeWindow, metricRules, verdictText, type MetricVerdict } from './monitor-metrics.js';
+import { estimateRows, estimateText, estimateWindow, type EstimateVerdict } from './monitor-estimate.js';
 import { checkPredictionWindow } from './monitor-window.js';
 
 /**
@@ -24,6 +25,8 @@ export interface LabelWindow {
   version: number;
   /** Checks that have looked for its labels so far. */
   checks: number;
+  /** CBPE's estimate for the window when it was fresh: reported beside the realised metric once labels arrive. */
+  estimated?: { label: string; value: number };
 }
 
 export interface MonitorCheckRequest {
@@ -45,12 +48,14 @@ export interface MonitorCheckResult {
   /** The highest prediction id this check saw: the next check's `afterId`. */
   cursor: number;
   breached: boolean;
-  kinds: ('drift' | 'performance' | 'data-quality')[];
+  kinds: ('drift' | 'performance' | 'estimated-performance' | 'data-quality')[];
   summary: string;
   drift?: { driftedShare: number; drifted: string[]; statistics: Record<string, number>; reportPath: string };
   /** Per judged window: exact-match accuracy (for people; NaN-free only for classifiers) and every metric rule's verdict. */
   performance?: { accuracy: number; labeled: number; window: { start: string; end: string }; metrics: MetricVerdict[] }[];
   quality?: { column: string; missingShare: number; unseenShare: number }[];
+  /** The `estimatedMetric` rule's verdict on this check's window (CBPE, before labels arrive). */
+  estimated?: EstimateVerdict;
   pendingWindows: LabelWindow[];
 }
 
@@ -185,23 +190,35 @@ export function createMonitorActivities(deps: ActivityDeps) {
       // burst of traffic being cut into pieces too small to judge.
       const hold = ref !== undefined && stats.n > 0 && stats.n < spec.minRows;
       if (hold) result.cursor = afterId;
+      // The label field defaults to the one the model's predictor declares.
+      const field = spec.predictionField ?? deps.config.predictors.get(model)?.labelField;
+
+      if (spec.estimatedMetric && spec.scoreField && stats.n >= spec.minRows) {
+        const rows = await estimateRows(db, { model, env, version: current.version, afterId, toId: cursor });
+        const verdict = estimateWindow(spec.estimatedMetric, rows.reference, rows.window, { prediction: field, score: spec.scoreField }, spec.minRows);
+        result.estimated = verdict;
+        const breached = verdict.breached && !verdict.shadow;
+        if (breached) result.kinds.push('estimated-performance');
+        notes.push(estimateText(verdict));
+        await save('estimated-performance', breached, { metrics: [verdict], window: { afterId, toId: cursor } });
+      }
+      const estimated = result.estimated && !result.estimated.error ? { label: result.estimated.label, value: result.estimated.value } : undefined;
 
       if (metricRules(spec).length) {
-        const fresh: LabelWindow[] = stats.n && !hold ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0 }] : [];
+        const fresh: LabelWindow[] = stats.n && !hold ? [{ afterId, toId: cursor, start, end, version: current.version, checks: 0, ...(estimated ? { estimated } : {}) }] : [];
         result.performance = [];
         // A window of a version no longer served is dropped: its verdict must not act on the version serving now.
         for (const w of [...input.pendingWindows.filter((p) => p.version === current.version), ...fresh]) {
-          // The label field defaults to the one the model's predictor declares.
           const { total, labeled } = await labelled(model, env, w);
           if (total > 0 && labeled.length / total >= spec.minLabeledShare) {
-            const field = spec.predictionField ?? deps.config.predictors.get(model)?.labelField;
             const verdicts = judgeWindow(spec, labeled, field);
             const accuracy = exactAccuracy(labeled, field);
             result.performance.push({ accuracy: accuracy ?? NaN, labeled: labeled.length, window: { start: w.start, end: w.end }, metrics: verdicts });
             const breached = verdicts.some((v) => v.breached && !v.shadow);
             if (breached && !result.kinds.includes('performance')) result.kinds.push('performance');
-            notes.push(verdicts.map((v) => verdictText(v, `on ${labeled.length} label(s) of v${w.version}`)).join('; '));
-            const details = { total, labeled: labeled.length, ...(accuracy === undefined ? {} : { accuracy }), metrics: verdicts, window: w };
+            const before = w.estimated ? `; ${w.estimated.label} was ${w.estimated.value.toFixed(3)} before its labels` : '';
+            notes.push(verdicts.map((v) => verdictText(v, `on ${labeled.length} label(s) of v${w.version}`)).join('; ') + before);
+            const details = { total, labeled: labeled.length, ...(accuracy === undefined ? {} : { accuracy }), metrics: verdicts, window: w, ...(w.estimated ? { estimated: w.estimated } : {}) };
             await record({ model, env, version: w.version, kind: 'performance', start: w.start, end: w.end, breached, details, key: `${keyBase}:performance:${w.afterId}-${w.toId}`, workflowId });
           } else if (total > 0 && w.checks + 1 < spec.labelWaitChecks) {
             // Labels are late: the window waits, durably, in the monitor's state.

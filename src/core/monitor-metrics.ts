@@ -43,6 +43,16 @@ export const estimatedMetricName = z.enum(ESTIMATED_METRICS, {
   error: (issue) => `no estimate for metric ${JSON.stringify(issue.input)}; expected one of ${ESTIMATED_METRICS.join(', ')}`,
 });
 
+/** `estimatedMetric: { metric: 'f1', min: 0.8, class: 'yes' }`: a bound on CBPE's estimate; `class` is the positive class. */
+export const estimatedMetricSchema = z.strictObject({
+  metric: estimatedMetricName,
+  min: z.number().min(0).max(1, 'expected a number ≤ 1: estimates are shares'),
+  /** The positive class (CBPE here is binary): predictions of it are positives, `scoreField` holds its probability. */
+  class: z.union([z.string().min(1), z.number()], { error: "expected the positive class, e.g. class: 'yes'" }),
+  /** Evaluated and recorded on every check, never acting. */
+  shadow: z.boolean().optional(),
+});
+
 /** Problems with a metric rule that zod's shape cannot say: direction, and options that need each other. */
 export function metricRuleProblems(rule: { metric: MonitorMetricName; average?: string; class?: unknown }, bound: 'min' | 'max'): string[] {
   const info = MONITOR_METRICS[rule.metric];

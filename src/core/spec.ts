@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { cardSpecSchema } from './card-spec.js';
 import { durationSchema } from './duration.js';
 import { repoSpecSchema } from './repo-spec.js';
-import { MONITOR_METRICS, metricName, metricOptions, metricRuleProblems } from './monitor-metrics.js';
+import { MONITOR_METRICS, estimatedMetricSchema, metricName, metricOptions, metricRuleProblems } from './monitor-metrics.js';
 import { riskCheckSchema } from './risk.js';
 
 /**
@@ -182,7 +182,13 @@ export const monitorSchema = z.strictObject({
   minMetric: z.strictObject({ metric: metricName, min: z.number(), ...metricOptions }).optional(),
   /** A delayed-label bound on a metric that is better when lower (log_loss, mae, rmse). */
   maxMetric: z.strictObject({ metric: metricName, max: z.number(), ...metricOptions }).optional(),
-  /** Field of the model's output holding its probabilities (of `class`, or an object class → probability): for roc_auc, log_loss. */
+  /**
+   * A bound on the performance estimated before labels arrive (CBPE, as NannyML does it) for a binary classifier:
+   * `class` is the positive class, `scoreField` its probability. Calibrated on the version's labelled predictions
+   * logged before the window; judged on every window of at least `minRows` predictions.
+   */
+  estimatedMetric: estimatedMetricSchema.optional(),
+  /** Field of the model's output holding its probabilities (of `class`, or an object class → probability): for roc_auc, log_loss, estimatedMetric. */
   scoreField: z.string().min(1).optional(),
   /** Breaches within `window` checks needed before acting (k of n). */
   breaches: z.number().int().min(1).default(1),
@@ -215,6 +221,9 @@ export const monitorSchema = z.strictObject({
     if (MONITOR_METRICS[rule.metric].probabilities && !monitor.scoreField) {
       ctx.addIssue({ code: 'custom', message: `${rule.metric} needs probabilities: set scoreField to the output field that holds them`, path: ['scoreField'] });
     }
+  }
+  if (monitor.estimatedMetric && !monitor.scoreField) {
+    ctx.addIssue({ code: 'custom', message: `estimatedMetric needs probabilities: set scoreField to the output field with the probability of class ${JSON.stringify(monitor.estimatedMetric.class)}`, path: ['scoreField'] });
   }
   if (monitor.minMetric && monitor.maxMetric && MONITOR_METRICS[monitor.minMetric.metric].kind !== MONITOR_METRICS[monitor.maxMetric.metric].kind) {
     const [cls, reg] = MONITOR_METRICS[monitor.minMetric.metric].kind === 'classifier' ? [monitor.minMetric.metric, monitor.maxMetric.metric] : [monitor.maxMetric.metric, monitor.minMetric.metric];

@@ -61,4 +61,10 @@ describe('a monitor metric rule is checked at submission', () => {
     expect(problem({ minMetric: { metric: 'f1', min: 0.8, average: 'weighted' }, maxMetric: { metric: 'rmse', max: 2 } })).toMatch(/f1 is a classification metric and rmse a regression one/);
     expect(problem({ minMetric: { metric: 'f1', min: 0.8, class: 'yes' }, maxMetric: { metric: 'log_loss', max: 0.7 }, scoreField: 'proba' })).toBe('accepted');
   });
+  it('names an estimatedMetric CBPE cannot estimate, a missing positive class and a missing scoreField', () => {
+    expect(problem({ estimatedMetric: { metric: 'rmse', min: 0.8, class: 1 }, scoreField: 'p' })).toBe('m.ts: monitor.estimatedMetric.metric: expected "accuracy" or "precision" or "recall" or "f1", got "rmse"');
+    expect(problem({ estimatedMetric: { metric: 'f1', min: 0.8 }, scoreField: 'p' })).toBe("m.ts: monitor.estimatedMetric.class: expected the positive class, e.g. class: 'yes', got nothing");
+    expect(problem({ estimatedMetric: { metric: 'f1', min: 0.8, class: 'yes' } })).toBe('m.ts: monitor.scoreField: estimatedMetric needs probabilities: set scoreField to the output field with the probability of class "yes"');
+    expect(problem({ estimatedMetric: { metric: 'f1', min: 0.8, class: 'yes' }, scoreField: 'p' })).toBe('accepted');
+  });
 });

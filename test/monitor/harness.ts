@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { issueToken } from '../../src/auth/users.js';
 import { configFrom } from '../../src/dsl/load-config.js';
 import { aliases, servingRoutes } from '../../src/db/schema/index.js';
-import { definePredictor, type StepDefinition } from '../../src/dsl/ferry-config.js';
+import { definePredictor, type PredictorDefinition, type StepDefinition } from '../../src/dsl/ferry-config.js';
 import { definePipeline, step } from '../../src/dsl/define.js';
 import { parsePipeline } from '../../src/dsl/load.js';
 import type { PipelineInput } from '../../src/core/spec.js';
@@ -53,10 +53,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** A fresh database with the lifecycle's people, a real model server for `models`, a worker (its repository holding `files`) and a client of the dev server. */
+/** A fresh database with the lifecycle's people, a real model server for `models` (names get `predictorFor`), a worker (its repository holding `files`) and a client of the dev server. */
 export async function startHarness(
   backend: Backend,
-  models: string[],
+  models: (string | PredictorDefinition)[],
   regressors: string[] = [],
   extra: Partial<ActivityDeps> = {},
   steps: StepDefinition[] = [trainStep],
@@ -64,7 +64,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const database = await backend.create();
   await seedPeople(database.db);
-  const predictors = [...models.map(predictorFor), ...regressors.map(regressorFor)];
+  const predictors = [...models.map((m) => (typeof m === 'string' ? predictorFor(m) : m)), ...regressors.map(regressorFor)];
   const server = await createModelServer({ db: database.db, config: configFrom({ predictors }), port: 0, refreshMs: 100 });
   const taskQueue = uniqueQueue('monitor');
   const worker = await startTestWorker({ db: database.db, taskQueue, config: { steps }, cwd: makeRepo({ 'README.md': 'monitor\n', ...files }), extra: { serveUrl: server.url, ...extra } });
