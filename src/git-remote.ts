@@ -15,7 +15,7 @@ const exec = promisify(execFile);
  * Git against a remote never prompts: a missing credential fails at once with git's message instead of hanging a worker.
  * Credentials come from the machine's own git configuration (credential helper, SSH agent/keys), never from Ferry.
  */
-async function remoteGit(cwd: string | undefined, ...args: string[]): Promise<string> {
+export async function remoteGit(cwd: string | undefined, ...args: string[]): Promise<string> {
   try {
     const { stdout } = await exec('git', args, { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...inheritedEnv(), GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: sshCommand() } });
     return stdout.trim();

@@ -7,6 +7,7 @@ import type { LoadedPipeline } from '../dsl/load.js';
 import { applyParams, startRun } from '../runs/start.js';
 import { checkSubmission } from '../runs/submit.js';
 import { findPushPipelines } from './push-pipelines.js';
+import { pushedProjectDir } from './pushed-commit.js';
 
 export interface PushRunsDeps {
   client: Client;
@@ -52,7 +53,9 @@ async function exists(client: Client, workflowId: string): Promise<boolean> {
  * Idempotent per delivery: an id that exists (running or closed) is reported as already started, never started twice.
  */
 export async function startPushRuns(deps: PushRunsDeps, push: Push): Promise<PushRunsOutcome> {
-  const { matched, errors } = await findPushPipelines(deps.projectDir, push.branch);
+  // Pipelines as of the pushed commit; policies stay those of the webhook's own directory (the platform's, not the pusher's).
+  const pushed = (await pushedProjectDir(deps.projectDir, push.commit, push.branch)) ?? deps.projectDir;
+  const { matched, errors } = await findPushPipelines(pushed, push.branch);
   return startTriggeredRuns(deps, matched, errors, {
     trigger: 'push',
     triggeredBy: push.pusher,
