@@ -1,19 +1,17 @@
-// Not yet in `npm test`: it fails because a `ferry worker` exits when PostgreSQL restarts under it mid-activity
-// (see README "What survives which failure"). Rename to topology.test.ts and add `"test:cluster": "vitest run
-// test/cluster/topology.test.ts"` to package.json once that is fixed and MinIO is wired into stack.ts (FERRY_ARTIFACTS).
 import { execFileSync } from 'node:child_process';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createHmac, randomUUID } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aliases, predictions, servingRoutes, stepRuns } from '../../src/db/schema/index.js';
+import { aliases, modelVersions, predictions, servingRoutes, stepRuns } from '../../src/db/schema/index.js';
 import { sendLabels, sendPredictions, steadyTraffic } from '../../src/demo/traffic.js';
 import { productionWindow } from '../../pipelines/penguins/index.js';
 import { statusQuery } from '../../workflows/pipeline.js';
 import { runFerry } from '../helpers/cli.js';
 import { childEnv } from '../process/spawn.js';
-import { checkArtifacts, fileReader, whoRanWhat } from './evidence.js';
+import { checkArtifacts, whoRanWhat, type ObjectReader } from './evidence.js';
 import { penguinsProject } from './project.js';
-import { PUSH_SECRET, startClusterStack, type ClusterStack } from './stack.js';
+import { BUCKET, PUSH_SECRET, startClusterStack, type ClusterStack } from './stack.js';
 
 const say = (line: string) => process.stdout.write(`[cluster] ${line}\n`);
 
@@ -45,12 +43,12 @@ describe('the production topology', () => {
   }, 120_000);
 
   const pushHook = async (commit: string) => {
-    const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: commit, deleted: false, repository: { full_name: 'acme/penguins', clone_url: stack.remote }, pusher: { name: 'erin', email: 'erin@acme.invalid' }, sender: { login: 'erin' }, commits: [] });
+    const body = JSON.stringify({ ref: 'refs/heads/main', before: '0'.repeat(40), after: commit, deleted: false, repository: { full_name: 'acme/penguins', clone_url: stack.remoteUrl }, pusher: { name: 'erin', email: 'erin@acme.invalid' }, sender: { login: 'erin' }, commits: [] });
     const delivery = randomUUID();
     const res = await fetch(stack.hookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${createHmac('sha256', PUSH_SECRET).update(body).digest('hex')}` } });
     const answer = (await res.json()) as { started: string[] };
     expect(res.status, JSON.stringify(answer)).toBe(202);
-    expect(answer.started).toHaveLength(1);
+    expect(answer.started, JSON.stringify(answer)).toHaveLength(1);
     return answer.started[0]!;
   };
   const approve = async (workflowId: string) => {
@@ -70,7 +68,8 @@ describe('the production topology', () => {
     const logged: string[] = [];
 
     // Release 1: pushed at set-up; the webhook starts it from the pushed commit.
-    const run1 = await pushHook(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: stack.dev, encoding: 'utf8' }).trim());
+    const commit1 = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: stack.dev, encoding: 'utf8' }).trim();
+    const run1 = await pushHook(commit1);
     await approve(run1);
     expect(await client.workflow.getHandle(run1).result()).toMatchObject({ state: 'succeeded', modelVersion: 1 });
     const normal = productionWindow({ seed: 1, n: 120 });
@@ -79,7 +78,7 @@ describe('the production topology', () => {
     logged.push(...sent1.requestIds);
 
     // Release 2: a new commit pushed to the remote.
-    const commit2 = stack.push(penguinsProject({ path: '.' }, 20), 'penguins: fewer trees');
+    const commit2 = stack.push(penguinsProject({ url: stack.remoteUrl }, 20), 'penguins: fewer trees');
     const run2 = await pushHook(commit2);
     const handle = client.workflow.getHandle(run2);
 
@@ -125,6 +124,14 @@ describe('the production topology', () => {
     await sendLabels(serveUrl, sentDrift.requestIds, drifted.labels, stack.tokens.erin);
     await until('the monitor to roll production back to v1', async () => ((await production()) === 1 ? true : undefined), 240_000);
 
+    // Each release was trained from its own pushed commit, with that commit's params (no worker's clone was updated).
+    const versions = (await db.select().from(modelVersions).where(eq(modelVersions.model, 'penguins'))).sort((a, b) => a.version - b.version);
+    expect(versions.map((v) => ({ version: v.version, commit: v.commit, trees: (v.params as { trees: number }).trees }))).toEqual([
+      { version: 1, commit: commit1, trees: 30 },
+      { version: 2, commit: commit2, trees: 20 },
+    ]);
+    expect(versions[0]!.artifactSha256).not.toBe(versions[1]!.artifactSha256);
+
     // No finished step ran twice: one step_runs row per step, and only the killed train step took a second attempt.
     const steps = await db.select().from(stepRuns).where(inArray(stepRuns.workflowId, [run1, run2]));
     for (const s of steps) expect(s.status, `${s.workflowId} ${s.step}`).toBe('succeeded');
@@ -142,7 +149,12 @@ describe('the production topology', () => {
 
     const audit = await runFerry(['audit', 'verify'], { cwd: stack.dev, env: childEnv(stack.shared) });
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
-    const artifacts = await checkArtifacts(db, fileReader);
+    // Each object read back through MinIO's own S3 API and hashed.
+    const fromS3: ObjectReader = async (uri) => {
+      const key = uri.replace(`s3://${BUCKET}/`, '');
+      return (await stack.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body as AsyncIterable<Uint8Array>;
+    };
+    const artifacts = await checkArtifacts(db, fromS3);
     for (const a of artifacts) {
       expect(a.uri, a.sha256).toMatch(/^s3:\/\//);
       expect(a.actual, a.uri).toBe(a.sha256);
