@@ -4,7 +4,7 @@ import { feedback, predictions } from '../src/db/schema/index.js';
 import type { MonitorSpec } from '../src/core/spec.js';
 import { outputField } from '../src/dsl/ferry-config.js';
 import { calibrator, estimatePerformance, type EstimatedPerformance } from '../src/metrics/index.js';
-import type { MetricVerdict } from './monitor-metrics.js';
+import { verdictText, type MetricVerdict } from './monitor-metrics.js';
 
 type EstimatedRule = NonNullable<MonitorSpec['estimatedMetric']>;
 
@@ -78,8 +78,5 @@ export async function estimateRows(db: Db, w: { model: string; env: string; vers
   return { window, reference };
 }
 
-/** `estimated f1 of "yes" 0.712 over 120 prediction(s), calibrated on 400 label(s) (min 0.8)`. */
-export function estimateText(v: EstimateVerdict): string {
-  if (v.error) return `${v.label} not computed: ${v.error}`;
-  return `${v.shadow ? '[shadow] ' : ''}${v.label} ${v.value.toFixed(3)} over ${v.n} prediction(s), calibrated on ${v.calibratedOn} label(s) (min ${(v.bound as { min: number }).min})`;
-}
+/** `estimated f1 of "yes" 0.712 over 120 prediction(s), calibrated on 400 label(s) (min 0.8)`: a verdict's summary line. */
+export const estimateText = (v: EstimateVerdict) => verdictText(v, `over ${v.n} prediction(s), calibrated on ${v.calibratedOn} label(s)`);
