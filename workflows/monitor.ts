@@ -16,7 +16,8 @@ import type { LabelWindow, MonitorCheckResult } from '../activities/monitor.js';
 import { durationMs } from '../src/core/duration.js';
 import type { MonitorSpec, PipelineSpec } from '../src/core/spec.js';
 import { breachLineageId, monitorIncidentKey } from '../src/core/ids.js';
-import { quick } from './presets.js';
+import { decideMonitorPatches } from './patches.js';
+import { MONITOR_CHECK_HEARTBEAT, quick } from './presets.js';
 import { runPromotion } from './promotion.js';
 import type { PipelineRunWorkflow } from './lifecycle/types.js';
 
@@ -64,6 +65,8 @@ export const monitorFollowSignal = defineSignal<[MonitorFollow]>('monitorFollow'
 
 
 const act = proxyActivities<Activities>({ ...quick, startToCloseTimeout: '5m' });
+/** The check itself, with a heartbeat timeout (patch `monitor-check-liveness`). */
+const liveCheck = proxyActivities<Activities>({ ...quick, startToCloseTimeout: '5m', heartbeatTimeout: MONITOR_CHECK_HEARTBEAT });
 
 /**
  * Watches a deployment: every `spec.every` compares the latest window of logged predictions with the training reference,
@@ -71,6 +74,8 @@ const act = proxyActivities<Activities>({ ...quick, startToCloseTimeout: '5m' })
  * or retrain — with a cooldown and a budget of automatic actions, after which it escalates to a person.
  */
 export async function monitor(input: MonitorInput): Promise<void> {
+  const patches = decideMonitorPatches();
+  const checker = patches.checkLiveness ? liveCheck : act;
   const { model, env } = input;
   // The live deployment's settings: replaced by each promotion's `monitorFollow` (a signal issues no command, so
   // histories without one replay as before).
@@ -89,7 +94,7 @@ export async function monitor(input: MonitorInput): Promise<void> {
     await sleep(durationMs(spec.every));
     const end = new Date(Date.now()).toISOString();
     state.checks += 1;
-    const result = await act.runMonitorCheck({ model, env, afterId: state.cursor, end, spec, pendingWindows: state.pendingWindows, check: state.checks });
+    const result = await checker.runMonitorCheck({ model, env, afterId: state.cursor, end, spec, pendingWindows: state.pendingWindows, check: state.checks });
     state.lastEnd = end;
     state.cursor = result.cursor;
     state.pendingWindows = result.pendingWindows;

@@ -53,6 +53,18 @@ export function decidePromotionPatches() {
   };
 }
 
+/** Every `patched()` id of the monitor workflow, decided in each run's first activation (same rules as `decidePatches`). */
+export function decideMonitorPatches() {
+  return {
+    /**
+     * The check activity has a heartbeat timeout (the worker's keep-alive beats for it): a check on a worker that dies
+     * is retried on another within `MONITOR_CHECK_HEARTBEAT`, not after its whole start-to-close timeout, during which
+     * the monitor judged nothing.
+     */
+    checkLiveness: patched('monitor-check-liveness'),
+  };
+}
+
 /**
  * `waiting-status` for a run that may have been recorded before patches were decided at start: true when decided at
  * start, otherwise the marker is looked for where those runs recorded it (the approval stage).

@@ -35,6 +35,8 @@ export const DEFAULT_QUEUE_TIMEOUT = '30m';
  */
 export const INTEGRATE_HEARTBEAT = '1m';
 export const FUNCTION_HEARTBEAT = '2m';
+/** A monitor check's heartbeat timeout: a check whose worker died is retried elsewhere after this. */
+export const MONITOR_CHECK_HEARTBEAT = '1m';
 
 /** Attempts a command step gets for infrastructure failures (a lost worker, a timed-out attempt). */
 export const INFRA_ATTEMPTS = 10;

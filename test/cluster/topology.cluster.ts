@@ -122,7 +122,12 @@ describe('the production topology', () => {
     const sentDrift = await sendPredictions(serveUrl, 'penguins', 'production', drifted.requests);
     logged.push(...sentDrift.requestIds);
     await sendLabels(serveUrl, sentDrift.requestIds, drifted.labels, stack.tokens.erin);
-    await until('the monitor to roll production back to v1', async () => ((await production()) === 1 ? true : undefined), 240_000);
+    await until('the monitor to roll production back to v1', async () => ((await production()) === 1 ? true : undefined), 240_000).catch(async (err: unknown) => {
+      // What the monitor saw, for the failure's reader: its latest checks (the window, the rules, what they decided).
+      const history = await runFerry(['monitor', 'history', 'penguins', '--env', 'production', '--limit', '20'], { cwd: stack.dev, env: childEnv({ ...stack.shared, FERRY_TOKEN: stack.tokens.dana }) });
+      say(`monitor history when the wait ended:\n${history.stdout}${history.stderr}`);
+      throw err;
+    });
 
     // Each release was trained from its own pushed commit, with that commit's params (no worker's clone was updated).
     const versions = (await db.select().from(modelVersions).where(eq(modelVersions.model, 'penguins'))).sort((a, b) => a.version - b.version);

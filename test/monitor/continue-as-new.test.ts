@@ -54,6 +54,11 @@ describe.each(backends())('a monitor across continue-as-new generations ($name)'
       const events = firstHistory.events ?? [];
       expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
       expect(events.length).toBeLessThan(HISTORY_BOUND);
+      // Each check is scheduled with a heartbeat timeout (patch monitor-check-liveness): a check whose worker dies is
+      // retried on another worker after a minute, not after its 5-minute start-to-close timeout.
+      const checks = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a?.activityType?.name === 'runMonitorCheck');
+      expect(checks.length).toBeGreaterThan(0);
+      for (const c of checks) expect(Number(c!.heartbeatTimeout?.seconds)).toBe(60);
       const current = await handle.describe();
       expect(current.runId).not.toBe(first.firstExecutionRunId);
       expect((await handle.fetchHistory()).events?.length ?? Infinity).toBeLessThan(HISTORY_BOUND);
