@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { settingDeclarations } from '../../src/settings.js';
 import { topology } from './services.js';
 
 const service = z.object({
@@ -33,5 +34,17 @@ describe('docker-compose.yml and the cluster test', () => {
     }
     expect(file.services[topology.modelServer]?.environment?.FERRY_ARTIFACTS).toMatch(/^s3:\/\//);
     expect(file.services[topology.webhook]?.command?.[0]).toBe('webhook');
+  });
+
+  it("hand Ferry's processes only variables Ferry reads, and every worker the deployment's verification key", () => {
+    // A renamed or dropped setting left in the compose file does nothing, silently (FERRY_SIGNING_KEY once did).
+    const declared = new Set<string>(settingDeclarations.map((d) => d.name));
+    const foreign = /^(AWS_|OTEL_|NODE_)/;
+    const ferryServices = Object.entries(file.services).filter(([, s]) => s.build === '.');
+    expect(ferryServices.length).toBeGreaterThan(0);
+    for (const [name, s] of ferryServices) {
+      for (const key of Object.keys(s.environment ?? {})) if (!foreign.test(key)) expect(declared.has(key), `${name}: ${key} is not a Ferry setting (src/settings.ts)`).toBe(true);
+    }
+    for (const worker of topology.workers) expect(Object.keys(file.services[worker.name]?.environment ?? {}), worker.name).toContain('FERRY_VERIFY_KEY');
   });
 });
