@@ -77,6 +77,7 @@ describe.each(backends())('a version without a reference artifact is judged agai
     return handle.result();
   };
   const checksOf = (kind: string) => h.database.db.select().from(monitorChecks).where(and(eq(monitorChecks.model, model), eq(monitorChecks.kind, kind)));
+  const firstCheck = (kind: string) => waitFor(async () => (await checksOf(kind)).sort((a, b) => a.id - b.id)[0], 45_000, `the first ${kind} verdict`);
 
   it('stores the dataset with the version, checks drift on x only, and rolls a drifted v2 back', async () => {
     expect(await run(0.8)).toMatchObject({ state: 'succeeded', modelVersion: 1 });
@@ -89,10 +90,11 @@ describe.each(backends())('a version without a reference artifact is judged agai
 
     // Inputs like the training data: judged, not drifted; the label column is not a feature the model takes.
     expect(await predict(h, model, undrifted(60))).toMatchObject({ status: 200, body: { version: 2 } });
-    const [drift] = await waitFor(async () => ((await checksOf('drift')).length ? checksOf('drift') : undefined), 45_000, 'the first drift verdict');
+    // A check stores its drift verdict, then its data-quality finding: wait for each.
+    const drift = await firstCheck('drift');
     expect(drift).toMatchObject({ version: 2, breached: false, result: { driftedShare: 0, drifted: [] } });
     expect(Object.keys((drift!.result as { statistics: object }).statistics)).toEqual(['x']);
-    const [quality] = await checksOf('data-quality');
+    const quality = await firstCheck('data-quality');
     expect(quality).toMatchObject({ breached: false, result: { columns: [{ column: 'x', missingShare: 0 }] } });
 
     // x far outside the training data: drift on v2, production back on v1.
