@@ -1,5 +1,5 @@
 /**
- * `npm run bench:monitor [-- --rows N --reference-rows M]`: one monitor check (drift + data quality) over a window of N
+ * `npm run bench:monitor [-- --rows N --reference-rows M --database-url postgres://…]`: one monitor check (drift + data quality) over a window of N
  * logged predictions × 20 features (default 1,000,000) against a training reference of M rows (default 1,000,000).
  *
  * The predictions go into the `predictions` table of an embedded Postgres (PGlite, served on 127.0.0.1) exactly as the
@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,11 +34,39 @@ const shiftOf = (f: number): number => (f % 4 === 0 ? 0 : 0.002 * f);
 /** A standard normal by Box–Muller, in SQL (both Postgres and DuckDB have random() and ln). */
 const normal = 'sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())';
 
+/**
+ * `--database-url postgres://…` runs against a native PostgreSQL server instead of PGlite: the bench creates a scratch
+ * database there (the URL's user needs CREATEDB) and drops it at the end; nothing else on that server is touched.
+ */
+async function openDatabase(): Promise<{ url: string; backend: string; stop(): Promise<void> }> {
+  const i = process.argv.indexOf('--database-url');
+  if (i < 0) {
+    const embedded = await startEmbeddedPostgres();
+    return { url: embedded.url, backend: 'PGlite (wire protocol, in the bench process)', stop: () => embedded.stop() };
+  }
+  const admin = new URL(process.argv[i + 1] ?? '');
+  if (!/^postgres(ql)?:$/.test(admin.protocol)) throw new Error('--database-url must be a postgres:// URL');
+  const name = `ferry_bench_monitor_${randomBytes(4).toString('hex')}`;
+  const adminDb = createDatabase(admin.toString(), { max: 1 });
+  await adminDb.db.execute(sql.raw(`CREATE DATABASE ${name}`));
+  const scratch = new URL(admin.toString());
+  scratch.pathname = `/${name}`;
+  const version = ((await adminDb.db.execute(sql`SHOW server_version`)).rows[0] as { server_version: string }).server_version;
+  return {
+    url: scratch.toString(),
+    backend: `PostgreSQL ${version} at ${admin.host}`,
+    stop: async () => {
+      await adminDb.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name}`));
+      await adminDb.close();
+    },
+  };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'ferry-bench-monitor-'));
-const server = await startEmbeddedPostgres();
+const server = await openDatabase();
 const database = createDatabase(server.url, { max: 2 });
 try {
-  console.log(`bench:monitor: ${rows.toLocaleString('en')} predictions × ${FEATURES} features, reference ${referenceRows.toLocaleString('en')} rows`);
+  console.log(`bench:monitor: ${rows.toLocaleString('en')} predictions × ${FEATURES} features, reference ${referenceRows.toLocaleString('en')} rows; database ${server.backend}`);
   console.log(`machine: nproc ${cpus().length}, ${cpus()[0]?.model}, load ${loadavg().map((l) => l.toFixed(1)).join(' / ')}, ${new Date().toISOString()}`);
   await migrateDatabase(database.db);
 
