@@ -68,8 +68,9 @@ export function mirrorPath(home: string, url: string): string {
   return join(home, 'git', `${createHash('sha256').update(url).digest('hex').slice(0, 16)}.git`);
 }
 
-async function hasCommit(mirror: string, sha: string): Promise<boolean> {
-  return git(mirror, 'cat-file', '-e', `${sha}^{commit}`).then(
+/** Whether the repository (a mirror or a clone) at `repo` holds commit `sha`. */
+export async function hasCommit(repo: string, sha: string): Promise<boolean> {
+  return git(repo, 'cat-file', '-e', `${sha}^{commit}`).then(
     () => true,
     () => false,
   );

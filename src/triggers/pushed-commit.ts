@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { isCommitSha } from '../core/repo-spec.js';
-import { remoteGit } from '../git-remote.js';
+import { ensureWorktree } from '../git.js';
+import { hasCommit, remoteGit } from '../git-remote.js';
 
 const quiet = (cwd: string, ...args: string[]) => remoteGit(cwd, ...args).then(
   () => true,
@@ -21,28 +22,26 @@ export async function pushedProjectDir(projectDir: string, commit: string, branc
   let top: string;
   let gitDir: string;
   try {
-    top = await remoteGit(dir, 'rev-parse', '--show-toplevel');
-    gitDir = resolve(dir, await remoteGit(dir, 'rev-parse', '--git-common-dir'));
+    const [shownTop, commonDir] = (await remoteGit(dir, 'rev-parse', '--show-toplevel', '--git-common-dir')).split('\n');
+    top = shownTop!;
+    gitDir = resolve(dir, commonDir!);
   } catch {
     return undefined;
   }
   if (!isCommitSha(commit)) throw new FerryError(`push: after ${JSON.stringify(commit)} is not a full commit SHA`);
-  const has = () => quiet(top, 'cat-file', '-e', `${commit}^{commit}`);
-  if (!(await has())) {
+  if (!(await hasCommit(top, commit))) {
     // By SHA first (what most servers allow), else the pushed branch, which holds it.
     if (!(await quiet(top, 'fetch', '--quiet', 'origin', commit))) await quiet(top, 'fetch', '--quiet', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
-    if (!(await has())) {
+    if (!(await hasCommit(top, commit))) {
       const origin = await remoteGit(top, 'remote', 'get-url', 'origin').catch(() => '(no origin)');
       throw new FerryError(`push: commit ${commit} is not in ${origin} (fetched it and ${branch}); deliver the hook for a commit that was pushed there`);
     }
   }
   const tree = join(gitDir, 'ferry-pushed', commit);
-  if (!existsSync(tree)) {
-    mkdirSync(join(gitDir, 'ferry-pushed'), { recursive: true });
-    // Two deliveries of one commit may race here: the second add fails and finds the first one's tree.
-    if (!(await quiet(top, 'worktree', 'add', '--detach', '--quiet', tree, commit)) && !existsSync(tree)) {
-      throw new FerryError(`push: could not check out ${commit} into ${tree}`);
-    }
-  }
+  mkdirSync(join(gitDir, 'ferry-pushed'), { recursive: true });
+  // Two deliveries of one commit may race here: the second add fails and finds the first one's tree.
+  await ensureWorktree(top, tree, commit).catch(() => {
+    if (!existsSync(tree)) throw new FerryError(`push: could not check out ${commit} into ${tree}`);
+  });
   return join(tree, relative(top, dir));
 }
