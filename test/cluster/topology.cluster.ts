@@ -7,7 +7,7 @@ import { aliases, modelVersions, predictions, servingRoutes, stepRuns } from '..
 import { sendLabels, sendPredictions, steadyTraffic } from '../../src/demo/traffic.js';
 import { productionWindow } from '../../pipelines/penguins/index.js';
 import { statusQuery } from '../../workflows/pipeline.js';
-import { runFerry } from '../helpers/cli.js';
+import { runFerry, waitFor } from '../helpers/cli.js';
 import { childEnv } from '../process/spawn.js';
 import { checkArtifacts, whoRanWhat, type ObjectReader } from './evidence.js';
 import { penguinsProject } from './project.js';
@@ -15,15 +15,8 @@ import { BUCKET, PUSH_SECRET, startClusterStack, type ClusterStack } from './sta
 
 const say = (line: string) => process.stdout.write(`[cluster] ${line}\n`);
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+/** `waitFor` that treats a failed check as not yet (servers are restarted under it). */
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> => waitFor(() => check().catch(() => undefined), timeoutMs, what);
 
 // The production topology on real servers, every part its own process and every worker as if on its own machine:
 // Temporal Server (four services) on PostgreSQL, Ferry's database on the same PostgreSQL server, MinIO for artifacts,
