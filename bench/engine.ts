@@ -17,7 +17,6 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import protos from '@temporalio/proto';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -35,6 +34,7 @@ import { startStack } from '../src/stack.js';
 import { installRuntime } from '../src/temporal/runtime.js';
 import { workflowsPath } from '../src/temporal/worker.js';
 import { makeRepo } from '../test/helpers/git.js';
+import { activityProfile, childrenCpuMs, eventKinds, workflowTaskMsPerRun, workflowTaskProfile } from './engine-profile.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,11 +49,6 @@ const RUNS = Number(args.runs);
 const STEPS = Number(args.steps);
 const CONCURRENCY = Number(args.concurrency);
 const WARMUP = Number(args.warmup);
-// CommonJS package: Node's ESM loader exposes only its default export.
-const { temporal } = protos;
-const EventType = temporal.api.enums.v1.EventType;
-type History = protos.temporal.api.history.v1.IHistory;
-
 const noop = defineStep('bench.noop', z.object({}), async () => ({}));
 const quiet = { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never;
 
@@ -63,9 +58,11 @@ interface Sample {
 }
 
 /** Runs `count` workflows, at most `concurrency` at a time; each sample is start → result. */
-async function batch(count: number, concurrency: number, start: (i: number) => Promise<WorkflowHandle>): Promise<{ wallMs: number; samples: Sample[] }> {
+async function batch(count: number, concurrency: number, start: (i: number) => Promise<WorkflowHandle>): Promise<{ wallMs: number; samples: Sample[]; cpu: { workerMs: number; childrenMs: number } }> {
   const samples: Sample[] = [];
   let next = 0;
+  const cpu0 = process.cpuUsage();
+  const children0 = childrenCpuMs();
   const began = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -78,52 +75,15 @@ async function batch(count: number, concurrency: number, start: (i: number) => P
       }
     }),
   );
-  return { wallMs: performance.now() - began, samples };
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs: performance.now() - began, samples, cpu: { workerMs: (cpu.user + cpu.system) / 1000, childrenMs: childrenCpuMs() - children0 } };
 }
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
-const tsMs = (t: protos.temporal.api.history.v1.IHistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
-
-/** Per activity type: calls per run and mean scheduled → completed time, from the runs' histories. */
-function activityProfile(histories: History[]): { activity: string; perRun: number; meanMs: number; totalMsPerRun: number }[] {
-  const byType = new Map<string, number[]>();
-  for (const history of histories) {
-    const events = history.events ?? [];
-    const scheduled = new Map<string, { type: string; at: number }>();
-    for (const e of events) {
-      if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
-        scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes!.activityType!.name!, at: tsMs(e.eventTime) });
-      } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
-        const s = scheduled.get(String(e.activityTaskCompletedEventAttributes!.scheduledEventId));
-        if (s) byType.set(s.type, [...(byType.get(s.type) ?? []), tsMs(e.eventTime) - s.at]);
-      }
-    }
-  }
-  return [...byType.entries()]
-    .map(([activity, ms]) => {
-      const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
-      return { activity, perRun: ms.length / histories.length, meanMs: mean, totalMsPerRun: (mean * ms.length) / histories.length };
-    })
-    .sort((a, b) => b.totalMsPerRun - a.totalMsPerRun);
-}
-
-/** Workflow start → close time per run, and how much of it workflow tasks (not activities) took. */
-function workflowTaskMsPerRun(histories: History[]): number {
-  let total = 0;
-  for (const history of histories) {
-    const scheduled = new Map<string, number>();
-    for (const e of history.events ?? []) {
-      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED) scheduled.set(String(e.eventId), tsMs(e.eventTime));
-      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) total += tsMs(e.eventTime) - (scheduled.get(String(e.workflowTaskCompletedEventAttributes!.scheduledEventId)) ?? tsMs(e.eventTime));
-    }
-  }
-  return total / histories.length;
-}
-
-async function summarize(name: string, result: { wallMs: number; samples: Sample[] }) {
+async function summarize(name: string, result: Awaited<ReturnType<typeof batch>>) {
   const histories = await Promise.all(result.samples.map((s) => s.handle.fetchHistory()));
   const latencies = result.samples.map((s) => s.ms);
   return {
@@ -132,9 +92,13 @@ async function summarize(name: string, result: { wallMs: number; samples: Sample
     throughput: result.samples.length / (result.wallMs / 1000),
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
+    workerCpuMs: result.cpu.workerMs / result.samples.length,
+    childrenCpuMs: result.cpu.childrenMs / result.samples.length,
     events: histories.reduce((a, h) => a + (h.events?.length ?? 0), 0) / histories.length,
     workflowTaskMs: workflowTaskMsPerRun(histories),
     profile: activityProfile(histories),
+    eventKinds: eventKinds(histories),
+    taskProfile: workflowTaskProfile(histories),
   };
 }
 
@@ -218,27 +182,44 @@ function report(ferry: Summary, plain: Summary, floor: Summary): void {
     p50: ferry.p50 / plain.p50,
     p95: ferry.p95 / plain.p95,
   };
-  const overhead = ratios.p50 - 1;
+  // Issue #19's targets: p50 Ferry/plain ≤ ×1.10, Ferry/floor ≤ ×2.0, history events Ferry − plain ≤ +6.
+  const targets = { p50: 1.1, floor: 2.0, events: 6 };
+  const floorRatio = ferry.p50 / floor.p50;
+  const extraEvents = ferry.events - plain.events;
+  const met = { p50: ratios.p50 <= targets.p50, floor: floorRatio <= targets.floor, events: extraEvents <= targets.events };
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ runs: RUNS, steps: STEPS, concurrency: CONCURRENCY, ferry, plain, floor, ratios, overhead, target: 0.15, met: overhead <= 0.15 }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: RUNS, steps: STEPS, concurrency: CONCURRENCY, ferry, plain, floor, ratios: { ...ratios, floor: floorRatio, extraEvents }, targets, met }, null, 2)}\n`);
     return;
   }
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const fmt = (n: number, d = 1) => n.toFixed(d);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   out(`engine benchmark: ${RUNS} runs × ${STEPS} no-op function steps, concurrency ${CONCURRENCY}`);
   out();
-  out('| configuration | runs/s | p50 ms | p95 ms | history events/run | workflow-task ms/run |');
-  out('|---|---:|---:|---:|---:|---:|');
-  for (const s of [ferry, plain, floor]) out(`| ${s.name} | ${fmt(s.throughput, 2)} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.events)} | ${fmt(s.workflowTaskMs)} |`);
+  out('| configuration | runs/s | p50 ms | p95 ms | history events/run | workflow-task ms/run | CPU ms/run: this process | dev server + git |');
+  out('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of [ferry, plain, floor]) out(`| ${s.name} | ${fmt(s.throughput, 2)} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.events)} | ${fmt(s.workflowTaskMs)} | ${fmt(s.workerCpuMs, 0)} | ${fmt(s.childrenCpuMs, 0)} |`);
   out();
-  out(`Ferry/plain: throughput ×${fmt(ratios.throughput, 3)}, p50 latency ×${fmt(ratios.p50, 3)}, p95 latency ×${fmt(ratios.p95, 3)}`);
-  out(`overhead (p50 latency): ${fmt(overhead * 100)}% — target ≤ 15%: ${overhead <= 0.15 ? 'met' : 'MISSED'}`);
+  out(`Ferry/plain: throughput ×${fmt(ratios.throughput, 3)}, p95 latency ×${fmt(ratios.p95, 3)}`);
+  out(`p50 Ferry/plain ×${fmt(ratios.p50, 2)} (target ≤ ×${targets.p50}: ${verdict(met.p50)}); p50 Ferry/floor ×${fmt(floorRatio, 2)} (target ≤ ×${targets.floor}: ${verdict(met.floor)}); events Ferry − plain +${fmt(extraEvents, 0)} (target ≤ +${targets.events}: ${verdict(met.events)})`);
+  out();
+  out('History events per run by kind (ferry | plain):');
+  out();
+  out('| event | ferry | plain |');
+  out('|---|---:|---:|');
+  for (const kind of new Set([...Object.keys(ferry.eventKinds), ...Object.keys(plain.eventKinds)])) out(`| ${kind} | ${fmt(ferry.eventKinds[kind] ?? 0)} | ${fmt(plain.eventKinds[kind] ?? 0)} |`);
   out();
   out('Where a Ferry run spends its activity time (scheduled → completed, from the histories):');
   out();
   out('| activity | calls/run | mean ms | ms/run |');
   out('|---|---:|---:|---:|');
   for (const p of ferry.profile) out(`| ${p.activity} | ${fmt(p.perRun)} | ${fmt(p.meanMs)} | ${fmt(p.totalMsPerRun)} |`);
+  out();
+  out('Ferry\'s workflow tasks, in order (scheduled → completed, mean; a task\'s local activities run inside it):');
+  out();
+  out('| task | mean ms | recorded | plain mean ms |');
+  out('|---:|---:|---|---:|');
+  for (const t of ferry.taskProfile) out(`| ${t.task} | ${fmt(t.meanMs)} | ${t.recorded} | ${plain.taskProfile[t.task - 1] ? fmt(plain.taskProfile[t.task - 1]!.meanMs) : ''} |`);
   const plainStep = plain.profile.find((p) => p.activity === 'runStep');
   if (plainStep) out(`| (plain) runStep | ${fmt(plainStep.perRun)} | ${fmt(plainStep.meanMs)} | ${fmt(plainStep.totalMsPerRun)} |`);
 }

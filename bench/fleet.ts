@@ -1,5 +1,5 @@
 /**
- * `npm run bench:fleet [-- --monitors 1000 --every 1m --minutes 5 --rows 40 --generation 3 --profile DIR]`: N monitored deployments on
+ * `npm run bench:fleet [-- --monitors 1000 --every 1m --minutes 5 --rows 40 --generation 3 --profile DIR --max-cached-workflows N]`: N monitored deployments on
  * one worker against the dev server. Each deployment is a registered version with the alias `production` and a
  * training reference (one shared CSV, 2 features); each `--every` the bench logs `--rows` predictions per deployment
  * (one INSERT for the fleet), and every monitor checks its window (drift + data quality, the real `runMonitorCheck`),
@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
     generation: { type: 'string', default: '3' },
     /** Write the worker's CPU profile (node --cpu-prof) into this directory. */
     profile: { type: 'string' },
+    /** The worker's `maxCachedWorkflows` (default: the SDK's, sized from the heap limit): an evicted monitor is replayed. */
+    'max-cached-workflows': { type: 'string' },
   },
 });
 const int = (name: keyof typeof args, max: number): number => {
@@ -92,9 +94,14 @@ try {
     return total;
   };
 
-  worker = spawn(process.execPath, [...(args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : []), '--import', 'tsx', join(import.meta.dirname, 'fleet-worker.ts'), stack.temporalAddress, stack.namespace, stack.databaseUrl, taskQueue, home], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let lastMemory = '—';
+  worker = spawn(process.execPath, [...(args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : []), '--import', 'tsx', join(import.meta.dirname, 'fleet-worker.ts'), stack.temporalAddress, stack.namespace, stack.databaseUrl, taskQueue, home, ...(args['max-cached-workflows'] ? [String(int('max-cached-workflows', 100_000))] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
-    worker!.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    worker!.stdout!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      if (text.includes('ready')) resolve();
+      for (const line of text.split('\n')) if (line.startsWith('memory ')) lastMemory = line.slice('memory '.length);
+    });
     worker!.once('exit', (code) => reject(new Error(`bench/fleet-worker.ts exited ${code} before it was ready`)));
   });
   const rss: number[] = [];
@@ -158,7 +165,7 @@ try {
   console.log(`  checks completed: ${checks} (${(checks / N).toFixed(1)} per monitor; ${N * Math.floor((MINUTES * 60_000) / everyMs)} were due)`);
   console.log(`  check lag (due → runMonitorCheck completed): p50 ${s(percentile(lags, 50))}, p95 ${s(percentile(lags, 95))}, max ${s(Math.max(...lags))}`);
   for (const [part, ms] of Object.entries(parts)) console.log(`    ${part.padEnd(13)} p50 ${s(percentile(ms, 50))}, p95 ${s(percentile(ms, 95))}`);
-  console.log(`  worker RSS: peak ${Math.max(...rss).toFixed(0)} MiB, last ${rss.at(-1)?.toFixed(0)} MiB`);
+  console.log(`  worker RSS: peak ${Math.max(...rss).toFixed(0)} MiB, last ${rss.at(-1)?.toFixed(0)} MiB; the worker's last sample (MiB): ${lastMemory}`);
   console.log(`  history events per monitor generation (${generationEvents.length} closed generations): p50 ${percentile(generationEvents, 50)}, max ${Math.max(...generationEvents)}`);
   console.log(`  Postgres rows per check: ${((rowsAfter - rowsBefore) / Math.max(1, checks)).toFixed(2)} (${rowsAfter - rowsBefore} rows for ${checks} checks, predictions excluded)`);
   console.log(`targets: p95 lag ≤ 5 s: ${percentile(lags, 95) <= 5000 ? 'met' : 'missed'}; worker RSS ≤ 1.5 GB: ${Math.max(...rss) <= 1536 ? 'met' : 'missed'}`);
