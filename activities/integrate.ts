@@ -3,12 +3,13 @@ import { join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Failure, FerryFailure } from '../src/core/failures.js';
 import { fingerprintEnvironment } from '../src/environment.js';
-import { isDirty, resolveCommit } from '../src/git.js';
+import { headStatus, isDirty, resolveCommit } from '../src/git.js';
 import { checkoutCommit, ensureMirrorCommit, MissingCommitError, resolveRemoteRef } from '../src/git-remote.js';
 import { isCommitSha } from '../src/core/repo-spec.js';
 import type { PipelineSpec } from '../src/core/spec.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
+import { createRunActivities, type RunProgress } from './runs.js';
 
 export interface IntegrateResult {
   repo: string;
@@ -28,10 +29,11 @@ export function workspacePath(home: string, workflowId: string): string {
 
 /** A local repository (`ferry dev`): the ref resolves in it, and uncommitted changes are refused unless allowed. */
 async function fromLocal(repo: string, ref: string, allowDirty: boolean): Promise<{ repo: string; commit: string; dirty: boolean }> {
-  const commit = await resolveCommit(repo, ref).catch((err: Error) => {
+  const unresolved = (err: Error) => {
     throw new FerryFailure(Failure.IntegrateError, `integrate: ${err.message}; pass --ref with a branch, tag or commit of ${repo}`);
-  });
-  const dirty = await isDirty(repo);
+  };
+  // The default ref, HEAD: its commit and the dirty check from one git spawn.
+  const { commit, dirty } = ref === 'HEAD' ? await headStatus(repo).catch(unresolved) : { commit: await resolveCommit(repo, ref).catch(unresolved), dirty: await isDirty(repo) };
   if (dirty && !allowDirty) {
     throw new FerryFailure(Failure.IntegrateError, `integrate: ${repo} has uncommitted changes to tracked files; commit them (the run records a commit) or set repo.allowDirty: true`);
   }
@@ -59,13 +61,17 @@ async function fromRemote(home: string, url: string, ref: string): Promise<{ rep
   return { repo: url, commit, dirty: false };
 }
 
-export function createIntegrateActivities({ home, cwd, store }: ActivityDeps) {
+export function createIntegrateActivities(deps: ActivityDeps) {
+  const { home, cwd, store } = deps;
+  const { recordRunProgress } = createRunActivities(deps);
   return {
     /**
      * Resolves the ref to a commit with real git, refuses a dirty tree unless allowed, checks out the commit and stores
      * its datasets by content (a version's default drift reference is one of them, read later by any worker).
      */
-    async integrate(input: { workflowId: string; repo: PipelineSpec['repo']; ref?: string; datasets: PipelineSpec['datasets'] }): Promise<IntegrateResult> {
+    async integrate(input: { workflowId: string; repo: PipelineSpec['repo']; ref?: string; datasets: PipelineSpec['datasets']; progress?: RunProgress }): Promise<IntegrateResult> {
+      // A `compact-history` run's integrate stage is recorded here, not by a local activity of its own.
+      if (input.progress) await recordRunProgress(input.progress);
       const ref = input.ref ?? input.repo.ref;
       const workspace = workspacePath(home, input.workflowId);
       const { repo, commit, dirty } = input.repo.url ? await fromRemote(home, input.repo.url, ref) : await fromLocal(resolve(cwd, input.repo.path), ref, input.repo.allowDirty);

@@ -13,6 +13,7 @@ import { FerryError, UsageError } from '../src/core/errors.js';
 import { mirrorApproval } from '../src/deploy/sagemaker-packages.js';
 import { activityKey } from './audit.js';
 import type { ActivityDeps } from './deps.js';
+import { createRunActivities, type RunProgress } from './runs.js';
 import { Failure, FerryFailure } from '../src/core/failures.js';
 
 /** What a workflow needs to know about a resolved version (no large fields: it goes into workflow history). */
@@ -51,14 +52,18 @@ async function mirrorFailures<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Activities that write and read the model registry. Writes are idempotent under Temporal retries. */
-export function createRegistryActivities({ db, sagemaker }: ActivityDeps) {
+export function createRegistryActivities(deps: ActivityDeps) {
+  const { db, sagemaker } = deps;
+  const { recordRunProgress } = createRunActivities(deps);
   /** A SageMaker deployment's versions have a Model Package whose approval follows the registry (a no-op for others). */
   const mirror = (input: { model: string; version: number; actor?: string; workflowId?: string; reason?: string; idempotencyKey: string }) =>
     mirrorFailures(() => mirrorApproval(db, sagemaker ?? {}, { ...input, actor: input.actor ?? 'ferry', idempotencyKey: `${input.idempotencyKey}:sagemaker` }));
 
   return {
     /** Registers the run's model version; a retry (same `sourceWorkflowId`) returns the version already registered. */
-    async registerModelVersion(input: RegisterVersionInput): Promise<{ version: number }> {
+    /** `progress`: the register stage's run-row update, handed over by a `compact-history` run. */
+    async registerModelVersion({ progress, ...input }: RegisterVersionInput & { progress?: RunProgress }): Promise<{ version: number }> {
+      if (progress) await recordRunProgress(progress);
       const { version } = await refusalsFinal(() => registerVersion(db, input));
       await mirror({ model: input.model, version, actor: input.actor, workflowId: input.sourceWorkflowId, reason: 'registered', idempotencyKey: `${input.model}@${version}:registered` });
       return { version };

@@ -15,6 +15,14 @@ export interface RunStartedInput {
   triggeredBy?: string;
 }
 
+/** A stage's update of its run's row; a `compact-history` run hands it to the stage's first activity (integrate, a step). */
+export interface RunProgress {
+  workflowId: string;
+  stage: string;
+  status: string;
+  commit?: string;
+}
+
 /** Activities that keep the `runs` table in step with the workflow. Each write is an upsert keyed by workflow id. */
 export function createRunActivities({ db }: ActivityDeps) {
   return {
@@ -53,7 +61,7 @@ export function createRunActivities({ db }: ActivityDeps) {
       });
     },
 
-    async recordRunProgress(input: { workflowId: string; stage: string; status: string; commit?: string }): Promise<void> {
+    async recordRunProgress(input: RunProgress): Promise<void> {
       await db
         .update(runs)
         .set({ stage: input.stage, status: input.status, ...(input.commit ? { commit: input.commit } : {}) })

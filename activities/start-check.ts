@@ -3,11 +3,13 @@ import { appendAudit } from '../src/audit/index.js';
 import { log } from '../src/log.js';
 import { verifyRunStart, type RunStartFacts, type RunStartVerification } from '../src/runs/start-attestation.js';
 import type { ActivityDeps } from './deps.js';
+import { createRunActivities, type RunStartedInput } from './runs.js';
 
 /** The run-start check the lifecycle workflow makes before any step (see src/runs/start-attestation.ts). */
 export function createStartCheckActivities(deps: ActivityDeps) {
   const { db, cwd } = deps;
-  return {
+  const { recordRunStarted } = createRunActivities(deps);
+  const check = {
     /** Verifies a run's signed start and re-checks submission policies; a refusal is audited as `run.start-refused`. */
     async verifyRunStart(facts: RunStartFacts): Promise<RunStartVerification> {
       const verdict = await verifyRunStart(db, facts, cwd);
@@ -31,6 +33,17 @@ export function createStartCheckActivities(deps: ActivityDeps) {
         idempotencyKey: key,
       });
       return verdict;
+    },
+  };
+  return {
+    ...check,
+    /**
+     * A `compact-history` run's first write (`decideCompactHistory`): the run recorded as started, then its start
+     * verified, in one local activity (one marker) where older runs made two.
+     */
+    async recordAndVerifyRunStart(input: { started: RunStartedInput; facts: RunStartFacts }): Promise<RunStartVerification> {
+      await recordRunStarted(input.started);
+      return check.verifyRunStart(input.facts);
     },
   };
 }

@@ -14,6 +14,7 @@ import { checkoutCommit } from '../src/git-remote.js';
 import { ensureVenv } from '../src/provision/python-venv.js';
 import { resolveInside } from '../src/workspace-paths.js';
 import type { ActivityDeps } from './deps.js';
+import { createRunActivities, type RunProgress } from './runs.js';
 import { prepareStepPaths, reclaimStepPaths, redactSecrets, secretValues, stepSpawn } from './step-isolation.js';
 import { workspacePath } from './integrate.js';
 import { inheritedEnv } from '../src/settings.js';
@@ -40,6 +41,8 @@ export interface RunStepInput {
   pipelineParams: Record<string, string | number | boolean>;
   seed: number;
   previous: Record<string, StepOutput>;
+  /** The stage's run-row update, when this is the stage's first step (absent in runs recorded before `compact-history`). */
+  progress?: RunProgress;
 }
 
 const metricsFileSchema = z.record(z.string(), z.number());
@@ -51,6 +54,7 @@ const exitedMarker = (outputDir: string) => join(outputDir, '..', 'exited-0');
 
 export function createStepActivities(deps: ActivityDeps) {
   const { db, store, config, home } = deps;
+  const { recordRunProgress } = createRunActivities(deps);
   // Read once: a step's log and error never show the values of the worker's secret variables.
   const secrets = secretValues(inheritedEnv());
 
@@ -258,7 +262,7 @@ export function createStepActivities(deps: ActivityDeps) {
         rmSync(outputDir, { recursive: true, force: true });
         mkdirSync(outputDir, { recursive: true });
       }
-      await record(input, { status: 'running' });
+      await Promise.all([record(input, { status: 'running' }), input.progress && recordRunProgress(input.progress)]);
       try {
         const output =
           input.step.kind === 'function'

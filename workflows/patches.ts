@@ -10,8 +10,11 @@ import { condition, patched, workflowInfo } from '@temporalio/workflow';
  * the same in every replay. Rules (test/replay/README.md): a new patch gets an entry here and is read through the
  * returned object; never call `patched()` anywhere else.
  */
-export function decidePatches() {
+export function decidePatches(compact = false) {
+  if (compact) return COMPACT;
   return {
+    /** See `decideCompactHistory`. */
+    compactHistory: false as boolean,
     /** Bookkeeping writes as local activities (runs recorded before use scheduled activities). */
     localBookkeeping: patched('local-bookkeeping'),
     /**
@@ -39,6 +42,32 @@ export function decidePatches() {
 }
 
 export type Patches = ReturnType<typeof decidePatches>;
+
+/**
+ * `compact-history`: a run started since then records one patch marker for every lifecycle patch above instead of one
+ * each. Each `patched()` records a marker *and* an upsert of `TemporalChangeVersion`, so the eight patches cost a new
+ * run 16 history events; runs recorded before it have no `compact-history` marker, answer false here and decide the
+ * patches one by one as they did. Asked first, in the first activation (before the run's first upsert): the compact
+ * run's commands begin with it. It also skips search-attribute values the start already set (`startRun` tags a run
+ * with its pipeline, model, status and first stage) and records the run's start with its verification, as one local
+ * activity. A patch added later gets its own `patched()` call after this one.
+ */
+export function decideCompactHistory(): boolean {
+  return patched('compact-history');
+}
+
+/** Every lifecycle patch taken: what a run that recorded `compact-history` runs with. */
+const COMPACT = {
+  compactHistory: true,
+  localBookkeeping: true,
+  waitingStatus: true,
+  stepLiveness: true,
+  signedStart: true,
+  championScoring: true,
+  monitorFollows: true,
+  datasetReference: true,
+  approvalEscalation: true,
+};
 
 /** Every `patched()` id of the promotion workflow, decided in its first activation (same rules as `decidePatches`). */
 export function decidePromotionPatches() {

@@ -21,7 +21,7 @@ export type { PipelineRunInput, PipelineRunResult } from './lifecycle/types.js';
 export async function pipelineRun(input: PipelineRunInput): Promise<PipelineRunResult> {
   const run = await openRun(input);
   try {
-    if (run.patches.signedStart) await checkRunStart(input);
+    if (run.patches.signedStart) await checkRunStart(run);
     await integrate(run);
     await build(run);
     await train(run);

@@ -1,7 +1,7 @@
 import type { ApplyRoutesInput, ApplyRoutesResult } from '../../activities/deploy.js';
 import type { ApprovalRecordInput } from '../../activities/approvals.js';
 import type { MonitorCheckRequest, MonitorCheckResult } from '../../activities/monitor.js';
-import type { RunStartedInput } from '../../activities/runs.js';
+import type { RunProgress, RunStartedInput } from '../../activities/runs.js';
 import { ferryMetrics, type FerryMetrics } from './metrics.js';
 
 interface RunState {
@@ -59,22 +59,34 @@ export function createActivityObserver(options: ActivityObserverOptions = {}) {
     if (state.stage) m.stageDuration.observe({ pipeline: state.pipeline, stage: state.stage }, Math.max(0, (at - state.stageSince) / 1000));
   }
 
-  const handlers: Record<string, (input: never, output: never) => Promise<void> | void> = {
-    recordRunStarted(input: RunStartedInput) {
-      // A retried start must not count twice.
-      if (live.has(input.workflowId)) return;
-      m.runsStarted.inc({ pipeline: input.pipeline });
-      track(input.workflowId, { pipeline: input.pipeline, stageSince: now(), approvalSince: new Map() });
-    },
-    async recordRunProgress(input: { workflowId: string; stage: string }) {
-      const at = now();
-      const state = await stateOf(input.workflowId);
-      if (!state || state.stage === input.stage) return;
-      closeStage(state, at);
-      state.stage = input.stage;
-      state.stageSince = at;
-      if (input.stage.startsWith('approve:')) state.approvalSince.set(input.stage.slice('approve:'.length), at);
-    },
+  async function stageStarted(input: { workflowId: string; stage: string }, at: number): Promise<void> {
+    const state = await stateOf(input.workflowId);
+    if (!state || state.stage === input.stage) return;
+    closeStage(state, at);
+    state.stage = input.stage;
+    state.stageSince = at;
+    if (input.stage.startsWith('approve:')) state.approvalSince.set(input.stage.slice('approve:'.length), at);
+  }
+
+  function handedProgress(progress: RunProgress | undefined, call: ObservedActivity): Promise<void> | undefined {
+    return progress ? stageStarted(progress, now() - call.seconds * 1000) : undefined;
+  }
+
+  function runStarted(input: RunStartedInput): void {
+    // A retried start must not count twice.
+    if (live.has(input.workflowId)) return;
+    m.runsStarted.inc({ pipeline: input.pipeline });
+    track(input.workflowId, { pipeline: input.pipeline, stageSince: now(), approvalSince: new Map() });
+  }
+
+  const handlers: Record<string, (input: never, output: never, call: ObservedActivity) => Promise<void> | void> = {
+    recordRunStarted: runStarted,
+    recordAndVerifyRunStart: (input: { started: RunStartedInput }) => runStarted(input.started),
+    recordRunProgress: (input: { workflowId: string; stage: string }) => stageStarted(input, now()),
+    // A `compact-history` run hands a stage's record to its first activity: the stage began when that activity did.
+    integrate: (input: { progress?: RunProgress }, _output: never, call: ObservedActivity) => handedProgress(input.progress, call),
+    runStep: (input: { progress?: RunProgress }, _output: never, call: ObservedActivity) => handedProgress(input.progress, call),
+    registerModelVersion: (input: { progress?: RunProgress }, _output: never, call: ObservedActivity) => handedProgress(input.progress, call),
     async recordRunFinished(input: { workflowId: string; status: string }) {
       const state = await stateOf(input.workflowId);
       if (!state) return;
@@ -116,7 +128,7 @@ export function createActivityObserver(options: ActivityObserverOptions = {}) {
       const handler = handlers[call.activityType];
       if (!handler || call.error !== undefined) return;
       try {
-        await handler(call.input as never, call.output as never);
+        await handler(call.input as never, call.output as never, call);
       } catch {
         // A malformed input is the activity's problem to report, not the metrics'.
       }

@@ -36,6 +36,28 @@ describe('the activity metrics observer', () => {
     expect(observer.tracked()).toBe(0);
   });
 
+  it('times a compact-history run\'s stages from the activities their records were handed to, from each one\'s start', async () => {
+    let now = 2_000_000;
+    const observer = createActivityObserver({ now: () => now });
+    const progress = (stage: string) => ({ workflowId: 'w3', stage, status: 'running' });
+    await observer.observe({ activityType: 'recordAndVerifyRunStart', input: { started: { workflowId: 'w3', temporalRunId: 'r', pipeline: 'obs-compact', spec: {}, specHash: 'h', trigger: 'test' }, facts: {} }, output: { ok: true }, seconds: 0 });
+    now += 5000; // integrate ran 5 s and finished now: the stage began 5 s ago
+    await observer.observe({ activityType: 'integrate', input: { workflowId: 'w3', progress: progress('integrate') }, seconds: 5 });
+    now += 7000; // the train step ran 3 s of the 7 s since: integrate lasted 9 s
+    await observer.observe({ activityType: 'runStep', input: { workflowId: 'w3', progress: progress('train') }, seconds: 3 });
+    await observer.observe({ activityType: 'runStep', input: { workflowId: 'w3' }, seconds: 1 }); // a later step of the stage
+    now += 2000;
+    await observer.observe({ activityType: 'registerModelVersion', input: { workflowId: 'w3', progress: progress('register') }, seconds: 1 });
+    now += 1000;
+    await observer.observe({ activityType: 'recordRunFinished', input: { workflowId: 'w3', status: 'succeeded' }, seconds: 0 });
+    const s = await samples();
+    expect(valueOf(s, 'ferry_runs_started_total', { pipeline: 'obs-compact' })).toBe(1);
+    expect(valueOf(s, 'ferry_stage_duration_seconds_sum', { pipeline: 'obs-compact', stage: 'integrate' })).toBe(9);
+    expect(valueOf(s, 'ferry_stage_duration_seconds_sum', { pipeline: 'obs-compact', stage: 'train' })).toBe(4);
+    expect(valueOf(s, 'ferry_stage_duration_seconds_sum', { pipeline: 'obs-compact', stage: 'register' })).toBe(2);
+    expect(observer.tracked()).toBe(0);
+  });
+
   it('counts a retried run start once, and finds the pipeline of a run another worker started', async () => {
     const observer = createActivityObserver({ lookupPipeline: async (id) => (id === 'w-elsewhere' ? 'obs-lookup' : undefined) });
     const started = { workflowId: 'w2', temporalRunId: 'r', pipeline: 'obs-retry', spec: {}, specHash: 'h', trigger: 'test' };

@@ -81,7 +81,7 @@ describe.each(backends().slice(0, 1))('tracing a run end to end ($name)', (backe
     const [run] = named(trace, 'RunWorkflow:pipelineRun');
     expect(parentOf(run!)).toBe(start);
 
-    const activities = ['recordRunStarted', 'integrate', 'runStep', 'recordRunFinished'];
+    const activities = ['recordAndVerifyRunStart', 'integrate', 'runStep', 'recordRunFinished'];
     for (const activity of activities) {
       const [scheduled] = named(trace, `StartActivity:${activity}`);
       const [executed] = named(trace, `RunActivity:${activity}`);

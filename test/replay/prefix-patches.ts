@@ -3,7 +3,7 @@
 // module in place of the real one to show that the recorded history wedges that code (and so that the test bites).
 import { patched } from '@temporalio/workflow';
 
-export { decidePatches, type Patches } from '../../workflows/patches.js';
+export { decideCompactHistory, decidePatches, type Patches } from '../../workflows/patches.js';
 import type { Patches } from '../../workflows/patches.js';
 
 export function waitingStatusAtApproval(patches: Patches): boolean {

@@ -5,7 +5,13 @@ import { runStep } from './steps.js';
 export async function build(run: RunContext): Promise<void> {
   const steps = run.spec.build;
   if (steps.length === 0) return;
-  await stage(run, 'build', steps.map((s) => s.id).join(', '), async () => {
-    for (const step of steps) run.outputs[step.id] = await runStep(run, 'build', step);
-  });
+  await stage(
+    run,
+    'build',
+    steps.map((s) => s.id).join(', '),
+    async (_, progress) => {
+      for (const [i, step] of steps.entries()) run.outputs[step.id] = await runStep(run, 'build', step, i === 0 ? progress : undefined);
+    },
+    true,
+  );
 }

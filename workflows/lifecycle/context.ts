@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../../activities/index.js';
 import type { StepOutput } from '../../activities/steps.js';
 import { rootMessage } from '../../src/core/errors.js';
@@ -18,7 +19,7 @@ import { searchAttributes } from '../../src/core/search-attributes.js';
 import { pipelineSpecSchema, type PipelineSpec } from '../../src/core/spec.js';
 import type { RunStatus, StageStatus } from '../../src/core/status.js';
 import { createApprovals } from '../approval.js';
-import { decidePatches, type Patches } from '../patches.js';
+import { decideCompactHistory, decidePatches, type Patches } from '../patches.js';
 import { bookkeeping, checkout, quick } from '../presets.js';
 import type { PromotionResult } from '../promotion.js';
 import type { PipelineRunInput, PipelineRunResult } from './types.js';
@@ -84,13 +85,14 @@ export async function openRun(input: PipelineRunInput): Promise<RunContext> {
       decisions: a.decisions.map((d) => ({ approver: d.approver, decision: d.decision, at: d.at })),
     })),
   }));
-  upsertSearchAttributes([
+  const compact = decideCompactHistory();
+  show(compact, [
     { key: searchAttributes.pipeline, value: spec.name },
     { key: searchAttributes.model, value: model },
     { key: searchAttributes.status, value: 'running' },
   ]);
   // Here, where the first bookkeeping write always asked for it: recorded histories keep their command order.
-  const patches = decidePatches();
+  const patches = decidePatches(compact);
   escalationAdmits = patches.approvalEscalation;
   const run: RunContext = {
     input,
@@ -107,30 +109,51 @@ export async function openRun(input: PipelineRunInput): Promise<RunContext> {
     metrics: {},
     modelCard: spec.card ? { card: spec.card, description: spec.description } : undefined,
   };
-  await books(run).recordRunStarted({
-    workflowId,
-    temporalRunId: runId,
-    pipeline: spec.name,
-    model,
-    owner: spec.owner,
-    spec,
-    specHash: input.specHash,
-    trigger: input.trigger,
-    triggeredBy: input.triggeredBy,
-  });
+  // A compact run records its start together with the start's verification (`checkRunStart`), in the run's try.
+  if (!compact) await books(run).recordRunStarted(runStarted(run));
   return run;
 }
 
-/** Runs one stage: shown in the status query, the UI's current details and search attributes, recorded in Postgres. */
-export async function stage<T>(run: RunContext, name: string, detail: string, body: (entry: StageStatus) => Promise<T>): Promise<T> {
+/** The `runs` row a run's start writes. */
+export function runStarted(run: RunContext) {
+  const { input, spec } = run;
+  return { workflowId: run.workflowId, temporalRunId: run.runId, pipeline: spec.name, model: run.model, owner: spec.owner, spec, specHash: input.specHash, trigger: input.trigger, triggeredBy: input.triggeredBy };
+}
+
+/**
+ * Tags the run for the Temporal UI. A `compact-history` run upserts only the values that differ from what the run
+ * already shows (its start's tags, earlier upserts): the same search attributes, fewer history events.
+ */
+export function show(compact: boolean, pairs: SearchAttributeUpdatePair[]): void {
+  const shown = workflowInfo().typedSearchAttributes;
+  const changed = compact ? pairs.filter((p) => shown.get(p.key) !== p.value) : pairs;
+  if (changed.length > 0) upsertSearchAttributes(changed);
+}
+
+/** A stage's `runs` row update (`recordRunProgress`). */
+export interface Progress {
+  workflowId: string;
+  stage: string;
+  status: string;
+  commit?: string;
+}
+
+/**
+ * Runs one stage: shown in the status query, the UI's current details and search attributes, recorded in Postgres.
+ * With `handOver`, a `compact-history` run hands the Postgres record to the stage's first activity (`progress` in its
+ * input: integrate, a step) instead of writing it with a local activity of its own.
+ */
+export async function stage<T>(run: RunContext, name: string, detail: string, body: (entry: StageStatus, progress?: Progress) => Promise<T>, handOver = false): Promise<T> {
   const entry: StageStatus = { name, state: 'running', startedAt: Date.now(), detail };
   run.status.stages.push(entry);
   run.status.stage = name;
   setCurrentDetails(`**${name}**: ${detail}`);
-  upsertSearchAttributes([{ key: searchAttributes.stage, value: name }]);
-  await books(run).recordRunProgress({ workflowId: run.workflowId, stage: name, status: run.status.state, commit: run.status.commit });
+  show(run.patches.compactHistory, [{ key: searchAttributes.stage, value: name }]);
+  const progress: Progress = { workflowId: run.workflowId, stage: name, status: run.status.state, commit: run.status.commit };
+  const handed = handOver && run.patches.compactHistory;
+  if (!handed) await books(run).recordRunProgress(progress);
   try {
-    const result = await body(entry);
+    const result = await body(entry, handed ? progress : undefined);
     entry.state = 'succeeded';
     return result;
   } catch (err) {
@@ -143,7 +166,7 @@ export async function stage<T>(run: RunContext, name: string, detail: string, bo
 
 export function setState(run: RunContext, state: RunStatus['state']): void {
   run.status.state = state;
-  upsertSearchAttributes([{ key: searchAttributes.status, value: state }]);
+  show(run.patches.compactHistory, [{ key: searchAttributes.status, value: state }]);
 }
 
 /** Records how the run ended, in the status query, the UI and Postgres. */

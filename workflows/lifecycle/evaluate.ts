@@ -9,9 +9,10 @@ import { Failure } from '../../src/core/failures.js';
 export async function evaluate(run: RunContext): Promise<void> {
   const evaluation = run.spec.evaluate;
   if (evaluation) {
-    await stage(run, 'evaluate', `${evaluation.gates.length} gate(s)`, async () => {
+    // With an evaluation step, the stage's record is handed to it.
+    await stage(run, 'evaluate', `${evaluation.gates.length} gate(s)`, async (_, progress) => {
       if (evaluation.step) {
-        run.outputs[evaluation.step.id] = await runStep(run, 'evaluate', evaluation.step);
+        run.outputs[evaluation.step.id] = await runStep(run, 'evaluate', evaluation.step, progress);
         run.metrics = { ...run.metrics, ...run.outputs[evaluation.step.id]!.metrics };
         await recordExperiment(run);
       }
@@ -34,7 +35,7 @@ export async function evaluate(run: RunContext): Promise<void> {
       await books(run).recordGateResults({ workflowId, model, gates });
       const failed = gates.find((g) => !g.passed);
       if (failed) throw ApplicationFailure.nonRetryable(`gate ${failed.gate} failed: ${failed.message}`, Failure.GateFailed, failed);
-    });
+    }, evaluation.step !== undefined);
   }
   run.status.metrics = run.metrics;
 }

@@ -6,8 +6,15 @@ import { Failure } from '../../src/core/failures.js';
 /** Integrate: check out the commit and hash the datasets; a reproduction refuses data that changed since. */
 export async function integrate(run: RunContext): Promise<void> {
   const { spec, input, workflowId } = run;
-  const integration = await stage(run, 'integrate', `resolving ${input.ref ?? spec.repo.ref} and hashing ${spec.datasets.length} dataset(s)`, () =>
-    git.integrate.executeWithOptions({ ...checkout, ...(run.patches.stepLiveness ? { heartbeatTimeout: INTEGRATE_HEARTBEAT } : {}), summary: 'git checkout and dataset hashes' }, [{ workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets }]),
+  const integration = await stage(
+    run,
+    'integrate',
+    `resolving ${input.ref ?? spec.repo.ref} and hashing ${spec.datasets.length} dataset(s)`,
+    (_, progress) =>
+      git.integrate.executeWithOptions({ ...checkout, ...(run.patches.stepLiveness ? { heartbeatTimeout: INTEGRATE_HEARTBEAT } : {}), summary: 'git checkout and dataset hashes' }, [
+        { workflowId, repo: spec.repo, ref: input.ref, datasets: spec.datasets, ...(progress ? { progress } : {}) },
+      ]),
+    true,
   );
   run.integration = integration;
   run.status.commit = integration.commit;

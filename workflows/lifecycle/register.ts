@@ -14,8 +14,10 @@ export async function register(run: RunContext): Promise<void> {
   }
   if (!trained || !artifact || input.reproduce) return;
   const integration = checkedOut(run);
-  const version = await stage(run, 'register', `registering ${model}`, async () => {
+  // The stage's record is handed to the registration (`stage`'s handOver).
+  const version = await stage(run, 'register', `registering ${model}`, async (_, progress) => {
     const registered = await act.registerModelVersion({
+      ...(progress ? { progress } : {}),
       model,
       description: spec.description,
       owner: spec.owner,
@@ -36,7 +38,7 @@ export async function register(run: RunContext): Promise<void> {
       actor: input.triggeredBy ?? 'ferry',
     });
     return registered.version;
-  });
+  }, true);
   run.version = version;
   run.status.modelVersion = version;
   upsertSearchAttributes([{ key: searchAttributes.modelVersion, value: version }]);

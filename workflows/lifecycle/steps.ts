@@ -3,18 +3,21 @@ import type { Activities } from '../../activities/index.js';
 import type { StepOutput } from '../../activities/steps.js';
 import type { StepSpec } from '../../src/core/spec.js';
 import { DEFAULT_QUEUE_TIMEOUT, stepOptions } from '../presets.js';
-import { books, checkedOut, type RunContext } from './context.js';
+import { books, checkedOut, type Progress, type RunContext } from './context.js';
 import { Failure } from '../../src/core/failures.js';
 
-/** Runs one step of a stage on its task queue; nobody polling that queue within `queueTimeout` fails the run with the fix. */
-export async function runStep(run: RunContext, stageName: string, step: StepSpec): Promise<StepOutput> {
+/**
+ * Runs one step of a stage on its task queue; nobody polling that queue within `queueTimeout` fails the run with the fix.
+ * `progress`: the stage's Postgres record, handed to the step (`stage`'s `handOver`).
+ */
+export async function runStep(run: RunContext, stageName: string, step: StepSpec, progress?: Progress): Promise<StepOutput> {
   const integration = checkedOut(run);
   const { spec, workflowId } = run;
   const options = stepOptions(step, run.input.taskQueue, run.patches.stepLiveness);
   try {
     return await proxyActivities<Activities>(options).runStep.executeWithOptions(
       { ...options, summary: step.kind === 'command' ? `${step.id}: ${step.run}` : `${step.id}: ${step.fn}` },
-      [{ workflowId, stage: stageName, step, repo: integration.repo, commit: integration.commit, datasets: integration.datasets, pipelineParams: spec.params, seed: spec.seed, previous: run.outputs }],
+      [{ workflowId, stage: stageName, step, repo: integration.repo, commit: integration.commit, datasets: integration.datasets, pipelineParams: spec.params, seed: spec.seed, previous: run.outputs, ...(progress ? { progress } : {}) }],
     );
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START') {

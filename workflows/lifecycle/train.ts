@@ -6,7 +6,7 @@ export async function train(run: RunContext): Promise<void> {
   const { spec } = run;
   if (!spec.train) return;
   const step = spec.train;
-  run.outputs[step.id] = await stage(run, 'train', `${step.id} with seed ${spec.seed}`, () => runStep(run, 'train', step));
+  run.outputs[step.id] = await stage(run, 'train', `${step.id} with seed ${spec.seed}`, (_, progress) => runStep(run, 'train', step, progress), true);
   run.metrics = { ...run.outputs[step.id]!.metrics };
   await recordExperiment(run);
 }
