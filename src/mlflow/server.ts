@@ -36,11 +36,23 @@ export async function startMlflowServer(options: StartMlflowServerOptions): Prom
   const venv = await ensureVenv({ requirements: MLFLOW_REQUIREMENTS }, options);
   const dir = resolve(options.dir);
   mkdirSync(join(dir, 'artifacts'), { recursive: true });
-  const port = options.port ?? (await freePort());
+  // A free port can be taken by another process between `freePort()` and the server's bind: pick another (3 tries).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(venv.python, dir, options.port ?? (await freePort()), options);
+    } catch (err) {
+      if (options.port !== undefined || attempt >= 3 || !(err instanceof PortTaken)) throw err;
+    }
+  }
+}
+
+class PortTaken extends FerryError {}
+
+async function startOn(python: string, dir: string, port: number, options: StartMlflowServerOptions): Promise<MlflowServer> {
   const url = `http://127.0.0.1:${port}`;
   // `python -m mlflow`: a cached venv's console scripts name the directory it was built in.
   const child = spawn(
-    venv.python,
+    python,
     ['-m', 'mlflow', 'server', '--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`, '--artifacts-destination', join(dir, 'artifacts'), '--serve-artifacts', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...inheritedEnv(), MLFLOW_TRACKING_URI: '', ...options.env } },
   );
@@ -49,7 +61,11 @@ export async function startMlflowServer(options: StartMlflowServerOptions): Prom
   const stop = proc.stop;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
-    if (proc.exited() !== undefined) throw new FerryError(`mlflow server exited (${proc.exited()}) before it was ready: ${proc.output().trim().split('\n').slice(-5).join(' | ')}`);
+    if (proc.exited() !== undefined) {
+      const output = proc.output();
+      const Failure = /\[Errno 98\]|address already in use/i.test(output) ? PortTaken : FerryError;
+      throw new Failure(`mlflow server exited (${proc.exited()}) before it was ready: ${output.trim().split('\n').slice(-5).join(' | ')}`);
+    }
     const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
     if (ok) break;
     if (Date.now() > deadline) {
