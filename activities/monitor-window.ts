@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
-import type { PreparedColumn, WindowValues } from '../src/drift/columns.js';
+import { type PreparedColumn, type WindowValues, countLabels, windowValues } from '../src/drift/columns.js';
 import { driftOfWindows } from '../src/drift/files.js';
-import { WindowReader, settleAcross } from '../src/drift/read.js';
+import { type WindowFile, WindowReader, settleAcross } from '../src/drift/read.js';
 import { storedReference } from '../src/drift/reference-store.js';
 import type { DriftReport } from '../src/drift/schema.js';
 
@@ -22,6 +22,14 @@ export interface PredictionWindow {
 
 /** Predictions per query: each chunk is one row of CSV text built by Postgres, so memory holds one chunk at a time. */
 const CHUNK_ROWS = 50_000;
+
+/**
+ * Windows of at most this many predictions are read straight from Postgres into typed arrays, without a scratch CSV
+ * and a DuckDB scan (a fleet of monitors checks many small windows: the export and the scan were most of a small
+ * check's CPU). It equals the rows the CSV path samples to guess a column's type (`readCsvHead`), so at this size both
+ * paths type every column by the same rule: numbers when every non-empty cell parses as a finite decimal, else text.
+ */
+export const DIRECT_ROWS = 1000;
 
 /**
  * Writes the window's input features `columns` to a CSV file at `path`, for DuckDB to read column-wise like any drift
@@ -96,13 +104,15 @@ export interface FeatureQuality {
 /**
  * Drift and data quality of a window of logged predictions against a model version's training reference. The reference
  * is read, typed and sorted once per content hash and stored under `storeDir` (`storedReference`); each check only
- * exports the features it needs from the prediction log and reads them column-wise.
+ * reads the features it needs from the prediction log: a window of up to `directRows` predictions (default
+ * {@link DIRECT_ROWS}) straight into typed arrays, a larger one exported to CSV and read column-wise by DuckDB.
  */
 export async function checkPredictionWindow(
   db: Db,
   window: PredictionWindow,
   reference: { path: string; sha256: string; storeDir: string; inputsOnly?: boolean },
   names: { referenceName: string; currentName: string },
+  options: { directRows?: number } = {},
 ): Promise<{ report: DriftReport; columns: PreparedColumn[]; quality: FeatureQuality[] }> {
   const reader = await WindowReader.shared();
   const path = join(windowDir(), `window-${randomUUID()}.csv`);
@@ -111,9 +121,16 @@ export async function checkPredictionWindow(
     // A training dataset holds the label and maybe other columns the model never takes: only its input columns count.
     const ref = reference.inputsOnly ? onColumns(stored, await inputColumns(db, window)) : stored;
     const textInReference = new Set(ref.header.filter((name) => ref.columns.get(name)!.kind === 'labels'));
-    await exportPredictionWindow(db, window, ref.header, path);
-    const cur = await reader.read(path);
-    await settleAcross(reader, ref, cur);
+    const direct = await readSmallWindow(db, window, ref.header, options.directRows ?? DIRECT_ROWS);
+    let cur: WindowFile;
+    if (direct) {
+      cur = direct.file;
+      await settleAcross(reader, ref, cur, async (file, column) => (file === cur ? countLabels(direct.cells.get(column)!) : reader.labels(file, column)));
+    } else {
+      await exportPredictionWindow(db, window, ref.header, path);
+      cur = await reader.read(path);
+      await settleAcross(reader, ref, cur);
+    }
     const quality = ref.header.map((column) => featureQuality(column, ref.columns.get(column)!, cur.columns.get(column)!, cur.rows, textInReference.has(column)));
     const { report, columns } = await driftOfWindows(ref, cur, { ...names, keepColumns: true });
     return { report, columns, quality };
@@ -121,6 +138,34 @@ export async function checkPredictionWindow(
     reader.close();
     rmSync(path, { force: true });
   }
+}
+
+/**
+ * The window's features `columns` as a window file, with each column's cells, when it holds at most `limit`
+ * predictions; undefined when it holds more. A cell is the feature's JSON text (a string unquoted), empty when the key
+ * is missing or JSON null — the cells the CSV export writes.
+ */
+async function readSmallWindow(
+  db: Db,
+  window: PredictionWindow,
+  columns: readonly string[],
+  limit: number,
+): Promise<{ file: WindowFile; cells: Map<string, string[]> } | undefined> {
+  if (limit <= 0) return undefined;
+  const selected = sql.join(
+    columns.map((c, i) => sql`coalesce(inputs ->> ${c}::text, '') AS ${sql.raw(`c${i}`)}`),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
+    SELECT ${selected} FROM predictions
+    WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version}
+      AND id > ${window.afterId} AND id <= ${window.toId} AND error IS NULL
+    ORDER BY id LIMIT ${limit + 1}`);
+  const rows = result.rows as Record<string, string>[];
+  if (rows.length > limit) return undefined;
+  const cells = new Map(columns.map((name, i) => [name, rows.map((row) => row[`c${i}`]!)]));
+  const values = new Map(columns.map((name) => [name, windowValues(cells.get(name)!)]));
+  return { file: { path: '(prediction log)', format: 'csv', header: [...columns], rows: rows.length, columns: values }, cells };
 }
 
 function featureQuality(column: string, ref: WindowValues, cur: WindowValues, rows: number, text: boolean): FeatureQuality {

@@ -257,9 +257,15 @@ export async function readWindows(
 
 /**
  * Settles every shared column's type across two windows, in place: text that all parses counts as numbers, and a column
- * numeric in one window but text in the other is re-read as text there (from its file, which must still exist).
+ * numeric in one window but text in the other is re-read as text there (by `labelsOf`: from its file, which must still
+ * exist, unless the caller holds the window's cells itself).
  */
-export async function settleAcross(reader: WindowReader, reference: WindowFile, current: WindowFile): Promise<void> {
+export async function settleAcross(
+  reader: WindowReader,
+  reference: WindowFile,
+  current: WindowFile,
+  labelsOf: (file: WindowFile, column: string) => Promise<Map<string, number>> = (file, column) => reader.labels(file, column),
+): Promise<void> {
   for (const name of reference.header) {
     const r = reference.columns.get(name);
     const c = current.columns.get(name);
@@ -270,7 +276,7 @@ export async function settleAcross(reader: WindowReader, reference: WindowFile, 
     current.columns.set(name, cs);
     if (rs.kind === cs.kind) continue;
     const [numbers, file] = rs.kind === 'numbers' ? [rs, reference] : [cs, current];
-    file.columns.set(name, { kind: 'labels', counts: await reader.labels(file, name), rows: numbers.rows });
+    file.columns.set(name, { kind: 'labels', counts: await labelsOf(file, name), rows: numbers.rows });
   }
 }
 
