@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { provisionTemporalCli } from '../src/temporal/provision.js';
-import { workflowsPath } from '../src/temporal/worker.js';
+import { workflowBundlerOptions, workflowsPath } from '../src/temporal/worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -15,14 +15,15 @@ declare module 'vitest' {
 }
 
 /**
- * Starts one real Temporal dev server (headless, in memory) and bundles the workflow code once for the whole run.
+ * Starts one real Temporal dev server (headless, in memory) and bundles the workflow code once for the whole run,
+ * with the bundler options a worker uses (the shared preloaded modules among them).
  * With TEMPORAL_ADDRESS set, uses that server. No server → the run fails with the provisioning error; nothing skips.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = mkdtempSync(join(tmpdir(), 'ferry-test-'));
   // People's private signing keys (src/auth/keys.ts) go to this run's own config directory, not ~/.config/ferry.
   process.env.FERRY_CONFIG_DIR ??= join(dir, 'config');
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  const bundle = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: { info() {}, warn() {}, error: console.error, debug() {}, trace() {}, log() {} } as never });
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   project.provide('workflowBundlePath', bundlePath);
