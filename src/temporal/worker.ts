@@ -20,13 +20,15 @@ const ferryRoot = dirname(dirname(workflowsPath));
  * The Temporal bundler compiles `.ts` with swc but skips everything under node_modules, which is where Ferry's
  * workflow sources are once a project installs it: compile Ferry's own files there too (nothing else).
  *
- * `preloadModules`: zod is evaluated once per workflow thread and shared (frozen) by every workflow context, instead
- * of once per cached workflow. A worker caching 1,000 monitors held ~1 GB less (bench:fleet, BENCHMARKS.md). Only a
- * library without per-workflow state may go here; Ferry's own schema modules may not: zod memoizes lazily on schema
+ * `preloadModules`: zod is evaluated once per workflow thread and shared (frozen) by every workflow context
+ * (`workflows/preload.ts`), instead of once per cached workflow: ~1.3 MiB -> ~0.1 MiB of heap per workflow context
+ * together with the spec's lazily evaluated schemas (`npm run bench:contexts`). It is a Ferry module that uses zod,
+ * because zod declares `sideEffects: false` and webpack drops a bare `require('zod')` whose result is unused. Only a
+ * library without per-workflow state may be shared; Ferry's own schema modules may not: zod memoizes lazily on schema
  * instances, which freezing would break.
  */
 export const workflowBundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> = {
-  preloadModules: ['zod'],
+  preloadModules: [fileURLToPath(new URL('../../workflows/preload.ts', import.meta.url))],
   webpackConfigHook: (config) => {
     for (const rule of config.module?.rules ?? []) {
       if (rule && typeof rule === 'object' && rule.test instanceof RegExp && rule.test.source === '\\.ts$') {

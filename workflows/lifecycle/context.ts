@@ -16,7 +16,7 @@ import type { StepOutput } from '../../activities/steps.js';
 import { rootMessage } from '../../src/core/errors.js';
 import type { GateResult } from '../../src/core/gates.js';
 import { searchAttributes } from '../../src/core/search-attributes.js';
-import { pipelineSpecSchema, type PipelineSpec } from '../../src/core/spec.js';
+import type { PipelineSpec } from '../../src/core/spec.js';
 import type { RunStatus, StageStatus } from '../../src/core/status.js';
 import { createApprovals } from '../approval.js';
 import { decideCompactHistory, decidePatches, type Patches } from '../patches.js';
@@ -63,6 +63,9 @@ export function books(run: RunContext): typeof local {
  * run's start: the commands every run opens with, in the order recorded histories hold them.
  */
 export async function openRun(input: PipelineRunInput): Promise<RunContext> {
+  // Bundled, but evaluated only here: a worker's other workflows (a fleet of monitors) never build the spec's schemas,
+  // which were most of each cached workflow's memory. The same commands, in the same order, as a static import.
+  const { pipelineSpecSchema } = await import(/* webpackMode: "eager" */ '../../src/core/spec.js');
   const parsed = pipelineSpecSchema.safeParse(input.spec);
   if (!parsed.success) {
     // A bad spec can never succeed: fail the run, do not retry the workflow task forever.
