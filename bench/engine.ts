@@ -32,7 +32,7 @@ import { resolveCommit } from '../src/git.js';
 import { startRun } from '../src/runs/start.js';
 import { startStack } from '../src/stack.js';
 import { installRuntime } from '../src/temporal/runtime.js';
-import { workflowsPath } from '../src/temporal/worker.js';
+import { workflowBundlerOptions, workflowsPath } from '../src/temporal/worker.js';
 import { makeRepo } from '../test/helpers/git.js';
 import { activityProfile, childrenCpuMs, eventKinds, workflowTaskMsPerRun, workflowTaskProfile } from './engine-profile.js';
 
@@ -112,7 +112,7 @@ async function run(): Promise<void> {
   try {
     installRuntime();
     const [ferryBundle, plainBundle] = await Promise.all([
-      bundleWorkflowCode({ workflowsPath, logger: quiet }),
+      bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet }),
       bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./plain-workflows.ts', import.meta.url)), logger: quiet }),
     ]);
     const db = stack.database.db;
