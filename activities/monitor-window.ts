@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
+import { readSegmentWindow } from '../src/db/prediction-columns.js';
 import { type PreparedColumn, type WindowValues, countLabels, windowValues } from '../src/drift/columns.js';
 import { driftOfWindows } from '../src/drift/files.js';
 import { type WindowFile, WindowReader, settleAcross } from '../src/drift/read.js';
@@ -105,14 +106,15 @@ export interface FeatureQuality {
  * Drift and data quality of a window of logged predictions against a model version's training reference. The reference
  * is read, typed and sorted once per content hash and stored under `storeDir` (`storedReference`); each check only
  * reads the features it needs from the prediction log: a window of up to `directRows` predictions (default
- * {@link DIRECT_ROWS}) straight into typed arrays, a larger one exported to CSV and read column-wise by DuckDB.
+ * {@link DIRECT_ROWS}) straight into typed arrays, a larger one from the column-wise log (`prediction_segments`), and
+ * one the segments do not cover (rows logged before them; `columnWise: false`) exported to CSV and read by DuckDB.
  */
 export async function checkPredictionWindow(
   db: Db,
   window: PredictionWindow,
   reference: { path: string; sha256: string; storeDir: string; inputsOnly?: boolean },
   names: { referenceName: string; currentName: string },
-  options: { directRows?: number } = {},
+  options: { directRows?: number; columnWise?: boolean } = {},
 ): Promise<{ report: DriftReport; columns: PreparedColumn[]; quality: FeatureQuality[] }> {
   const reader = await WindowReader.shared();
   const path = join(windowDir(), `window-${randomUUID()}.csv`);
@@ -121,11 +123,11 @@ export async function checkPredictionWindow(
     // A training dataset holds the label and maybe other columns the model never takes: only its input columns count.
     const ref = reference.inputsOnly ? onColumns(stored, await inputColumns(db, window)) : stored;
     const textInReference = new Set(ref.header.filter((name) => ref.columns.get(name)!.kind === 'labels'));
-    const direct = await readSmallWindow(db, window, ref.header, options.directRows ?? DIRECT_ROWS);
+    const direct = (await readSmallWindow(db, window, ref.header, options.directRows ?? DIRECT_ROWS)) ?? (options.columnWise === false ? undefined : await segmentWindow(db, window, ref.header));
     let cur: WindowFile;
     if (direct) {
       cur = direct.file;
-      await settleAcross(reader, ref, cur, async (file, column) => (file === cur ? countLabels(direct.cells.get(column)!) : reader.labels(file, column)));
+      await settleAcross(reader, ref, cur, async (file, column) => (file === cur ? countLabels(direct.cells(column)) : reader.labels(file, column)));
     } else {
       await exportPredictionWindow(db, window, ref.header, path);
       cur = await reader.read(path);
@@ -140,6 +142,12 @@ export async function checkPredictionWindow(
   }
 }
 
+/** A window read into memory without a scratch file, with each feature's cells for label counts. */
+interface DirectWindow {
+  file: WindowFile;
+  cells(column: string): string[];
+}
+
 /**
  * The window's features `columns` as a window file, with each column's cells, when it holds at most `limit`
  * predictions; undefined when it holds more. A cell is the feature's JSON text (a string unquoted), empty when the key
@@ -150,7 +158,7 @@ async function readSmallWindow(
   window: PredictionWindow,
   columns: readonly string[],
   limit: number,
-): Promise<{ file: WindowFile; cells: Map<string, string[]> } | undefined> {
+): Promise<DirectWindow | undefined> {
   if (limit <= 0) return undefined;
   const selected = sql.join(
     columns.map((c, i) => sql`coalesce(inputs ->> ${c}::text, '') AS ${sql.raw(`c${i}`)}`),
@@ -165,7 +173,24 @@ async function readSmallWindow(
   if (rows.length > limit) return undefined;
   const cells = new Map(columns.map((name, i) => [name, rows.map((row) => row[`c${i}`]!)]));
   const values = new Map(columns.map((name) => [name, windowValues(cells.get(name)!)]));
-  return { file: { path: '(prediction log)', format: 'csv', header: [...columns], rows: rows.length, columns: values }, cells };
+  return { file: { path: '(prediction log)', format: 'csv', header: [...columns], rows: rows.length, columns: values }, cells: (column) => cells.get(column)! };
+}
+
+/**
+ * The window read from the column-wise log (`readSegmentWindow`): a feature whose values are all JSON numbers comes as
+ * typed numbers, with no cell text; undefined when the segments do not hold every row of the window.
+ */
+async function segmentWindow(db: Db, window: PredictionWindow, columns: readonly string[]): Promise<DirectWindow | undefined> {
+  const read = await readSegmentWindow(db, window, columns);
+  if (!read) return undefined;
+  const values = new Map<string, WindowValues>();
+  for (const [name, column] of read.columns) values.set(name, column.kind === 'numbers' ? { kind: 'numbers', values: column.values, rows: read.rows } : windowValues(column.cells));
+  const cells = (column: string): string[] => {
+    const c = read.columns.get(column)!;
+    if (c.kind === 'cells') return c.cells;
+    return [...Array.from(c.values, String), ...new Array<string>(read.rows - c.values.length).fill('')];
+  };
+  return { file: { path: '(prediction log, column-wise)', format: 'csv', header: [...columns], rows: read.rows, columns: values }, cells };
 }
 
 function featureQuality(column: string, ref: WindowValues, cur: WindowValues, rows: number, text: boolean): FeatureQuality {

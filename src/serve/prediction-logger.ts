@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { writeSegments } from '../db/prediction-columns.js';
 import { predictionQuarantine, predictions } from '../db/schema/index.js';
 import { FerryError } from '../core/errors.js';
 import { log } from '../log.js';
@@ -102,7 +103,15 @@ export function createPredictionLogger(db: Db, options: PredictionLoggerOptions 
 
   /** Inserts rows; a retried request id is written once and counted as a duplicate. */
   async function insert(rows: Queued[]): Promise<void> {
-    const inserted = await db.insert(predictions).values(rows.map(row)).onConflictDoNothing({ target: predictions.requestId }).returning({ id: predictions.id });
+    // With the rows' column-wise segment, in one transaction: monitor checks read the segments (prediction-columns.ts).
+    const inserted = await db.transaction(async (tx) => {
+      const ids = await tx.insert(predictions).values(rows.map(row)).onConflictDoNothing({ target: predictions.requestId }).returning({ id: predictions.id, requestId: predictions.requestId });
+      // A request id twice in one batch is inserted once, as its first record.
+      const byRequest = new Map<string, PredictionRecord>();
+      for (const q of rows) if (!byRequest.has(q.record.requestId)) byRequest.set(q.record.requestId, q.record);
+      await writeSegments(tx as unknown as Db, ids.map(({ id, requestId }) => ({ ...byRequest.get(requestId)!, id })));
+      return ids;
+    });
     stats.written += inserted.length;
     stats.duplicates += rows.length - inserted.length;
   }

@@ -5,56 +5,25 @@
  * typing contract (JSON numbers, numeric strings, text, booleans, JSON null, missing keys, a column numeric in one window
  * and text in the other), and errors and other models' or versions' predictions stay out of the window.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECT_ROWS, checkPredictionWindow } from '../../activities/monitor-window.js';
 import { predictions } from '../../src/db/schema/index.js';
 import { backends, type TestDatabase } from '../helpers/db.js';
+import { judgedTypes, logged, referenceCsv } from './window-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-window-read-'));
 const names = { referenceName: 'training reference', currentName: 'production window' };
 
-/** The training reference: x numeric, city text, score numeric (text in the window), code text (numbers in the window). */
-function referenceCsv(): { path: string; sha256: string } {
-  const lines = ['x,city,score,code,flag'];
-  for (let i = 0; i < 300; i++) lines.push(`${(i % 50) / 5},${['oslo', 'rome', 'lima'][i % 3]},${i % 11},${['a1', 'b2'][i % 2]},${i % 2 ? 'true' : 'false'}`);
-  const text = `${lines.join('\n')}\n`;
-  const path = join(dir, 'reference.csv');
-  writeFileSync(path, text);
-  return { path, sha256: createHash('sha256').update(text).digest('hex') };
-}
-
-/** A logged input of the window: every kind of cell the log can hold, drifted against the reference. */
-function input(i: number): Record<string, unknown> {
-  return {
-    x: i % 9 === 0 ? null : i % 4 === 0 ? String(3 + (i % 30) / 3) : 3 + (i % 30) / 3,
-    ...(i % 13 === 0 ? {} : { city: i % 5 === 0 ? 'pune' : ['oslo', 'rome', 'lima'][i % 3] }),
-    score: i % 17 === 0 ? 'n/a' : i % 11,
-    code: i % 7,
-    flag: i % 3 === 0,
-    extra: 'not in the reference',
-  };
-}
-
 describe.each(backends())('a small window read straight from the log is judged like the exported one ($name)', (backend) => {
   let database: TestDatabase;
-  const reference = referenceCsv();
+  const reference = referenceCsv(dir);
   const window = { model: 'wr', env: 'production', version: 2, afterId: 0, toId: 0 };
   beforeAll(async () => {
     database = await backend.create();
-    const rows = Array.from({ length: 240 }, (_, i) => ({
-      requestId: `r-${i}`,
-      model: i % 10 === 9 ? 'other' : 'wr',
-      version: i % 15 === 14 ? 1 : 2,
-      env: 'production',
-      inputs: input(i),
-      outputs: { y: 1 },
-      error: i % 23 === 22 ? 'model failed' : null,
-      latencyMs: 1,
-    }));
+    const rows = Array.from({ length: 240 }, (_, i) => logged(i, 'wr'));
     const inserted = await database.db.insert(predictions).values(rows).returning({ id: predictions.id });
     window.toId = Math.max(...inserted.map((r) => r.id));
   });
@@ -74,13 +43,7 @@ describe.each(backends())('a small window read straight from the log is judged l
     expect(direct.quality).toEqual(exported.quality);
     // The window is what it should be, so the comparison means something: every column judged, in the reference's order,
     // text where the contract says text, and the quality of the gaps the inputs hold.
-    expect(direct.report.columns.map((c) => [c.column, c.type])).toEqual([
-      ['x', 'numeric'],
-      ['city', 'categorical'],
-      ['score', 'categorical'],
-      ['code', 'categorical'],
-      ['flag', 'categorical'],
-    ]);
+    expect(direct.report.columns.map((c) => [c.column, c.type])).toEqual(judgedTypes);
     const kept = (i: number) => i % 10 !== 9 && i % 15 !== 14 && i % 23 !== 22;
     const rows = Array.from({ length: 240 }, (_, i) => i).filter(kept);
     const quality = Object.fromEntries(direct.quality.map((q) => [q.column, q]));

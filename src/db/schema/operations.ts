@@ -1,4 +1,6 @@
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 /** A deployment of a model version to an environment through a target. */
 export const deployments = pgTable(
@@ -38,6 +40,44 @@ export const predictions = pgTable(
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('predictions_model_env_at_idx').on(t.model, t.env, t.at)],
+);
+
+/**
+ * The prediction log column-wise, for monitor checks (`src/db/prediction-columns.ts`): one segment per logged batch and
+ * deployment version, written in the transaction that inserts its `predictions` rows (error rows left out). `ids` is
+ * the rows' prediction ids, ascending, as little-endian float64.
+ */
+export const predictionSegments = pgTable(
+  'prediction_segments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    model: text('model').notNull(),
+    version: integer('version').notNull(),
+    env: text('env').notNull(),
+    firstId: bigint('first_id', { mode: 'number' }).notNull(),
+    lastId: bigint('last_id', { mode: 'number' }).notNull(),
+    rows: integer('rows').notNull(),
+    ids: bytea('ids').notNull(),
+  },
+  (t) => [index('prediction_segments_window_idx').on(t.model, t.env, t.version, t.lastId)],
+);
+
+/**
+ * One input feature of a segment: `numbers` holds each row's JSON number as little-endian float64, NaN where it is not
+ * a number; `texts`, present when some row's value is neither a number nor missing/null, holds those rows' cells
+ * (null elsewhere).
+ */
+export const predictionSegmentColumns = pgTable(
+  'prediction_segment_columns',
+  {
+    segmentId: bigint('segment_id', { mode: 'number' })
+      .notNull()
+      .references(() => predictionSegments.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    numbers: bytea('numbers').notNull(),
+    texts: jsonb('texts').$type<(string | null)[]>(),
+  },
+  (t) => [primaryKey({ columns: [t.segmentId, t.name] })],
 );
 
 /**
