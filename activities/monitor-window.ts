@@ -5,21 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
-import { readSegmentWindow } from '../src/db/prediction-columns.js';
+import { type PredictionWindow, inWindow, readSegmentWindow } from '../src/db/prediction-columns.js';
 import { type PreparedColumn, type WindowValues, countLabels, windowValues } from '../src/drift/columns.js';
 import { driftOfWindows } from '../src/drift/files.js';
 import { type WindowFile, WindowReader, settleAcross } from '../src/drift/read.js';
 import { storedReference } from '../src/drift/reference-store.js';
 import type { DriftReport } from '../src/drift/schema.js';
 
-/** The logged predictions a monitor check judges: one deployment's version, ids in (afterId, toId], errors left out. */
-export interface PredictionWindow {
-  model: string;
-  env: string;
-  version: number;
-  afterId: number;
-  toId: number;
-}
+export type { PredictionWindow } from '../src/db/prediction-columns.js';
 
 /** Predictions per query: each chunk is one row of CSV text built by Postgres, so memory holds one chunk at a time. */
 const CHUNK_ROWS = 50_000;
@@ -65,9 +58,7 @@ export async function exportPredictionWindow(
     for (let after = window.afterId; ; ) {
       const result = await db.execute(sql`
         WITH w AS (
-          SELECT id, at, inputs FROM predictions
-          WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version}
-            AND id > ${after} AND id <= ${window.toId} AND error IS NULL
+          SELECT id, at, inputs FROM predictions WHERE ${inWindow({ ...window, afterId: after })}
           ORDER BY id LIMIT ${CHUNK_ROWS}
         )
         SELECT max(id)::text AS last, count(*)::int AS n, min(at) AS first_at, max(at) AS last_at,
@@ -165,9 +156,7 @@ async function readSmallWindow(
     sql`, `,
   );
   const result = await db.execute(sql`
-    SELECT ${selected} FROM predictions
-    WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version}
-      AND id > ${window.afterId} AND id <= ${window.toId} AND error IS NULL
+    SELECT ${selected} FROM predictions WHERE ${inWindow(window)}
     ORDER BY id LIMIT ${limit + 1}`);
   const rows = result.rows as Record<string, string>[];
   if (rows.length > limit) return undefined;
@@ -210,8 +199,7 @@ function featureQuality(column: string, ref: WindowValues, cur: WindowValues, ro
 async function inputColumns(db: Db, window: PredictionWindow): Promise<Set<string>> {
   const result = await db.execute(sql`
     SELECT DISTINCT jsonb_object_keys(inputs) AS name FROM predictions
-    WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version} AND id > ${window.afterId} AND id <= ${window.toId}
-      AND error IS NULL AND jsonb_typeof(inputs) = 'object'`);
+    WHERE ${inWindow(window)} AND jsonb_typeof(inputs) = 'object'`);
   return new Set((result.rows as { name: string }[]).map((r) => r.name));
 }
 

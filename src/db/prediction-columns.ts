@@ -4,9 +4,24 @@
  * window (BENCHMARKS.md, monitor check). The logger writes one segment per batch and deployment version in the
  * transaction that inserts the rows; a check reads the segments its window overlaps and keeps the rows in its id range.
  */
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { predictionSegmentColumns, predictionSegments } from './schema/index.js';
+
+/** The logged predictions a monitor check judges: one deployment's version, ids in (afterId, toId], errors left out. */
+export interface PredictionWindow {
+  model: string;
+  env: string;
+  version: number;
+  afterId: number;
+  toId: number;
+}
+
+/** The `predictions` rows of a window, as a WHERE condition. */
+export function inWindow(window: PredictionWindow): SQL {
+  return sql`model = ${window.model} AND env = ${window.env} AND version = ${window.version}
+    AND id > ${window.afterId} AND id <= ${window.toId} AND error IS NULL`;
+}
 
 /** One logged prediction as a segment holds it. */
 export interface SegmentRow {
@@ -18,22 +33,13 @@ export interface SegmentRow {
   error: string | null;
 }
 
-/** A feature's cell as the log's readers see it: a JSON number or string as its text, '' when missing or null. */
-function textOf(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value);
+/** A feature's cell, for a value that is neither a number nor missing/null: a string as it is, anything else as JSON. */
+function textOf(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function float64Bytes(values: Float64Array): Buffer {
   return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-}
-
-function float64s(bytes: Uint8Array): Float64Array {
-  // A copy: the driver's buffer may be a slice at an offset that is not a multiple of 8.
-  const out = new Float64Array(bytes.byteLength / 8);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
 }
 
 /**
@@ -45,7 +51,9 @@ export async function writeSegments(db: Db, rows: readonly SegmentRow[]): Promis
   for (const row of rows) {
     if (row.error !== null) continue;
     const key = JSON.stringify([row.model, row.version, row.env]);
-    groups.set(key, [...(groups.get(key) ?? []), row]);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
   }
   for (const group of groups.values()) {
     group.sort((a, b) => a.id - b.id);
@@ -88,19 +96,18 @@ const SEGMENTS_PER_QUERY = 200;
 /**
  * The window's features `columns` from the column-wise log, or undefined when its segments do not hold every row of
  * the window (rows logged before the log was kept column-wise, or by another writer): the caller reads `predictions`.
+ * Each feature is read into one array of the window's size, straight from the driver's bytes.
  */
 export async function readSegmentWindow(
   db: Db,
-  window: { model: string; env: string; version: number; afterId: number; toId: number },
+  window: PredictionWindow,
   columns: readonly string[],
 ): Promise<{ rows: number; columns: Map<string, SegmentColumn> } | undefined> {
-  const counted = await db.execute(sql`
-    SELECT count(*)::int AS n FROM predictions
-    WHERE model = ${window.model} AND env = ${window.env} AND version = ${window.version}
-      AND id > ${window.afterId} AND id <= ${window.toId} AND error IS NULL`);
+  const counted = await db.execute(sql`SELECT count(*)::int AS n FROM predictions WHERE ${inWindow(window)}`);
   const expected = (counted.rows[0] as { n: number }).n;
-  const numbers = new Map(columns.map((name) => [name, [] as Float64Array[]]));
-  const texts = new Map(columns.map((name) => [name, [] as (string | null)[][]]));
+  // Each row's value in window order (NaN where it is not a number), and the text cells of the features that have any.
+  const raw = new Map(columns.map((name) => [name, new Float64Array(expected).fill(NaN)]));
+  const texts = new Map<string, Map<number, string>>();
   let rows = 0;
   for (let after = window.afterId; ; ) {
     const segments = await db
@@ -111,40 +118,42 @@ export async function readSegmentWindow(
       .limit(SEGMENTS_PER_QUERY);
     if (segments.length === 0) break;
     const cells = columns.length === 0 ? [] : await db.select().from(predictionSegmentColumns).where(and(inArray(predictionSegmentColumns.segmentId, segments.map((s) => s.id)), inArray(predictionSegmentColumns.name, [...columns])));
-    const bySegment = new Map<number, Map<string, (typeof cells)[number]>>();
-    for (const c of cells) bySegment.set(c.segmentId, (bySegment.get(c.segmentId) ?? new Map()).set(c.name, c));
+    const bySegment = new Map<number, (typeof cells)[number][]>();
+    for (const c of cells) {
+      const those = bySegment.get(c.segmentId);
+      if (those) those.push(c);
+      else bySegment.set(c.segmentId, [c]);
+    }
     for (const segment of segments) {
-      const ids = float64s(segment.ids);
       // The rows of this segment inside (afterId, toId]: ids ascend, so a contiguous range.
+      const count = segment.ids.byteLength / 8;
       let from = 0;
-      while (from < ids.length && ids[from]! <= window.afterId) from++;
+      while (from < count && segment.ids.readDoubleLE(8 * from) <= window.afterId) from++;
       let to = from;
-      while (to < ids.length && ids[to]! <= window.toId) to++;
-      rows += to - from;
-      for (const name of columns) {
-        const column = bySegment.get(segment.id)?.get(name);
-        numbers.get(name)!.push(column ? float64s(column.numbers).subarray(from, to) : new Float64Array(to - from).fill(NaN));
-        texts.get(name)!.push(column?.texts ? column.texts.slice(from, to) : []);
+      while (to < count && segment.ids.readDoubleLE(8 * to) <= window.toId) to++;
+      if (rows + to - from > expected) return undefined;
+      for (const column of bySegment.get(segment.id) ?? []) {
+        const out = raw.get(column.name)!;
+        for (let i = from; i < to; i++) out[rows + i - from] = column.numbers.readDoubleLE(8 * i);
+        if (!column.texts) continue;
+        const text = texts.get(column.name) ?? texts.set(column.name, new Map()).get(column.name)!;
+        for (let i = from; i < to; i++) if (column.texts[i] != null) text.set(rows + i - from, column.texts[i]!);
       }
+      rows += to - from;
     }
     after = segments.at(-1)!.lastId;
     if (segments.length < SEGMENTS_PER_QUERY) break;
   }
   if (rows !== expected) return undefined;
-  return { rows, columns: new Map(columns.map((name) => [name, assemble(numbers.get(name)!, texts.get(name)!)])) };
+  return { rows, columns: new Map(columns.map((name) => [name, columnOf(raw.get(name)!, texts.get(name))])) };
 }
 
-/** A feature's parts, one per segment, as one column. */
-function assemble(numbers: Float64Array[], texts: (string | null)[][]): SegmentColumn {
-  if (texts.every((t) => t.length === 0)) {
-    let present = 0;
-    for (const part of numbers) for (const v of part) if (!Number.isNaN(v)) present++;
-    const values = new Float64Array(present);
+/** A feature's values as numbers (missing ones left out, compacted in place), or as cells when some are text. */
+function columnOf(raw: Float64Array, text: Map<number, string> | undefined): SegmentColumn {
+  if (!text) {
     let k = 0;
-    for (const part of numbers) for (const v of part) if (!Number.isNaN(v)) values[k++] = v;
-    return { kind: 'numbers', values };
+    for (const v of raw) if (!Number.isNaN(v)) raw[k++] = v;
+    return { kind: 'numbers', values: raw.subarray(0, k) };
   }
-  const cells: string[] = [];
-  numbers.forEach((part, p) => part.forEach((v, i) => cells.push(texts[p]![i] ?? (Number.isNaN(v) ? '' : String(v)))));
-  return { kind: 'cells', cells };
+  return { kind: 'cells', cells: Array.from(raw, (v, i) => text.get(i) ?? (Number.isNaN(v) ? '' : String(v))) };
 }
